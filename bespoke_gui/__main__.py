@@ -1,0 +1,3 @@
+from bespoke_gui.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,246 @@
+"""Caption files: read them keeping their bytes' shape, split them into phrases, save atomically.
+
+A caption is kohya style: comma-separated phrases, usually one line. Users' files come in
+UTF-8, UTF-8 with a BOM, Windows-1252/Latin-1, with LF or CRLF line ends and with or without
+a final newline. :func:`read_caption` remembers all of that, so that saving an unedited
+caption writes back exactly the bytes that were read, and saving an edited one keeps the
+encoding and line ends.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from bespoke_gui.core.files import atomic_write_bytes
+
+# Encodings in the order they are tried; Latin-1 always decodes, so it comes last.
+UTF8 = "utf-8"
+UTF8_BOM = "utf-8-sig"
+CP1252 = "cp1252"
+LATIN1 = "latin-1"
+UTF16 = "utf-16"
+
+# Captions are a few hundred bytes; anything this big is a mistake we refuse to load whole.
+MAX_CAPTION_BYTES = 8 * 1024 * 1024
+
+
+class CaptionError(Exception):
+    """A caption could not be read or saved; the message is one line a user can read."""
+
+
+class CaptionChangedOnDisk(CaptionError):
+    """The file on disk is no longer what was loaded: saving would overwrite someone's edit."""
+
+
+class CaptionEncodeError(CaptionError):
+    """The edited text has characters the file's encoding cannot hold."""
+
+
+@dataclass(frozen=True)
+class CaptionFile:
+    """A caption as read: its text (``\\n`` line ends, without the final newline) and how it was stored."""
+
+    path: Path
+    text: str
+    encoding: str = UTF8
+    newline: str = "\n"
+    trailing_newline: bool = False
+    raw: bytes = b""
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256(self.raw).hexdigest()
+
+    @property
+    def has_bom(self) -> bool:
+        return self.encoding in (UTF8_BOM, UTF16)
+
+    @property
+    def encoding_label(self) -> str:
+        return {
+            UTF8: "UTF-8",
+            UTF8_BOM: "UTF-8 with BOM",
+            CP1252: "Windows-1252",
+            LATIN1: "Latin-1",
+            UTF16: "UTF-16",
+        }.get(self.encoding, self.encoding)
+
+    @property
+    def newline_label(self) -> str:
+        return {"\n": "LF", "\r\n": "CRLF", "\r": "CR"}.get(self.newline, repr(self.newline))
+
+    def encode(self, text: str) -> bytes:
+        """The bytes to store ``text`` in this file's encoding, line ends and final newline."""
+        if text == self.text and self.raw:
+            return self.raw  # unedited: give back exactly what was read (even mixed line ends)
+        body = text + ("\n" if self.trailing_newline and text else "")
+        if self.newline != "\n":
+            body = body.replace("\n", self.newline)
+        try:
+            if self.encoding == UTF16:
+                return body.encode("utf-16")
+            return body.encode(self.encoding)
+        except UnicodeEncodeError as exc:
+            bad = text[exc.start] if exc.start < len(text) else "?"
+            raise CaptionEncodeError(
+                f"{self.path.name} is stored as {self.encoding_label}, which cannot hold {bad!r}; "
+                "save it as UTF-8 instead"
+            ) from None
+
+    def as_utf8(self) -> "CaptionFile":
+        """The same caption, to be saved as plain UTF-8 (what sd-scripts reads)."""
+        return CaptionFile(self.path, self.text, UTF8, self.newline, self.trailing_newline, b"")
+
+    def with_saved(self, text: str, raw: bytes) -> "CaptionFile":
+        return CaptionFile(self.path, text, self.encoding, self.newline, self.trailing_newline, raw)
+
+
+def detect_encoding(raw: bytes) -> tuple[str, str]:
+    """``(encoding, text)`` for caption bytes: BOMs first, then UTF-8, then Windows-1252, then Latin-1."""
+    if raw.startswith(codecs.BOM_UTF8):
+        return UTF8_BOM, raw[len(codecs.BOM_UTF8):].decode("utf-8", errors="replace")
+    if raw.startswith(codecs.BOM_UTF16_LE) or raw.startswith(codecs.BOM_UTF16_BE):
+        return UTF16, raw.decode("utf-16", errors="replace")
+    try:
+        return UTF8, raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        # cp1252 leaves five bytes undefined; a file using them is Latin-1 (or binary).
+        return CP1252, raw.decode("cp1252")
+    except UnicodeDecodeError:
+        return LATIN1, raw.decode("latin-1")
+
+
+def _split_newlines(decoded: str) -> tuple[str, str, bool]:
+    """``(text with \\n line ends and no final newline, newline style, had a final newline)``."""
+    crlf = decoded.count("\r\n")
+    lone_cr = decoded.count("\r") - crlf
+    lone_lf = decoded.count("\n") - crlf
+    if crlf and crlf >= lone_lf and crlf >= lone_cr:
+        newline = "\r\n"
+    elif lone_cr > lone_lf:
+        newline = "\r"
+    else:
+        newline = "\n"
+    text = decoded.replace("\r\n", "\n").replace("\r", "\n")
+    trailing = text.endswith("\n")
+    if trailing:
+        text = text[:-1]
+    return text, newline, trailing
+
+
+def caption_from_bytes(path: Path, raw: bytes) -> CaptionFile:
+    encoding, decoded = detect_encoding(raw)
+    text, newline, trailing = _split_newlines(decoded)
+    return CaptionFile(Path(path), text, encoding, newline, trailing, raw)
+
+
+def read_caption(path: str | Path) -> CaptionFile:
+    """Read a caption file; a missing file reads as an empty caption that will be created on save."""
+    target = Path(path)
+    try:
+        size = target.stat().st_size
+    except FileNotFoundError:
+        return CaptionFile(target, "", UTF8, "\n", False, b"")
+    except OSError as exc:
+        raise CaptionError(f"cannot read {target.name}: {exc.strerror or exc}") from None
+    if size > MAX_CAPTION_BYTES:
+        raise CaptionError(f"{target.name} is {size // 1024} KiB, too big to be a caption")
+    try:
+        raw = target.read_bytes()
+    except OSError as exc:
+        raise CaptionError(f"cannot read {target.name}: {exc.strerror or exc}") from None
+    return caption_from_bytes(target, raw)
+
+
+def save_caption(caption: CaptionFile, text: str, check_disk: bool = True) -> CaptionFile:
+    """Write ``text`` atomically in the caption's encoding and line ends; return the new state.
+
+    With ``check_disk``, a file that changed on disk since it was read raises
+    :class:`CaptionChangedOnDisk` instead of being overwritten.
+    """
+    data = caption.encode(text)
+    path = caption.path
+    if check_disk:
+        try:
+            current = path.read_bytes()
+        except FileNotFoundError:
+            current = b""
+        except OSError as exc:
+            raise CaptionError(f"cannot read {path.name}: {exc.strerror or exc}") from None
+        if current != caption.raw:
+            raise CaptionChangedOnDisk(f"{path.name} changed on disk since it was opened")
+    try:
+        atomic_write_bytes(path, data)
+    except PermissionError:
+        raise CaptionError(
+            f"{path.name} is read-only (or its folder is): your edit is kept here; "
+            "make the file writable and save again"
+        ) from None
+    except OSError as exc:
+        raise CaptionError(f"cannot save {path.name}: {exc.strerror or exc}") from None
+    return caption.with_saved(text, data)
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """One comma-separated phrase: ``text`` is stripped; ``start``/``end`` are its offsets in the caption."""
+
+    index: int
+    start: int
+    end: int
+    text: str
+    line: int = 0
+
+    @property
+    def normalized(self) -> str:
+        return normalize_phrase(self.text)
+
+
+def normalize_phrase(text: str) -> str:
+    """Case and inner spacing do not make two phrases different."""
+    return " ".join(text.lower().split())
+
+
+def split_phrases(text: str, keep_empty: bool = False) -> list[Phrase]:
+    """Phrases separated by commas or line ends, with their offsets in ``text``.
+
+    An empty phrase (``a,,b`` or a trailing comma) is returned only with ``keep_empty``;
+    its span is the gap between the separators. A blank line is not an empty phrase.
+    """
+    phrases: list[Phrase] = []
+    line = 0
+    seg_start = 0
+    left_sep = ""
+    index = 0
+    n = len(text)
+    for i in range(n + 1):
+        sep = text[i] if i < n else ""
+        if sep not in (",", "\n", ""):
+            continue
+        s, e = seg_start, i
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if s < e or (keep_empty and "," in (left_sep, sep)):
+            phrases.append(Phrase(index, s, e, text[s:e], line))
+            index += 1
+        if sep == "\n":
+            line += 1
+        left_sep = sep
+        seg_start = i + 1
+    return phrases
+
+
+def first_line(text: str) -> str:
+    """The text sd-scripts trains on: it reads only the first line of a caption file."""
+    return text.split("\n", 1)[0]
+
+
+def join_phrases(phrases: list[str]) -> str:
+    return ", ".join(p for p in phrases)

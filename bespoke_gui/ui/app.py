@@ -1,0 +1,102 @@
+"""Start-up: QApplication, the qasync event loop, the main window; and offscreen screenshots."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QSettings
+from PySide6.QtWidgets import QApplication
+
+from bespoke_gui.ui.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+ORGANIZATION = "Bespoke GUI"
+APPLICATION = "bespoke-gui"
+
+
+def ensure_application(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance()
+    if app is None:
+        QCoreApplication.setOrganizationName(ORGANIZATION)
+        QCoreApplication.setApplicationName(APPLICATION)
+        app = QApplication(argv if argv is not None else sys.argv[:1])
+    return app  # type: ignore[return-value]
+
+
+def run_window(workspace: str | None = None, demo: bool = False) -> int:
+    """Open the window and run the qasync event loop until it closes."""
+    import qasync
+
+    app = ensure_application()
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    window = MainWindow()
+    window.show()
+    if demo:
+        window.open_demo()
+    elif workspace:
+        window.open_workspace(workspace)
+    closed = asyncio.Event()
+    # qasync trap: quitting while a coroutine awaits a modal dialog. No dialog here runs
+    # inside a coroutine; the window's closeEvent cancels jobs before the loop ends.
+    app.aboutToQuit.connect(closed.set)
+    with loop:
+        loop.run_until_complete(closed.wait())
+    return 0
+
+
+def _wait_until_settled(window: MainWindow, timeout_s: float = 120.0, quiet_s: float = 0.4) -> None:
+    """Jobs can start more jobs when they finish; wait until none ran for ``quiet_s``."""
+    app = QApplication.instance()
+    deadline = time.monotonic() + timeout_s
+    quiet_since = time.monotonic()
+    while time.monotonic() < deadline:
+        if window.runner.active_jobs:
+            window.runner.wait_idle(max(0.1, deadline - time.monotonic()))
+            quiet_since = time.monotonic()
+        assert app is not None
+        app.processEvents()
+        if time.monotonic() - quiet_since >= quiet_s:
+            return
+        time.sleep(0.02)
+
+
+def render_screenshot(
+    workspace: str | None,
+    tab: str,
+    out: str | Path,
+    size: tuple[int, int] = (1400, 900),
+    demo: bool = False,
+    settings_path: str | None = None,
+) -> Path:
+    """Render the window with ``tab`` selected to a PNG, offscreen, after its jobs finish."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    ensure_application()
+    # Screenshots never touch the user's own settings.
+    settings_file = settings_path or str(Path(out).with_suffix(".settings.ini"))
+    settings = QSettings(settings_file, QSettings.Format.IniFormat)
+    settings.clear()
+    window = MainWindow(settings=settings)
+    window.setProperty("headless", True)
+    window.resize(*size)
+    if not window.select_tab(tab):
+        known = ", ".join(window.tab_widgets) or "none yet"
+        raise ValueError(f"no tab named {tab!r} (tabs: {known})")
+    window.show()
+    if demo:
+        window.open_demo(Path(workspace) if workspace else None)
+    elif workspace:
+        window.open_workspace(workspace)
+    _wait_until_settled(window)
+    out_path = Path(out)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    if not window.grab().save(str(out_path), "PNG"):
+        raise OSError(f"could not write {out_path}")
+    window.close()
+    Path(settings_file).unlink(missing_ok=True)
+    return out_path

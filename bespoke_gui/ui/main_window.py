@@ -1,0 +1,342 @@
+"""The main window: one tab per capability, workspaces, job progress and settings."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import logging
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, QUrl
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QTabWidget,
+    QWidget,
+)
+
+from bespoke_gui import __version__
+from bespoke_gui.core.jobs import format_duration
+from bespoke_gui.core.workspace import Workspace, discover
+from bespoke_gui.ui.bridge import JobHandle, JobRunner
+from bespoke_gui.ui.context import AppContext
+from bespoke_gui.ui.tabs import TAB_SPECS
+
+log = logging.getLogger(__name__)
+MAX_RECENT = 10
+
+
+def load_tab_class(spec: str) -> type[QWidget]:
+    module_name, _, class_name = spec.partition(":")
+    return getattr(importlib.import_module(module_name), class_name)
+
+
+def _workspace_key(root: Path) -> str:
+    # QSettings keys cannot hold arbitrary paths; a short hash names the workspace.
+    return "workspaces/" + hashlib.sha1(str(root).encode("utf-8")).hexdigest()[:16]
+
+
+def discover_with_overrides(root: str | Path, overrides: dict[str, Any]) -> Workspace:
+    """Find the workspace's parts, then apply what the user pointed at earlier."""
+    workspace = discover(root)
+    parts: dict[str, Any] = {}
+    if overrides.get("images_dir") and Path(overrides["images_dir"]).is_dir():
+        parts["images_dir"] = Path(overrides["images_dir"])
+    if overrides.get("config_path") and Path(overrides["config_path"]).is_file():
+        parts["config_path"] = Path(overrides["config_path"])
+    extra = [Path(p) for p in overrides.get("sample_dirs", []) if Path(p).is_dir()]
+    if extra:
+        parts["sample_dirs"] = tuple(dict.fromkeys([*workspace.sample_dirs, *extra]))
+    return workspace.with_overrides(**parts) if parts else workspace
+
+
+class JobProgressBar(QWidget):
+    """The status bar's view of the newest running job: count, rate, time left, Cancel."""
+
+    def __init__(self, runner: JobRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._handle: JobHandle | None = None
+        self.label = QLabel()
+        self.bar = QProgressBar()
+        self.bar.setMaximumWidth(220)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self._cancel)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.label)
+        layout.addWidget(self.bar)
+        layout.addWidget(self.cancel_button)
+        runner.job_started.connect(self.track)
+        runner.active_changed.connect(self._active_changed)
+        self.setVisible(False)
+
+    def track(self, handle: JobHandle) -> None:
+        self._handle = handle
+        self.label.setText(handle.description)
+        self.bar.setRange(0, 0)
+        handle.progress.connect(self._on_progress)
+        self.setVisible(True)
+
+    def _on_progress(self, done: int, total: int, message: str, rate: float, left: float) -> None:
+        handle = self.sender()
+        if handle is not self._handle:
+            return
+        self.bar.setRange(0, max(total, 1))
+        self.bar.setValue(done)
+        eta = format_duration(None if left < 0 else left)
+        self.label.setText(f"{self._handle.description}: {done}/{total} · {rate:.1f}/s · {eta} left")
+
+    def _active_changed(self, count: int) -> None:
+        if count == 0:
+            self._handle = None
+            self.setVisible(False)
+
+    def _cancel(self) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+            self.label.setText(f"{self._handle.description}: cancelling…")
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, settings: QSettings | None = None, runner: JobRunner | None = None) -> None:
+        super().__init__()
+        self.settings = settings or QSettings("Bespoke GUI", "bespoke-gui")
+        self.runner = runner or JobRunner(parent=self)
+        self.context = AppContext(self.runner, self.settings, parent=self)
+        self.setWindowTitle("Bespoke GUI")
+        self.setAcceptDrops(True)
+        self.resize(1400, 900)
+
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tab_widgets: dict[str, QWidget] = {}
+        for title, spec in TAB_SPECS:
+            widget = load_tab_class(spec)(self.context)
+            self.tab_widgets[title] = widget
+            self.tabs.addTab(widget, title)
+        self.empty_hint = QLabel(
+            "Open a workspace: File > Open Workspace…, drop a folder here, or File > Open Demo Workspace."
+        )
+        self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setCentralWidget(self.tabs if self.tab_widgets else self.empty_hint)
+
+        self.workspace_label = QLabel("No workspace")
+        self.progress = JobProgressBar(self.runner)
+        self.statusBar().addWidget(self.workspace_label, 1)
+        self.statusBar().addPermanentWidget(self.progress)
+        self.context.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+
+        self._build_menus()
+        self._restore_window_state()
+
+    # --- menus ------------------------------------------------------------------------
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        open_action = QAction("&Open Workspace…", self)
+        open_action.setShortcut(QKeySequence.StandardKey.Open)
+        open_action.triggered.connect(self.choose_workspace)
+        file_menu.addAction(open_action)
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        demo_action = QAction("Open &Demo Workspace", self)
+        demo_action.triggered.connect(lambda: self.open_demo())
+        file_menu.addAction(demo_action)
+        file_menu.addSeparator()
+        for text, part in (
+            ("Use Images Folder…", "images_dir"),
+            ("Use Training Config…", "config_path"),
+            ("Add Sample Folder…", "sample_dirs"),
+        ):
+            action = QAction(text, self)
+            action.triggered.connect(lambda _checked=False, p=part: self.choose_workspace_part(p))
+            file_menu.addAction(action)
+        file_menu.addSeparator()
+        quit_action = QAction("&Quit", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+        help_menu = self.menuBar().addMenu("&Help")
+        about = QAction("&About Bespoke GUI", self)
+        about.triggered.connect(
+            lambda: QMessageBox.about(
+                self,
+                "About Bespoke GUI",
+                f"Bespoke GUI {__version__}\nCaptions, dataset, config and epochs for SD1.5 pixel-art LoRAs.",
+            )
+        )
+        help_menu.addAction(about)
+        self._refresh_recent_menu()
+
+    def _refresh_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        recent = self.recent_workspaces()
+        for path in recent:
+            action = QAction(path, self)
+            action.triggered.connect(lambda _checked=False, p=path: self.open_workspace(p))
+            self.recent_menu.addAction(action)
+        self.recent_menu.setEnabled(bool(recent))
+
+    # --- settings ---------------------------------------------------------------------
+    def recent_workspaces(self) -> list[str]:
+        value = self.settings.value("recent_workspaces", [])
+        if isinstance(value, str):
+            value = [value]
+        return [str(v) for v in (value or [])]
+
+    def _remember_recent(self, root: Path) -> None:
+        recent = [str(root)] + [p for p in self.recent_workspaces() if p != str(root)]
+        self.settings.setValue("recent_workspaces", recent[:MAX_RECENT])
+        self._refresh_recent_menu()
+
+    def _overrides(self, root: Path) -> dict[str, Any]:
+        key = _workspace_key(root)
+        samples = self.settings.value(f"{key}/sample_dirs", [])
+        if isinstance(samples, str):
+            samples = [samples]
+        return {
+            "images_dir": self.settings.value(f"{key}/images_dir", ""),
+            "config_path": self.settings.value(f"{key}/config_path", ""),
+            "sample_dirs": list(samples or []),
+        }
+
+    def _restore_window_state(self) -> None:
+        # A damaged value is ignored, never "fixed" by wiping the user's settings.
+        geometry = self.settings.value("window/geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        state = self.settings.value("window/state")
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+        last_tab = self.settings.value("window/tab", "")
+        self.select_tab(str(last_tab))
+
+    def select_tab(self, title: str) -> bool:
+        for index in range(self.tabs.count()):
+            if self.tabs.tabText(index).lower() == title.lower():
+                self.tabs.setCurrentIndex(index)
+                return True
+        return False
+
+    # --- workspaces -------------------------------------------------------------------
+    def choose_workspace(self) -> None:
+        start = self.recent_workspaces()[0] if self.recent_workspaces() else str(Path.home())
+        folder = QFileDialog.getExistingDirectory(self, "Open Workspace", start)
+        if folder:
+            self.open_workspace(folder)
+
+    def open_workspace(self, folder: str | Path, wait: bool = False) -> JobHandle:
+        """Discover the workspace off the GUI thread, then hand it to every tab."""
+        root = Path(folder).expanduser()
+        overrides = self._overrides(root.resolve())
+        handle = self.runner.start(_discover_job, str(root), overrides, description=f"Opening {root.name}")
+        handle.finished.connect(self._workspace_ready)
+        handle.failed.connect(lambda message: self._show_error("Cannot open workspace", message))
+        if wait:
+            self.runner.wait_idle()
+        return handle
+
+    def _workspace_ready(self, workspace: Workspace) -> None:
+        self._remember_recent(workspace.root)
+        self.setWindowTitle(f"Bespoke GUI — {workspace.root.name}")
+        parts = [
+            f"images: {workspace.images_dir.name if workspace.images_dir else 'not found'}",
+            f"config: {workspace.config_path.name if workspace.config_path else 'not found'}",
+            f"sample folders: {len(workspace.sample_dirs)}",
+        ]
+        self.workspace_label.setText(f"{workspace.root}  ·  " + "  ·  ".join(parts))
+        self.context.set_workspace(workspace)
+
+    def choose_workspace_part(self, part: str) -> None:
+        workspace = self.context.workspace
+        if workspace is None:
+            self._show_error("No workspace", "Open a workspace first.")
+            return
+        if part == "config_path":
+            chosen, _ = QFileDialog.getOpenFileName(self, "Training Config", str(workspace.root), "TOML (*.toml)")
+        else:
+            chosen = QFileDialog.getExistingDirectory(self, "Choose Folder", str(workspace.root))
+        if chosen:
+            self.set_workspace_part(part, Path(chosen))
+
+    def set_workspace_part(self, part: str, path: Path) -> None:
+        """Point at one part of the workspace by hand; remembered for this workspace."""
+        workspace = self.context.workspace
+        if workspace is None:
+            return
+        key = _workspace_key(workspace.root)
+        if part == "sample_dirs":
+            dirs = tuple(dict.fromkeys([*workspace.sample_dirs, path]))
+            self.settings.setValue(f"{key}/sample_dirs", [str(p) for p in dirs])
+            workspace = workspace.with_overrides(sample_dirs=dirs)
+        else:
+            self.settings.setValue(f"{key}/{part}", str(path))
+            workspace = workspace.with_overrides(**{part: path})
+        self._workspace_ready(workspace)
+
+    def open_demo(self, dest: Path | None = None) -> JobHandle:
+        """Write a fresh copy of the demo workspace, then open it."""
+        target = dest or Path(tempfile.mkdtemp(prefix="bespoke-demo-"))
+        handle = self.runner.start(_write_demo_job, str(target), description="Writing the demo workspace")
+        handle.finished.connect(lambda path: self.open_workspace(path))
+        handle.failed.connect(lambda message: self._show_error("Cannot write the demo workspace", message))
+        return handle
+
+    def _show_error(self, title: str, message: str) -> None:
+        self.statusBar().showMessage(f"{title}: {message}", 15000)
+        if self.isVisible() and not self.property("headless"):
+            QMessageBox.warning(self, title, message)
+
+    # --- drag and drop ----------------------------------------------------------------
+    @staticmethod
+    def _dropped_folders(urls: list[QUrl]) -> list[Path]:
+        return [Path(u.toLocalFile()) for u in urls if u.isLocalFile() and Path(u.toLocalFile()).is_dir()]
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls() and self._dropped_folders(event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        folders = self._dropped_folders(event.mimeData().urls())
+        if folders:
+            self.open_workspace(folders[0])
+            event.acceptProposedAction()
+
+    # --- closing ----------------------------------------------------------------------
+    def closeEvent(self, event: QCloseEvent) -> None:
+        unsaved = [
+            title for title, tab in self.tab_widgets.items() if getattr(tab, "has_unsaved_changes", lambda: False)()
+        ]
+        if unsaved and not self.property("headless"):
+            answer = QMessageBox.question(
+                self,
+                "Unsaved changes",
+                f"Unsaved changes in {', '.join(unsaved)}. Quit and lose them?",
+                QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            )
+            if answer != QMessageBox.StandardButton.Discard:
+                event.ignore()
+                return
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        self.settings.setValue("window/tab", self.tabs.tabText(self.tabs.currentIndex()))
+        self.settings.sync()
+        # Running jobs are cancelled; items in flight finish so no file is half-written.
+        self.runner.shutdown()
+        super().closeEvent(event)
+
+
+def _discover_job(root: str, overrides: dict[str, Any], progress: Any, cancelled: Any) -> Workspace:
+    return discover_with_overrides(root, overrides)
+
+
+def _write_demo_job(dest: str, progress: Any, cancelled: Any) -> str:
+    from bespoke_gui.core.demo import write_demo_workspace
+
+    return str(write_demo_workspace(Path(dest), progress=progress, cancelled=cancelled))

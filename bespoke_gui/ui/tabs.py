@@ -1,0 +1,11 @@
+"""The tabs the main window shows, in order. A tab appears here only once it is built.
+
+Each entry names a QWidget subclass taking ``(context: AppContext)``; it follows
+``context.workspace_changed`` and may define ``busy_jobs()`` for nothing else to know.
+"""
+
+from __future__ import annotations
+
+TAB_SPECS: list[tuple[str, str]] = [
+    # (title, "module:ClassName")
+]

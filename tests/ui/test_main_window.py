@@ -1,0 +1,101 @@
+"""The window: workspaces, recent list, settings kept, drop a folder, screenshots."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+
+from bespoke_gui.ui.main_window import MainWindow
+
+
+def _make_workspace(root: Path, count: int = 3) -> Path:
+    data = root / "training_data"
+    data.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    for i in range(count):
+        art = rng.integers(0, 255, size=(24, 24, 3), dtype=np.uint8)
+        Image.fromarray(art).resize((512, 512), Image.NEAREST).save(data / f"img_{i}.png")
+        (data / f"img_{i}.txt").write_text("pixel art, 24x24, portrait", encoding="utf-8")
+    (root / "training_config.toml").write_text('[training_arguments]\nresolution = "512,512"\n', encoding="utf-8")
+    return root
+
+
+def _window(qtbot, qt_settings) -> MainWindow:
+    window = MainWindow(settings=qt_settings)
+    window.setProperty("headless", True)
+    qtbot.addWidget(window)
+    return window
+
+
+def test_open_workspace_finds_parts_and_remembers_it(qtbot, qt_settings, tmp_path):
+    root = _make_workspace(tmp_path / "ws")
+    window = _window(qtbot, qt_settings)
+    seen = []
+    window.context.workspace_changed.connect(seen.append)
+    window.open_workspace(root, wait=True)
+    qtbot.waitUntil(lambda: bool(seen), timeout=5000)
+    workspace = seen[-1]
+    assert workspace.images_dir == (root / "training_data").resolve()
+    assert workspace.config_path == (root / "training_config.toml").resolve()
+    assert window.recent_workspaces()[0] == str(root.resolve())
+    assert "ws" in window.windowTitle()
+
+
+def test_missing_folder_gives_a_message_not_a_crash(qtbot, qt_settings, tmp_path):
+    window = _window(qtbot, qt_settings)
+    handle = window.open_workspace(tmp_path / "nope")
+    with qtbot.waitSignal(handle.failed, timeout=5000) as blocker:
+        pass
+    assert "not a folder" in blocker.args[0]
+    assert window.context.workspace is None
+
+
+def test_pointing_at_a_part_is_remembered_for_that_workspace(qtbot, qt_settings, tmp_path):
+    root = _make_workspace(tmp_path / "ws")
+    other_config = tmp_path / "elsewhere.toml"
+    other_config.write_text("[x]\n", encoding="utf-8")
+    window = _window(qtbot, qt_settings)
+    window.open_workspace(root, wait=True)
+    qtbot.waitUntil(lambda: window.context.workspace is not None, timeout=5000)
+    window.set_workspace_part("config_path", other_config)
+    assert window.context.workspace.config_path == other_config
+
+    again = _window(qtbot, qt_settings)
+    again.open_workspace(root, wait=True)
+    qtbot.waitUntil(lambda: again.context.workspace is not None, timeout=5000)
+    assert again.context.workspace.config_path == other_config
+
+
+def test_dropping_a_folder_opens_it(qtbot, qt_settings, tmp_path):
+    root = _make_workspace(tmp_path / "dropped")
+    window = _window(qtbot, qt_settings)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(root))])
+    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    window.dropEvent(event)
+    qtbot.waitUntil(lambda: window.context.workspace is not None, timeout=5000)
+    assert window.context.workspace.root == root.resolve()
+
+
+def test_window_state_and_recent_list_survive_a_restart(qtbot, qt_settings, tmp_path):
+    root = _make_workspace(tmp_path / "ws")
+    window = _window(qtbot, qt_settings)
+    window.resize(700, 500)  # within the offscreen screen (800x600), which clamps geometry
+    window.open_workspace(root, wait=True)
+    qtbot.waitUntil(lambda: window.context.workspace is not None, timeout=5000)
+    window.close()
+    again = _window(qtbot, qt_settings)
+    assert again.recent_workspaces() == [str(root.resolve())]
+    assert again.size().width() == 700
+
+
+def test_damaged_settings_are_ignored_not_wiped(qtbot, qt_settings):
+    qt_settings.setValue("window/geometry", "not a geometry")
+    qt_settings.setValue("recent_workspaces", "/some/where")
+    window = _window(qtbot, qt_settings)
+    assert window.recent_workspaces() == ["/some/where"]
+    assert qt_settings.value("window/geometry") == "not a geometry"
