@@ -17,6 +17,11 @@ from bespoke_gui import __version__
 # Each module has ``register(subparsers)``; a subparser sets ``func(args) -> int``.
 COMMAND_MODULES = (
     "bespoke_gui.commands.app",
+    "bespoke_gui.commands.dataset",
+    "bespoke_gui.commands.captions",
+    "bespoke_gui.commands.config",
+    "bespoke_gui.commands.epochs",
+    "bespoke_gui.commands.demo",
 )
 
 

@@ -15,7 +15,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -32,6 +34,10 @@ _CHUNK = 1 << 20
 
 class BackupError(Exception):
     """A backup could not be made or did not verify; nothing destructive may follow."""
+
+
+class BackupCancelled(BackupError):
+    """The user cancelled while a backup was being made; nothing of it was kept."""
 
 
 @dataclass(frozen=True)
@@ -85,13 +91,19 @@ def _stored_name(file: Path, source_root: Path, index: int) -> str:
         return f"{_EXTERNAL_DIR}/{index}/{file.name}"
 
 
+def _safe_kind(kind: str) -> str:
+    """``kind`` names the backup folder, so it must stay one plain word."""
+    cleaned = re.sub(r"[^A-Za-z0-9_.-]+", "-", str(kind)).strip(".-")
+    return cleaned or "backup"
+
+
 def _new_backup_dir(dest_parent: Path, kind: str) -> Path:
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    candidate = dest_parent / f"{kind}-{stamp}"
+    candidate = dest_parent / f"{_safe_kind(kind)}-{stamp}"
     n = 1
     while candidate.exists():
         n += 1
-        candidate = dest_parent / f"{kind}-{stamp}-{n}"
+        candidate = dest_parent / f"{_safe_kind(kind)}-{stamp}-{n}"
     return candidate
 
 
@@ -123,8 +135,10 @@ def create_backup(
     """Copy ``files`` into a new backup folder and verify every copy against its hash.
 
     Any unreadable source, write failure, cancel or mismatch removes the partial
-    backup and raises BackupError: a backup is all or nothing.
+    backup and raises BackupError (BackupCancelled for a cancel): a backup is all or
+    nothing.
     """
+    kind = _safe_kind(kind)
     source_root = Path(source_root).resolve()
     unique: list[Path] = []
     seen: set[Path] = set()
@@ -145,7 +159,7 @@ def create_backup(
         backup_dir.mkdir()
         for index, src in enumerate(unique):
             if cancelled():
-                raise BackupError("backup cancelled; nothing was kept")
+                raise BackupCancelled("backup cancelled; nothing was kept")
             stored = _stored_name(src, source_root, index)
             try:
                 sha, size = _copy_file(src, backup_dir / stored)
@@ -158,6 +172,8 @@ def create_backup(
             "kind": kind,
             "label": label,
             "created": datetime.now().isoformat(timespec="seconds"),
+            # Orders backups made within the same second (list_backups).
+            "created_unix": time.time(),
             "source_root": str(source_root),
             "files": entries,
         }
@@ -167,6 +183,8 @@ def create_backup(
             progress=lambda done, _t, msg: progress(len(unique) + done, total, msg),
             cancelled=cancelled,
         )
+        if cancelled():
+            raise BackupCancelled("backup cancelled; nothing was kept")
         if not report.ok:
             raise BackupError("the backup did not verify: " + "; ".join(report.problems()[:5]))
     except BaseException:
@@ -185,7 +203,23 @@ def read_manifest(backup_dir: Path) -> dict:
         raise BackupError(f"cannot read the manifest of {backup_dir}: {describe_exception(exc)}") from exc
     if not isinstance(data, dict) or not isinstance(data.get("files"), list):
         raise BackupError(f"the manifest of {backup_dir} is damaged")
+    for entry in data["files"]:
+        if not _entry_is_sound(entry):
+            raise BackupError(f"the manifest of {backup_dir} is damaged: bad entry {str(entry)[:120]}")
     return data
+
+
+def _entry_is_sound(entry: object) -> bool:
+    """A manifest entry names a file inside the backup (never ``..`` or an absolute path)."""
+    if not isinstance(entry, dict):
+        return False
+    stored, sha, size = entry.get("path"), entry.get("sha256"), entry.get("size")
+    if not isinstance(stored, str) or not stored or not isinstance(sha, str) or not isinstance(entry.get("original"), str):
+        return False
+    if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+        return False
+    parts = stored.replace("\\", "/").split("/")
+    return not stored.startswith("/") and ".." not in parts and ":" not in parts[0] and stored != MANIFEST_NAME
 
 
 def _info_from_manifest(backup_dir: Path, manifest: dict) -> BackupInfo:
@@ -240,18 +274,28 @@ def list_backups(dest_parent: Path, kind: str | None = None) -> list[BackupInfo]
     dest_parent = Path(dest_parent)
     if not dest_parent.is_dir():
         return []
-    found: list[BackupInfo] = []
+    found: list[tuple[tuple[str, float, tuple[object, ...]], BackupInfo]] = []
     for child in dest_parent.iterdir():
         if not (child / MANIFEST_NAME).is_file():
             continue
         try:
-            info = _info_from_manifest(child, read_manifest(child))
+            manifest = read_manifest(child)
         except BackupError:
             continue
+        info = _info_from_manifest(child, manifest)
         if kind is None or info.kind == kind:
-            found.append(info)
-    found.sort(key=lambda b: (b.created, b.path.name), reverse=True)
-    return found
+            try:
+                created_unix = float(manifest.get("created_unix", 0.0))
+            except (TypeError, ValueError):
+                created_unix = 0.0
+            found.append(((info.created, created_unix, _natural_key(child.name)), info))
+    found.sort(key=lambda pair: pair[0], reverse=True)
+    return [info for _key, info in found]
+
+
+def _natural_key(name: str) -> tuple[object, ...]:
+    # "dataset-...-10" is newer than "dataset-...-9".
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name))
 
 
 def backup_targets(backup_dir: Path, target_root: Path | None = None) -> list[tuple[Path, Path, dict]]:
@@ -295,24 +339,42 @@ def restore_backup(
     existing = [dest for _src, dest, _e in targets if dest.exists()]
     if safety_backup and existing:
         root = Path(target_root) if target_root is not None else Path(manifest.get("source_root", backup_dir.parent))
-        report.safety_backup = create_backup(
-            existing,
-            source_root=root,
-            dest_parent=backup_dir.parent,
-            kind=str(manifest.get("kind", "backup")),
-            label=f"before restoring {backup_dir.name}",
-            cancelled=cancelled,
-        )
+        try:
+            report.safety_backup = create_backup(
+                existing,
+                source_root=root,
+                dest_parent=backup_dir.parent,
+                kind=str(manifest.get("kind", "backup")),
+                label=f"before restoring {backup_dir.name}",
+                cancelled=cancelled,
+            )
+        except BackupCancelled:
+            report.cancelled = True
+            return report
     for index, (src, dest, entry) in enumerate(targets):
         if cancelled():
             report.cancelled = True
             break
         try:
             dest.parent.mkdir(parents=True, exist_ok=True)
-            with open(src, "rb") as reader, atomic_open(dest) as writer:
-                shutil.copyfileobj(reader, writer, _CHUNK)
+            _restore_file(src, dest, str(entry["sha256"]))
             report.restored.append(dest)
-        except OSError as exc:
+        except (OSError, BackupError) as exc:
             report.errors.append(ItemError(str(dest), describe_exception(exc)))
         progress(index + 1, len(targets), f"restoring {dest.name}")
     return report
+
+
+def _restore_file(src: Path, dest: Path, expected_sha: str) -> None:
+    """Copy ``src`` over ``dest`` atomically, hashing as it goes.
+
+    A copy that does not match the manifest (the backup changed since it was verified)
+    raises inside the atomic write, so ``dest`` keeps its current content.
+    """
+    digest = hashlib.sha256()
+    with open(src, "rb") as reader, atomic_open(dest) as writer:
+        while chunk := reader.read(_CHUNK):
+            digest.update(chunk)
+            writer.write(chunk)
+        if digest.hexdigest() != expected_sha:
+            raise BackupError(f"the backup copy {src.name} changed since it was verified; not restored")

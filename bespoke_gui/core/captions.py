@@ -49,6 +49,8 @@ class CaptionFile:
     newline: str = "\n"
     trailing_newline: bool = False
     raw: bytes = b""
+    # Set when the encoding was changed on purpose, so even unedited text is re-encoded.
+    reencode: bool = False
 
     @property
     def digest(self) -> str:
@@ -74,7 +76,7 @@ class CaptionFile:
 
     def encode(self, text: str) -> bytes:
         """The bytes to store ``text`` in this file's encoding, line ends and final newline."""
-        if text == self.text and self.raw:
+        if text == self.text and self.raw and not self.reencode:
             return self.raw  # unedited: give back exactly what was read (even mixed line ends)
         body = text + ("\n" if self.trailing_newline and text else "")
         if self.newline != "\n":
@@ -92,7 +94,7 @@ class CaptionFile:
 
     def as_utf8(self) -> "CaptionFile":
         """The same caption, to be saved as plain UTF-8 (what sd-scripts reads)."""
-        return CaptionFile(self.path, self.text, UTF8, self.newline, self.trailing_newline, b"")
+        return CaptionFile(self.path, self.text, UTF8, self.newline, self.trailing_newline, self.raw, True)
 
     def with_saved(self, text: str, raw: bytes) -> "CaptionFile":
         return CaptionFile(self.path, text, self.encoding, self.newline, self.trailing_newline, raw)
@@ -244,3 +246,58 @@ def first_line(text: str) -> str:
 
 def join_phrases(phrases: list[str]) -> str:
     return ", ".join(p for p in phrases)
+
+
+@dataclass
+class CaptionEntry:
+    """One image and its caption; either side may be missing."""
+
+    image: Path | None
+    caption_path: Path
+    caption: CaptionFile | None  # None when the caption could not be read (see ``error``)
+    error: str = ""
+
+    @property
+    def name(self) -> str:
+        return (self.image or self.caption_path).name
+
+    @property
+    def caption_exists(self) -> bool:
+        return self.caption is not None and bool(self.caption.raw)
+
+
+def load_caption_dataset(
+    folder: Path,
+    caption_extension: str = ".txt",
+    progress=None,  # type: ignore[no-untyped-def]
+    cancelled=None,  # type: ignore[no-untyped-def]
+) -> list[CaptionEntry]:
+    """Every image in ``folder`` with its caption, then captions that have no image.
+
+    An unreadable caption becomes an entry with ``error`` set; the rest carry on.
+    """
+    from bespoke_gui.core.workspace import caption_path_for, list_captions, list_images
+
+    images = list_images(Path(folder))
+    captions = {p.name.lower(): p for p in list_captions(Path(folder), caption_extension)}
+    entries: list[CaptionEntry] = []
+    total = len(images)
+    for index, image in enumerate(images):
+        if cancelled is not None and index % 512 == 0 and cancelled():
+            break
+        path = caption_path_for(image, caption_extension)
+        captions.pop(path.name.lower(), None)
+        try:
+            entries.append(CaptionEntry(image, path, read_caption(path)))
+        except CaptionError as exc:
+            entries.append(CaptionEntry(image, path, None, str(exc)))
+        if progress is not None and index % 512 == 511:
+            progress(index + 1, total, image.name)
+    for path in captions.values():
+        try:
+            entries.append(CaptionEntry(None, path, read_caption(path)))
+        except CaptionError as exc:
+            entries.append(CaptionEntry(None, path, None, str(exc)))
+    if progress is not None:
+        progress(total, total, "captions read")
+    return entries

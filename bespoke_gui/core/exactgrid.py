@@ -31,8 +31,8 @@ class ExactGrid:
 def block_edges(n_cells: int, size: int) -> np.ndarray:
     """``n_cells + 1`` integer edges splitting ``size`` px into blocks differing by at most 1 px.
 
-    Edges are ``round(k * size / n_cells)``, so the larger blocks are spread out rather
-    than bunched at one side.
+    Edges are ``round(k * size / n_cells)`` (halves up), so the larger blocks are spread
+    out rather than bunched at one side.
     """
     if n_cells <= 0 or size < n_cells:
         raise ValueError(f"cannot split {size} px into {n_cells} blocks")
@@ -41,104 +41,131 @@ def block_edges(n_cells: int, size: int) -> np.ndarray:
     return (2 * k * size + n_cells) // (2 * n_cells)
 
 
-def _packed(pixels: np.ndarray) -> np.ndarray:
-    """One integer per pixel, so comparisons run on a contiguous 2-D array."""
-    if pixels.ndim == 2:
-        return np.ascontiguousarray(pixels)
-    if pixels.dtype == np.uint8 and pixels.shape[2] <= 4:
-        quad = np.zeros(pixels.shape[:2] + (4,), dtype=np.uint8)
-        quad[:, :, : pixels.shape[2]] = pixels
-        return quad.view(np.uint32)[:, :, 0]
-    # Wider samples (16-bit): fall back to one id per distinct pixel value.
-    flat = pixels.reshape(-1, pixels.shape[2])
-    _, ids = np.unique(flat, axis=0, return_inverse=True)
-    return ids.reshape(pixels.shape[:2]).astype(np.int64)
+def _change_positions(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Columns and rows p (1..n-1) that differ from column/row p-1 anywhere in the image.
 
-
-def _change_positions(packed: np.ndarray, axis: int) -> np.ndarray:
-    """Positions p (1..n-1) along ``axis`` where line p differs from line p-1."""
-    if axis == 1:
-        diff = np.any(packed[:, 1:] != packed[:, :-1], axis=0)
-    else:
-        diff = np.any(packed[1:] != packed[:-1], axis=1)
-    return np.flatnonzero(diff) + 1
+    Compares the raw samples of a contiguous (H, W*C) view, so any dtype and channel
+    count works and nothing is copied or packed first (about 0.2 ms for 512x512 RGB).
+    """
+    height, width = pixels.shape[:2]
+    channels = pixels.shape[2] if pixels.ndim == 3 else 1
+    flat = np.ascontiguousarray(pixels).reshape(height, width * channels)
+    row_diff = np.any(flat[1:] != flat[:-1], axis=1)
+    col_diff = np.any(flat[:, channels:] != flat[:, :-channels], axis=0)
+    col_diff = col_diff.reshape(width - 1, channels).any(axis=1)
+    return np.flatnonzero(col_diff) + 1, np.flatnonzero(row_diff) + 1
 
 
 def _edges_for(changes: np.ndarray, size: int, n: int) -> np.ndarray | None:
     """Edges for ``n`` cells across ``size`` px consistent with the observed changes, or None.
 
-    Every observed change must sit within one pixel of an ideal edge ``k * size / n``
-    (upscalers round differently); a missing change means two equal neighbouring cells,
-    where any edge near the ideal one gives the same solid blocks.
+    A clean upscale puts edge k at some rounding of ``k * size / n``: every observed
+    change sits within 1 px of an ideal edge, and the span between two neighbouring
+    observed edges is less than 1 px away from its ideal length (whatever the rounding
+    convention, as long as one is used throughout). A missing change means two equal
+    neighbouring cells, where any edge between them gives the same solid blocks, so
+    those edges are placed like ``block_edges`` places them. Integer arithmetic only.
     """
-    ideal = np.arange(n + 1) * (size / n)
-    edges = np.rint(ideal).astype(np.int64)
-    if changes.size:
-        k = np.rint(changes * n / size).astype(np.int64)
-        if np.any(np.abs(changes - ideal[k]) > 1.0) or np.any((k <= 0) | (k >= n)):
-            return None
-        if np.unique(k).size != k.size:
-            return None
-        edges[k] = changes
+    edges = block_edges(n, size)
+    if changes.size == 0:
+        return edges
+    k = (2 * changes * n + size) // (2 * size)  # nearest ideal edge index
+    if np.any((k <= 0) | (k >= n)) or np.any(np.abs(changes * n - k * size) > n):
+        return None
+    if np.any(np.diff(k) <= 0):  # two changes claim one edge: a sliver, not a block
+        return None
+    spans = np.diff(np.concatenate(([0], changes, [size])))
+    cells = np.diff(np.concatenate(([0], k, [n])))
+    if np.any(np.abs(spans * n - cells * size) >= n):
+        return None
+    edges[k] = changes
     if np.any(np.diff(edges) <= 0):
         return None
     return edges
 
 
-def _blocks_solid(pixels: np.ndarray, x_edges: np.ndarray, y_edges: np.ndarray) -> bool:
-    # Compare every pixel with the top-left pixel of its block.
-    xs = np.repeat(x_edges[:-1], np.diff(x_edges))
-    ys = np.repeat(y_edges[:-1], np.diff(y_edges))
-    return bool(np.array_equal(pixels, pixels[ys][:, xs]))
+def _axis_options(changes: np.ndarray, size: int, max_cells: int) -> list[tuple[int, np.ndarray]]:
+    """Cell counts (with their edges) that explain every observed change, smallest first.
 
-
-def _axis_candidates(changes: np.ndarray, size: int, max_cells: int) -> list[tuple[int, np.ndarray]]:
-    """Cell counts whose ideal edges explain every observed change, smallest first."""
+    Cells must be at least 2 px: below that, a line with a repeated pixel is
+    indistinguishable from an upscale. One cell per pixel (the image at its true size)
+    is always an option while ``size <= max_cells``, and comes last.
+    """
+    out: list[tuple[int, np.ndarray]] = []
     bounds = np.concatenate(([0], changes, [size]))
     smallest_gap = int(np.diff(bounds).min())
-    # A block is at least floor(size / n) px, so the smallest gap bounds n from below.
-    start = max(1, changes.size + 1, int(np.ceil(size / (smallest_gap + 1))))
-    stop = min(max_cells, size)
-    if start > stop:
-        return []
-    counts = np.arange(start, stop + 1)
-    if changes.size:
-        # Vectorised pre-check of every count at once; _edges_for confirms the survivors.
-        k = np.rint(changes[None, :] * counts[:, None] / size)
-        fits = np.all(np.abs(changes[None, :] - k * size / counts[:, None]) <= 1.0, axis=1)
-        counts = counts[fits]
-    out = []
-    for n in counts.tolist():
-        edges = _edges_for(changes, size, n)
-        if edges is not None:
-            out.append((n, edges))
+    # A clean upscale's blocks are floor(size / n) px or more, so the smallest gap bounds n.
+    start = max(1, changes.size + 1, -(-size // (smallest_gap + 1)))
+    stop = min(max_cells, size // 2)
+    if start <= stop:
+        counts = np.arange(start, stop + 1, dtype=np.int64)
+        if changes.size:
+            # Vectorised pre-check of every count at once; _edges_for confirms the survivors.
+            k = (2 * changes[None, :] * counts[:, None] + size) // (2 * size)
+            near = np.abs(changes[None, :] * counts[:, None] - k * size) <= counts[:, None]
+            counts = counts[np.all(near, axis=1)]
+        for n in counts.tolist():
+            edges = _edges_for(changes, size, n)
+            if edges is not None:
+                out.append((n, edges))
+    if size <= max_cells and (not out or out[-1][0] != size):
+        out.append((size, np.arange(size + 1, dtype=np.int64)))
     return out
+
+
+def _pick_pair(
+    x_options: list[tuple[int, np.ndarray]], y_options: list[tuple[int, np.ndarray]], width: int, height: int
+) -> tuple[tuple[int, np.ndarray], tuple[int, np.ndarray]]:
+    """Each axis's coarsest count, unless one axis is ambiguous and square cells settle it.
+
+    The coarsest pair (nx0, ny0) is the answer when its cells are square: exactly
+    (``width * ny == height * nx``) or up to the rounding of the upscaled size
+    (``|width * ny - height * nx| <= nx + ny``). Otherwise an axis with few changes (a
+    portrait on a flat background) may have fitted too few cells, so the other counts
+    of one axis, with the other axis kept, are tried for square cells. Multiples of the
+    coarsest count only subdivide its cells and describe the same image, so they never
+    win: a 24x24 portrait stretched to 300x200 stays 24x24.
+    """
+    nx0, ny0 = x_options[0][0], y_options[0][0]
+
+    def tier(nx: int, ny: int) -> int:
+        skew = abs(width * ny - height * nx)
+        return 0 if skew == 0 else 1 if skew <= nx + ny else 2
+
+    best = (tier(nx0, ny0), nx0 * ny0, 0, 0)
+    if best[0] == 0:
+        return x_options[0], y_options[0]
+    for i, (nx, _e) in enumerate(x_options[1:], start=1):
+        if nx % nx0:
+            best = min(best, (tier(nx, ny0), nx * ny0, i, 0))
+    for j, (ny, _e) in enumerate(y_options[1:], start=1):
+        if ny % ny0:
+            best = min(best, (tier(nx0, ny), nx0 * ny, 0, j))
+    return x_options[best[2]], y_options[best[3]]
 
 
 def find_exact_grid(pixels: np.ndarray, max_cells: int = MAX_CELLS) -> ExactGrid | None:
     """The coarsest grid of solid blocks that reproduces ``pixels`` exactly, or None.
 
     None means the image is not a clean block upscale (blurred, resampled, or already
-    at its true size with no repeated pixels). A 1x1 result (a flat image) is returned
-    as the coarsest truth.
+    at its true size). A 1x1 result (a flat image) is returned as the coarsest truth.
+    Where an axis is ambiguous, square cells are preferred (see ``_pick_pair``).
     """
     if pixels.ndim not in (2, 3) or pixels.shape[0] < 1 or pixels.shape[1] < 1:
         raise ValueError("expected an HxW or HxWxC pixel array")
     height, width = pixels.shape[:2]
-    packed = _packed(pixels)
-    x_changes = _change_positions(packed, axis=1)
-    y_changes = _change_positions(packed, axis=0)
-    x_options = _axis_candidates(x_changes, width, max_cells)
-    y_options = _axis_candidates(y_changes, height, max_cells)
-    # Square pixel art first: same cell count on both axes, smallest first.
-    pairs = [(nx, ex, ny, ey) for nx, ex in x_options for ny, ey in y_options]
-    pairs.sort(key=lambda p: (p[0] != p[2], p[0] * p[2]))
-    for nx, ex, ny, ey in pairs:
-        if nx == width and ny == height:
-            return None  # every pixel its own cell: no upscale to undo
-        if _blocks_solid(packed, ex, ey):
-            return ExactGrid(cols=nx, rows=ny, x_edges=ex, y_edges=ey)
-    return None
+    x_changes, y_changes = _change_positions(pixels)
+    x_options = _axis_options(x_changes, width, max_cells)
+    if not x_options:
+        return None
+    y_options = _axis_options(y_changes, height, max_cells)
+    if not y_options:
+        return None
+    # Every change lies on an edge, so every block is solid: no pixel check is needed.
+    (nx, ex), (ny, ey) = _pick_pair(x_options, y_options, width, height)
+    if nx == width and ny == height:
+        return None  # every pixel its own cell: no upscale to undo
+    return ExactGrid(cols=nx, rows=ny, x_edges=ex, y_edges=ey)
 
 
 def downsample_exact(pixels: np.ndarray, grid: ExactGrid) -> np.ndarray:

@@ -12,10 +12,50 @@ import contextlib
 import os
 import stat
 import tempfile
+import threading
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterator
 
 TEMP_PREFIX = ".bespoke-tmp-"
+
+_umask_lock = threading.Lock()
+_umask_value: int | None = None
+
+
+def _process_umask() -> int:
+    """The process umask, read once.
+
+    Reading it means setting it (``os.umask``), which is not thread-safe: two writer
+    threads doing set-and-restore at once can leave the process with umask 0. So it is
+    read once, under a lock, and cached.
+    """
+    global _umask_value
+    with _umask_lock:
+        if _umask_value is None:
+            _umask_value = _umask_from_proc()
+        if _umask_value is None:
+            current = os.umask(0o022)
+            os.umask(current)
+            _umask_value = current
+        return _umask_value
+
+
+def _umask_from_proc() -> int | None:
+    """Linux reports the umask without changing it; elsewhere this gives None."""
+    try:
+        with open("/proc/self/status", encoding="ascii", errors="replace") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def _is_read_only(st: os.stat_result, target: Path) -> bool:
+    # Root passes os.access for every file, so the owner's write bit is checked too:
+    # a file the user made read-only stays read-only even for a root process.
+    return not os.access(target, os.W_OK) or not (st.st_mode & stat.S_IWUSR)
 
 
 @contextlib.contextmanager
@@ -23,14 +63,20 @@ def atomic_open(path: str | Path, keep_mode: bool = True) -> Iterator[BinaryIO]:
     """Open a temporary file beside ``path`` for binary writing; replace ``path`` on success.
 
     A read-only target is refused (the user made it read-only for a reason) with a
-    PermissionError, rather than silently replaced.
+    PermissionError, rather than silently replaced. A symlink is followed, so the file
+    it points at gets the new content and the link stays a link.
     """
-    target = Path(path)
+    target = Path(os.path.realpath(path))
     folder = target.parent
     mode: int | None = None
-    if target.exists():
+    try:
         st = target.stat()
-        if not os.access(target, os.W_OK) or not (st.st_mode & stat.S_IWUSR):
+    except FileNotFoundError:
+        st = None
+    if st is not None:
+        if stat.S_ISDIR(st.st_mode):
+            raise IsADirectoryError(21, "is a folder, not a file", str(target))
+        if _is_read_only(st, target):
             raise PermissionError(13, "file is read-only", str(target))
         mode = stat.S_IMODE(st.st_mode)
     fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=target.suffix, dir=folder)
@@ -44,14 +90,27 @@ def atomic_open(path: str | Path, keep_mode: bool = True) -> Iterator[BinaryIO]:
             os.chmod(tmp, mode)
         else:
             # mkstemp creates 0600; give new files the usual permissions.
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)
+            os.chmod(tmp, 0o666 & ~_process_umask())
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
+    _fsync_folder(folder)
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make the rename itself durable; best effort (not every platform can open a folder)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def atomic_write_bytes(path: str | Path, data: bytes) -> None:

@@ -192,6 +192,15 @@ def _header_from_pillow(path: Path, data: bytes | None, file_size: int) -> Image
     return ImageHeader(path, width, height, mode, fmt, bit_depth, has_alpha, file_size)
 
 
+def _refuse_short_png(path: Path, head: bytes) -> None:
+    """A .png shorter than the PNG signature: text, or the start of a cut-off file."""
+    if len(head) >= len(PNG_SIGNATURE) or path.suffix.lower() != ".png":
+        return
+    if _looks_like_text(head):
+        raise ImageLoadError(path, "not an image: the file holds text")
+    raise ImageLoadError(path, f"truncated PNG: only {len(head)} bytes")
+
+
 def probe_image(path: str | Path) -> ImageHeader:
     """Size, mode and format from the header only (a PNG costs one 33-byte read)."""
     path = Path(path)
@@ -199,8 +208,7 @@ def probe_image(path: str | Path) -> ImageHeader:
     head = _read_bytes(path, _PNG_HEADER_BYTES)
     if head.startswith(PNG_SIGNATURE):
         return _parse_png_header(path, head, st.st_size)
-    if len(head) < 8 and path.suffix.lower() == ".png":
-        raise ImageLoadError(path, f"truncated PNG: only {st.st_size} bytes")
+    _refuse_short_png(path, head)
     return _header_from_pillow(path, None, st.st_size)
 
 
@@ -247,8 +255,7 @@ def load_image(path: str | Path, max_pixels: int = MAX_PIXELS) -> LoadedImage:
     if data.startswith(PNG_SIGNATURE):
         header = _parse_png_header(path, data[:_PNG_HEADER_BYTES], st.st_size)
     else:
-        if len(data) < 8 and path.suffix.lower() == ".png":
-            raise ImageLoadError(path, f"truncated PNG: only {len(data)} bytes")
+        _refuse_short_png(path, data)
         header = _header_from_pillow(path, data, st.st_size)
     refusal = pixel_limit_message(header, max_pixels)
     if refusal:

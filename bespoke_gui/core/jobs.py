@@ -82,9 +82,17 @@ def describe_exception(exc: BaseException) -> str:
     return f"{name}: {text}" if text else name
 
 
+def _safe_label(label: Callable[[T], str], item: T) -> str:
+    # A label is only for messages; a failing one must not end the job.
+    try:
+        return str(label(item))
+    except Exception:  # noqa: BLE001
+        return repr(item)
+
+
 def map_items(
     func: Callable[[T], R],
-    items: Sequence[T],
+    items: Iterable[T],
     progress: ProgressFn = no_progress,
     cancelled: CancelFn = never_cancelled,
     workers: int | None = None,
@@ -93,11 +101,13 @@ def map_items(
 ) -> BatchResult[R]:
     """Apply ``func`` to every item on a thread pool, in input order.
 
-    An exception from one item becomes an :class:`ItemError` and the rest carry on.
-    Cancelling stops submitting new items; items already running finish (so no file is
-    left half-written), and the result says ``cancelled``. Threads suit this work
+    An exception from one item becomes an :class:`ItemError` and the rest carry on;
+    errors are listed in input order. Cancelling stops submitting new items; items
+    already running finish (so no file is left half-written), and the result says
+    ``cancelled``. Progress is reported from the calling thread. Threads suit this work
     because Pillow and NumPy release the GIL while they decode, resample and reduce.
     """
+    items = items if isinstance(items, Sequence) else list(items)
     total = len(items)
     out: BatchResult[R] = BatchResult(results=[None] * total)
     workers = workers or default_workers()
@@ -107,6 +117,7 @@ def map_items(
     done = 0
     next_index = 0
     running: dict[Future[R], int] = {}
+    failed: list[tuple[int, ItemError]] = []
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bespoke-job") as pool:
         while next_index < total or running:
             # Keep the queue short so that a cancel takes effect within a few items.
@@ -121,13 +132,11 @@ def map_items(
                 try:
                     out.results[index] = fut.result()
                 except Exception as exc:  # noqa: BLE001 - reported per item, job carries on
-                    out.errors.append(ItemError(label(items[index]), describe_exception(exc)))
+                    failed.append((index, ItemError(_safe_label(label, items[index]), describe_exception(exc))))
                 done += 1
-                progress(done, total, message or label(items[index]))
-            if cancelled() and next_index < total:
-                out.cancelled = True
-    if cancelled() and done < total:
-        out.cancelled = True
+                progress(done, total, message or _safe_label(label, items[index]))
+    out.errors = [error for _index, error in sorted(failed, key=lambda pair: pair[0])]
+    out.cancelled = done < total
     return out
 
 

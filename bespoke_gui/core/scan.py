@@ -22,6 +22,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from bespoke_gui.core.backup import BackupInfo, create_backup
 from bespoke_gui.core.exactgrid import downsample_exact, find_exact_grid
 from bespoke_gui.core.imageio import ImageLoadError, load_image, pixel_limit_message, probe_image
 from bespoke_gui.core.jobs import (
@@ -34,7 +35,7 @@ from bespoke_gui.core.jobs import (
     no_progress,
 )
 from bespoke_gui.core.files import is_temp_file
-from bespoke_gui.core.workspace import DEFAULT_CAPTION_EXTENSION, IMAGE_EXTENSIONS
+from bespoke_gui.core.workspace import DEFAULT_CAPTION_EXTENSION, IMAGE_EXTENSIONS, list_captions, list_images
 
 DetailsSink = Callable[[int, "RowDetails"], None]
 _QUICK_PROGRESS_EVERY = 250
@@ -373,3 +374,28 @@ def summarize(rows: Sequence[ScanRow], captions_without_images: Sequence[str] = 
         unreadable=[(row.name, row.error) for row in rows if row.error],
         without_exact_grid=[row.name for row in rows if row.details_done and row.readable and row.grid is None],
     )
+
+
+def dataset_files(
+    images_dir: Path, caption_extension: str = DEFAULT_CAPTION_EXTENSION, config_path: Path | None = None
+) -> list[Path]:
+    """What a dataset backup holds: every image, every caption and the training config."""
+    files = list_images(images_dir) + list_captions(images_dir, caption_extension)
+    if config_path is not None and Path(config_path).is_file():
+        files.append(Path(config_path))
+    return files
+
+
+def backup_dataset(
+    root: Path,
+    images_dir: Path,
+    backups_dir: Path,
+    caption_extension: str = DEFAULT_CAPTION_EXTENSION,
+    config_path: Path | None = None,
+    label: str = "",
+    progress: ProgressFn = no_progress,
+    cancelled: CancelFn = never_cancelled,
+) -> BackupInfo:
+    """A verified ``dataset`` backup of images, captions and config (paths kept under ``root``)."""
+    files = dataset_files(images_dir, caption_extension, config_path)
+    return create_backup(files, root, backups_dir, kind="dataset", label=label, progress=progress, cancelled=cancelled)

@@ -74,8 +74,16 @@ def list_images(folder: Path) -> list[Path]:
     )
 
 
+def normalize_caption_extension(caption_extension: str) -> str:
+    """".txt" from "txt" or ".txt" (sd-scripts' --caption_extension takes either)."""
+    ext = caption_extension.strip()
+    if not ext:
+        return DEFAULT_CAPTION_EXTENSION
+    return ext if ext.startswith(".") else "." + ext
+
+
 def caption_path_for(image: Path, caption_extension: str = DEFAULT_CAPTION_EXTENSION) -> Path:
-    return image.with_suffix(caption_extension)
+    return image.with_suffix(normalize_caption_extension(caption_extension))
 
 
 def list_captions(folder: Path, caption_extension: str = DEFAULT_CAPTION_EXTENSION) -> list[Path]:
@@ -83,11 +91,16 @@ def list_captions(folder: Path, caption_extension: str = DEFAULT_CAPTION_EXTENSI
         entries = list(os.scandir(folder))
     except OSError:
         return []
-    ext = caption_extension.lower()
+    ext = normalize_caption_extension(caption_extension).lower()
     return sorted(
         (Path(e.path) for e in entries if e.is_file() and e.name.lower().endswith(ext) and not e.name.startswith(".")),
         key=lambda p: p.name,
     )
+
+
+def _natural_key(name: str) -> tuple[object, ...]:
+    # epoch_2 before epoch_10.
+    return tuple(int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", name))
 
 
 def _walk_dirs(root: Path, depth: int = _MAX_DEPTH) -> list[Path]:
@@ -95,7 +108,7 @@ def _walk_dirs(root: Path, depth: int = _MAX_DEPTH) -> list[Path]:
     if depth <= 0:
         return found
     try:
-        entries = sorted(os.scandir(root), key=lambda e: e.name)
+        entries = sorted(os.scandir(root), key=lambda e: _natural_key(e.name))
     except OSError:
         return found
     for entry in entries:
@@ -118,19 +131,25 @@ def looks_like_sample_dir(folder: Path) -> bool:
 
 
 def find_images_dir(root: Path, caption_extension: str = DEFAULT_CAPTION_EXTENSION) -> Path | None:
-    """The folder with the most image+caption pairs (images alone break a tie)."""
+    """The folder with the most image+caption pairs (images alone break a tie).
+
+    With no captions anywhere (a dataset not captioned yet), the folder with the most
+    images that does not look like a sample folder.
+    """
     best: tuple[int, int] = (0, 0)
     best_dir: Path | None = None
+    uncaptioned: list[tuple[int, Path]] = []
     for folder in _walk_dirs(root):
         if folder != root and _SAMPLE_DIR_RE.match(folder.name):
             continue
         score = _count_pairs(folder, caption_extension)
         if score > best:
             best, best_dir = score, folder
+        if score[1] and not looks_like_sample_dir(folder):
+            uncaptioned.append((score[1], folder))
     if best_dir is not None and best[0] == 0:
-        # No captions anywhere: only a folder that is not a sample folder counts.
-        if looks_like_sample_dir(best_dir):
-            return None
+        # Stable max: the first folder (in walk order) with the most images wins a tie.
+        return max(uncaptioned, key=lambda pair: pair[0])[1] if uncaptioned else None
     return best_dir
 
 
@@ -173,9 +192,13 @@ def find_sample_dirs(root: Path, images_dir: Path | None = None) -> tuple[Path, 
 
 
 def discover(root: str | Path, caption_extension: str = DEFAULT_CAPTION_EXTENSION) -> Workspace:
+    """Find the parts of the workspace in ``root``; NotADirectoryError when it is no folder."""
     root_path = Path(root).expanduser().resolve()
+    if not root_path.exists():
+        raise NotADirectoryError(f"no such folder: {root_path}")
     if not root_path.is_dir():
-        raise NotADirectoryError(f"not a folder: {root_path}")
+        raise NotADirectoryError(f"not a folder (it is a file): {root_path}")
+    caption_extension = normalize_caption_extension(caption_extension)
     images_dir = find_images_dir(root_path, caption_extension)
     return Workspace(
         root=root_path,

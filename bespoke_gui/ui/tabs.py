@@ -7,5 +7,8 @@ Each entry names a QWidget subclass taking ``(context: AppContext)``; it follows
 from __future__ import annotations
 
 TAB_SPECS: list[tuple[str, str]] = [
+    ("Captions", "bespoke_gui.ui.captions_tab:CaptionsTab"),
     # (title, "module:ClassName")
+    ("Dataset", "bespoke_gui.ui.dataset_tab:DatasetTab"),
+    ("Epochs", "bespoke_gui.ui.epochs_tab:EpochsTab"),
 ]

@@ -1,0 +1,248 @@
+"""Dataset commands for a training machine without a screen.
+
+``scan``, ``backup``, ``verify-backup``, ``restore``, ``resize`` and ``verify-size``. Each
+prints a short report on stdout, one ``error: <path>: <message>`` line per problem on
+stderr, and exits non-zero when there was a problem.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from bespoke_gui.commands._progress import TerminalProgress, print_errors
+from bespoke_gui.core.backup import BackupError, BackupInfo, restore_backup, verify_backup
+from bespoke_gui.core.jobs import ItemError
+from bespoke_gui.core.resize import DEFAULT_SIZE, FILTERS, ResizeError, resize_dataset, verify_sizes
+from bespoke_gui.core.scan import ScanResult, backup_dataset, quick_scan, scan_folder
+from bespoke_gui.core.workspace import discover, list_images
+
+
+@dataclass(frozen=True)
+class DatasetTarget:
+    """What a DIR argument names: the images folder, the workspace root, its config."""
+
+    root: Path
+    images_dir: Path
+    config_path: Path | None
+    caption_extension: str
+
+    @property
+    def backups_dir(self) -> Path:
+        return self.root / "backups"
+
+
+class TargetError(Exception):
+    pass
+
+
+def resolve_target(folder: str | Path) -> DatasetTarget:
+    """A dataset folder (images right there) or a workspace (images found inside)."""
+    path = Path(folder).expanduser()
+    if not path.is_dir():
+        raise TargetError(f"{path}: not a folder")
+    workspace = discover(path)
+    images_dir = workspace.images_dir
+    if images_dir is None and list_images(workspace.root):
+        images_dir = workspace.root
+    if images_dir is None:
+        raise TargetError(f"{path}: no images found (looked in the folder and its subfolders)")
+    return DatasetTarget(workspace.root, images_dir, workspace.config_path, workspace.caption_extension)
+
+
+def _err(message: str) -> None:
+    sys.stderr.write(f"error: {message}\n")
+
+
+def _format_row_table(result: ScanResult) -> list[str]:
+    width = max([len(r.name) for r in result.rows] + [4])
+    lines = [f"{'name':<{width}}  {'size':>9}  {'mode':<5} {'colours':>7}  {'grid':>7}  caption  problems"]
+    for row in result.rows:
+        colours = "" if row.colours is None else str(row.colours)
+        lines.append(
+            f"{row.name:<{width}}  {row.size_text:>9}  {row.mode:<5} {colours:>7}  {row.grid_text:>7}  "
+            f"{'yes' if row.caption_present else 'NO':<7}  {'; '.join(row.problems())}"
+        )
+    return lines
+
+
+def cmd_scan(args: argparse.Namespace) -> int:
+    try:
+        target = resolve_target(args.dir)
+    except TargetError as exc:
+        _err(str(exc))
+        return 2
+    progress = TerminalProgress("scanning")
+    if args.quick:
+        result = quick_scan(target.images_dir, target.caption_extension, progress=progress)
+    else:
+        result = scan_folder(target.images_dir, target.caption_extension, progress=progress)
+    summary = result.summary
+    if args.json:
+        sys.stdout.write(json.dumps(result.to_json(), indent=1, ensure_ascii=False) + "\n")
+    else:
+        out = [f"images folder: {target.images_dir}"]
+        if not args.summary_only:
+            out += _format_row_table(result)
+        out += summary.lines()
+        for label, names in (
+            ("without caption", summary.images_without_captions),
+            ("caption without image", summary.captions_without_images),
+            ("empty caption", summary.empty_captions),
+            ("not square", summary.non_square),
+            ("no exact pixel grid", summary.without_exact_grid),
+        ):
+            out += [f"  {label}: {name}" for name in names]
+        sys.stdout.write("\n".join(out) + "\n")
+    print_errors([ItemError(str(result.folder / name), message) for name, message in summary.unreadable])
+    return 1 if summary.unreadable or result.cancelled else 0
+
+
+def _describe_backup(info: BackupInfo) -> str:
+    return f"{info.path} ({info.file_count} files, {info.total_bytes / 1e6:.1f} MB, verified)"
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    try:
+        target = resolve_target(args.dir)
+    except TargetError as exc:
+        _err(str(exc))
+        return 2
+    dest = Path(args.dest) if args.dest else target.backups_dir
+    try:
+        info = backup_dataset(
+            target.root, target.images_dir, dest, target.caption_extension, target.config_path,
+            label=args.label or "backup from the command line", progress=TerminalProgress("backing up"),
+        )
+    except BackupError as exc:
+        _err(f"{target.root}: {exc}")
+        return 1
+    sys.stdout.write(f"backup: {_describe_backup(info)}\n")
+    return 0
+
+
+def cmd_verify_backup(args: argparse.Namespace) -> int:
+    backup_dir = Path(args.backup)
+    try:
+        report = verify_backup(backup_dir, progress=TerminalProgress("verifying"))
+    except BackupError as exc:
+        _err(f"{backup_dir}: {exc}")
+        return 1
+    print_errors(
+        [ItemError(str(backup_dir / p), "missing from the backup") for p in report.missing]
+        + [ItemError(str(backup_dir / p), "changed since the backup was made (SHA-256 differs)") for p in report.changed]
+        + [ItemError(str(backup_dir / p), "not in the manifest") for p in report.extra]
+    )
+    if report.ok:
+        sys.stdout.write(f"{backup_dir}: {report.checked} files match the manifest\n")
+        return 0
+    return 1
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    backup_dir = Path(args.backup)
+    try:
+        report = restore_backup(backup_dir, progress=TerminalProgress("restoring"))
+    except BackupError as exc:
+        _err(f"{backup_dir}: {exc}")
+        return 1
+    if report.safety_backup is not None:
+        sys.stdout.write(f"current files backed up first: {_describe_backup(report.safety_backup)}\n")
+    sys.stdout.write(f"restored {len(report.restored)} files from {backup_dir}\n")
+    print_errors(report.errors)
+    return 1 if report.errors or report.cancelled else 0
+
+
+def cmd_resize(args: argparse.Namespace) -> int:
+    try:
+        target = resolve_target(args.dir)
+    except TargetError as exc:
+        _err(str(exc))
+        return 2
+    try:
+        report = resize_dataset(
+            target.images_dir,
+            size=args.size,
+            filter_name=args.filter,
+            out_dir=Path(args.out) if args.out else None,
+            in_place=args.in_place,
+            caption_extension=target.caption_extension,
+            backup_parent=target.backups_dir,
+            extra_backup_files=[target.config_path] if target.config_path else [],
+            backup_root=target.root,
+            workers=args.workers,
+            progress=TerminalProgress("resizing"),
+        )
+    except ResizeError as exc:
+        _err(f"{target.images_dir}: {exc}")
+        return 1
+    sys.stdout.write("\n".join(report.lines()) + "\n")
+    print_errors(report.errors)
+    return 0 if report.ok else 1
+
+
+def cmd_verify_size(args: argparse.Namespace) -> int:
+    try:
+        target = resolve_target(args.dir)
+    except TargetError as exc:
+        _err(str(exc))
+        return 2
+    report = verify_sizes(target.images_dir, args.size, progress=TerminalProgress("checking"))
+    sys.stdout.write(f"{target.images_dir}: " + "\n".join(report.lines()) + "\n")
+    print_errors(
+        [ItemError(str(w.path), f"{w.width}x{w.height}, not {args.size}x{args.size}") for w in report.wrong]
+        + report.unreadable
+    )
+    return 0 if report.ok else 1
+
+
+def _positive_size(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text}") from None
+    if not 1 <= value <= 8192:
+        raise argparse.ArgumentTypeError("the size must be between 1 and 8192")
+    return value
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    scan = subparsers.add_parser("scan", help="list every image (size, mode, colours, grid, caption) and a summary")
+    scan.add_argument("dir", help="a dataset folder or a workspace")
+    scan.add_argument("--json", action="store_true", help="print rows and summary as JSON")
+    scan.add_argument("--quick", action="store_true", help="headers only: no colour counts or grids")
+    scan.add_argument("--summary-only", action="store_true", help="print the summary without the table")
+    scan.set_defaults(func=cmd_scan)
+
+    backup = subparsers.add_parser("backup", help="back up images, captions and config (verified, SHA-256 manifest)")
+    backup.add_argument("dir", help="a dataset folder or a workspace")
+    backup.add_argument("--dest", help="folder to put the backup in (default: DIR/backups)")
+    backup.add_argument("--label", default="", help="a note stored in the manifest")
+    backup.set_defaults(func=cmd_backup)
+
+    verify = subparsers.add_parser("verify-backup", help="check a backup against its manifest")
+    verify.add_argument("backup", help="the backup folder (holding manifest.json)")
+    verify.set_defaults(func=cmd_verify_backup)
+
+    restore = subparsers.add_parser("restore", help="restore a backup (the current files are backed up first)")
+    restore.add_argument("backup", help="the backup folder (holding manifest.json)")
+    restore.set_defaults(func=cmd_restore)
+
+    resize = subparsers.add_parser("resize", help="resize every image to SIZE x SIZE; captions travel along")
+    resize.add_argument("dir", help="a dataset folder or a workspace")
+    resize.add_argument("--size", type=_positive_size, default=DEFAULT_SIZE, help="target size (default 256)")
+    resize.add_argument("--filter", choices=list(FILTERS), default="lanczos",
+                        help="lanczos (smooth), nearest, or pixel (pixel-exact blocks from the true grid)")
+    where = resize.add_mutually_exclusive_group()
+    where.add_argument("--out", help="new folder for the results (default: <images folder>_<size> beside it)")
+    where.add_argument("--in-place", action="store_true", help="replace the images, after a verified backup")
+    resize.add_argument("--workers", type=int, default=None, help="threads (default: every core)")
+    resize.set_defaults(func=cmd_resize)
+
+    size = subparsers.add_parser("verify-size", help="list every image that is not SIZE x SIZE")
+    size.add_argument("dir", help="a dataset folder or a workspace")
+    size.add_argument("--size", type=_positive_size, default=DEFAULT_SIZE, help="expected size (default 256)")
+    size.set_defaults(func=cmd_verify_size)

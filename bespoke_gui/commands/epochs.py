@@ -1,0 +1,289 @@
+"""Epoch commands: ``downscale``, ``analyze`` and ``report`` for sample images.
+
+- ``bespoke-gui downscale IN... --out DIR [--cells 24] [--method grid|two-stage|nearest]``
+  writes one cells x cells PNG per input image under the same file name (a non-PNG
+  input keeps its stem and gets ``.png``: the art must stay lossless).
+- ``bespoke-gui analyze PATH... [--json]`` prints per image the unique colours, palette
+  size, stray pixels and the messy flag (``--json``: a JSON list), and a per-epoch
+  summary with the target checks.
+- ``bespoke-gui report SAMPLES... --out DIR`` writes collage.png, report.md, epochs.csv
+  and images.csv.
+
+Problems go to stderr as ``error: <path>: <message>``; notes (names not understood) as
+``note: ...``; the exit code is 1 when any input failed, 2 when nothing could be done.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bespoke_gui.commands._progress import TerminalProgress, print_errors
+from bespoke_gui.core.epochs import AnalysisResult, AnalysisSettings, ImageAnalysis, analyze_samples, load_sample_pixels
+from bespoke_gui.core.files import atomic_write_with
+from bespoke_gui.core.jobs import ItemError, map_items
+from bespoke_gui.core.metrics import REASON_KEYS, Targets
+from bespoke_gui.core.pixelgrid import DEFAULT_CELLS, DEFAULT_MERGE_THRESHOLD, METHODS, downscale
+from bespoke_gui.core.report import write_report
+from bespoke_gui.core.samples import SampleMessage
+from bespoke_gui.core.workspace import IMAGE_EXTENSIONS
+
+
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--cells", type=int, default=DEFAULT_CELLS, help="cells across the art (default 24)")
+    parser.add_argument("--method", choices=METHODS, default="grid", help="recovery pipeline (default grid)")
+    parser.add_argument(
+        "--merge", type=float, default=DEFAULT_MERGE_THRESHOLD, metavar="DIST",
+        help=f"OKLab distance under which colours merge into one palette colour (default {DEFAULT_MERGE_THRESHOLD})",
+    )
+    parser.add_argument("--sharpen", action="store_true", help="sharpen in the two-stage pipeline")
+    parser.add_argument("--workers", type=int, default=None, help="threads (default: all cores)")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "downscale", help="recover the true 24x24 pixel art from sample images",
+        description="Write one cells x cells PNG per input image, under the same name, into --out.",
+    )
+    p.add_argument("inputs", nargs="+", metavar="IN", help="image files or folders of images")
+    p.add_argument("--out", required=True, help="output folder (created if missing)")
+    _add_common(p)
+    p.set_defaults(func=cmd_downscale)
+
+    p = subparsers.add_parser(
+        "analyze", help="measure sample images: unique colours, palette, stray pixels, messy, per epoch",
+        description="Analyse sample images (epoch folders, sd-scripts' sample/ folder, or files).",
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--json", action="store_true", help="print a JSON list, one object per image")
+    _add_common(p)
+    p.set_defaults(func=cmd_analyze)
+
+    p = subparsers.add_parser(
+        "report", help="write a collage PNG and a Markdown + CSV report of sample images",
+    )
+    p.add_argument("paths", nargs="+", metavar="SAMPLES")
+    p.add_argument("--out", required=True, help="output folder (created if missing)")
+    p.add_argument("--scale", type=int, default=6, help="collage zoom per art pixel (default 6)")
+    _add_common(p)
+    p.set_defaults(func=cmd_report)
+
+
+def _settings(args: argparse.Namespace) -> AnalysisSettings:
+    return AnalysisSettings(
+        cells=args.cells, method=args.method, merge_threshold=args.merge, sharpen=args.sharpen,
+        workers=args.workers, targets=Targets(),
+    )
+
+
+def _print_notes(messages: list[SampleMessage], stream=None) -> None:
+    """Notes grouped by message, so 200 unrecognised names make one line, not 200."""
+    out = stream or sys.stderr
+    grouped: dict[str, list[str]] = defaultdict(list)
+    for message in messages:
+        grouped[message.message].append(message.path)
+    for text, paths in grouped.items():
+        if len(paths) <= 3:
+            for path in paths:
+                out.write(f"note: {path}: {text}\n")
+        else:
+            out.write(f"note: {len(paths)} files ({Path(paths[0]).name}, ...): {text}\n")
+
+
+# ---------------------------------------------------------------------------------------
+# downscale
+
+
+def _gather_images(inputs: list[str]) -> tuple[list[Path], list[ItemError]]:
+    images: list[Path] = []
+    errors: list[ItemError] = []
+    seen: set[Path] = set()
+    for raw in inputs:
+        path = Path(raw).expanduser()
+        if path.is_dir():
+            found = sorted(
+                p for p in path.iterdir()
+                if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS and not p.name.startswith(".")
+            )
+            if not found:
+                errors.append(ItemError(str(path), "no images in this folder"))
+        elif path.is_file():
+            found = [path]
+        else:
+            errors.append(ItemError(str(path), "not found"))
+            found = []
+        for image in found:
+            key = image.resolve()
+            if key not in seen:
+                seen.add(key)
+                images.append(image)
+    return images, errors
+
+
+def cmd_downscale(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    out_dir = Path(args.out).expanduser()
+    images, errors = _gather_images(args.inputs)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        print_errors([ItemError(str(out_dir), f"cannot create the output folder: {exc.strerror or exc}")])
+        return 2
+    targets: dict[Path, Path] = {}
+    jobs: list[tuple[Path, Path]] = []
+    for image in images:
+        target = out_dir / (image.name if image.suffix.lower() == ".png" else image.stem + ".png")
+        if target.resolve() == image.resolve():
+            errors.append(ItemError(str(image), "the output would replace the input; choose another --out folder"))
+            continue
+        if target in targets:
+            errors.append(ItemError(str(image), f"same output name as {targets[target]}; skipped"))
+            continue
+        targets[target] = image
+        jobs.append((image, target))
+
+    def work(job: tuple[Path, Path]) -> Path:
+        source, target = job
+        pixels, _notes = load_sample_pixels(source, settings)
+        recovery = downscale(
+            pixels, settings.cells, settings.method, merge_threshold=settings.merge_threshold, sharpen=settings.sharpen
+        )
+        from PIL import Image
+
+        art = Image.fromarray(np.ascontiguousarray(recovery.pixels), "RGB")
+        atomic_write_with(target, lambda handle: art.save(handle, format="PNG"))
+        return target
+
+    batch = map_items(
+        work, jobs, progress=TerminalProgress("downscaling"), workers=settings.workers,
+        label=lambda job: str(job[0]),
+    )
+    written = len(batch.ok)
+    errors.extend(batch.errors)
+    print(f"wrote {written} image(s) of {settings.cells}x{settings.cells} to {out_dir}")
+    print_errors(errors)
+    if errors:
+        return 1 if written else 2
+    return 0
+
+
+# ---------------------------------------------------------------------------------------
+# analyze
+
+
+def image_record(item: ImageAnalysis) -> dict[str, Any]:
+    """The JSON object for one image (the CLI's contract; keep keys stable)."""
+    s, m, r = item.sample, item.metrics, item.recovery
+    return {
+        "path": str(s.path),
+        "run": s.run,
+        "epoch": s.epoch,
+        "step": s.step,
+        "prompt": s.prompt_index,
+        "prompt_label": s.prompt,
+        "seed": s.seed,
+        "size": list(item.size),
+        "method": r.method,
+        "exact": r.exact,
+        "unique_colors": m.unique_colors,
+        "palette_size": m.palette_size,
+        "palette": [{"hex": hexcode, "count": int(count)} for hexcode, count in zip(r.palette.hex_codes(), r.palette.counts)],
+        "stray_pixels": [[x, y] for x, y in m.stray_pixels],
+        "stray_reasons": [REASON_KEYS[int(m.stray_reason[y, x])] for x, y in m.stray_pixels],
+        "messy": m.messy,
+        "messy_reasons": list(m.messy_reasons),
+        "background": m.background.hex,
+        "background_colours": m.background.colours_original if m.background.colour else None,
+        "background_colours_nearest": m.background.colours_nearest if m.background.colour else None,
+        "grid_fit": round(m.grid_fit, 4) if np.isfinite(m.grid_fit) else None,
+    }
+
+
+def _table(result: AnalysisResult) -> list[str]:
+    names = [item.sample.path.name for item in result.images]
+    width = max([len(n) for n in names] + [5])
+    lines = [
+        f"{'image':<{width}}  {'run':<12} {'epoch':>6} {'prompt':<24} {'unique':>6} {'palette':>7} {'strays':>6} "
+        f"{'messy':<5} {'bg':<8} {'bg col':>6} {'fit':>5}"
+    ]
+    for item, name in zip(result.images, names):
+        s, m = item.sample, item.metrics
+        column = s.column_label.replace("epoch ", "e").replace("step ", "s")
+        bg_count = str(m.background.colours_original) if m.background.colour else "-"
+        fit = f"{m.grid_fit:.2f}" if np.isfinite(m.grid_fit) else "-"
+        lines.append(
+            f"{name:<{width}}  {s.run[:12]:<12} {column:>6} {s.prompt[:24]:<24} {m.unique_colors:>6} "
+            f"{m.palette_size:>7} {m.stray_count:>6} {'yes' if m.messy else 'no':<5} "
+            f"{(m.background.hex or '-'):<8} {bg_count:>6} {fit:>5}"
+        )
+    return lines
+
+
+def _epoch_table(result: AnalysisResult) -> list[str]:
+    lines = [
+        f"{'run':<14} {'epoch':<10} {'images':>6} {'unique':>7} {'palette':>7} {'strays':>6} {'bg col':>7} "
+        f"{'messy':>6}  checks"
+    ]
+    for summary in result.epochs:
+        best = result.best.get(summary.run)
+        mark = " *best*" if best is not None and best.column == summary.column else ""
+        bg = f"{summary.avg_background_colours:.1f}" if summary.avg_background_colours is not None else "-"
+        checks = ", ".join(f"{c.name}: {c.status}" for c in summary.checks)
+        lines.append(
+            f"{summary.run[:14]:<14} {summary.label:<10} {summary.images:>6} {summary.avg_unique_colors:>7.1f} "
+            f"{summary.avg_palette_size:>7.1f} {summary.avg_stray_pixels:>6.1f} {bg:>7} {summary.messy_share:>6.0%}  "
+            f"{checks}{mark}"
+        )
+    return lines
+
+
+def _run_analysis(args: argparse.Namespace) -> AnalysisResult:
+    return analyze_samples(
+        [Path(p).expanduser() for p in args.paths], _settings(args), progress=TerminalProgress("analysing")
+    )
+
+
+def _exit_code(result: AnalysisResult) -> int:
+    if not result.images:
+        return 2
+    return 1 if result.errors else 0
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    result = _run_analysis(args)
+    if args.json:
+        json.dump([image_record(item) for item in result.images], sys.stdout, indent=1)
+        sys.stdout.write("\n")
+    else:
+        print("\n".join(_table(result)))
+        print()
+        print("\n".join(_epoch_table(result)))
+    _print_notes(result.messages)
+    print_errors(result.errors)
+    if not result.images and not result.errors:
+        sys.stderr.write("error: no sample images found\n")
+    return _exit_code(result)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    result = _run_analysis(args)
+    _print_notes(result.messages)
+    print_errors(result.errors)
+    if not result.images:
+        if not result.errors:
+            sys.stderr.write("error: no sample images found\n")
+        return 2
+    try:
+        files = write_report(result, Path(args.out).expanduser(), scale=max(1, args.scale))
+    except OSError as exc:
+        sys.stderr.write(f"error: {args.out}: cannot write the report: {exc.strerror or exc}\n")
+        return 2
+    for path in (files.collage, files.markdown, files.epochs_csv, files.images_csv):
+        print(f"wrote {path}")
+    return _exit_code(result)

@@ -1,0 +1,174 @@
+"""The Dataset tab's table: scan rows as a Qt model, plus a filter/sort proxy."""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtGui import QBrush, QColor
+
+from bespoke_gui.core.scan import RowDetails, ScanRow, apply_details
+
+COLUMNS = ("Name", "Size", "Mode", "Colours", "Grid", "Caption", "File size", "Problems")
+COL_NAME, COL_SIZE, COL_MODE, COL_COLOURS, COL_GRID, COL_CAPTION, COL_BYTES, COL_PROBLEMS = range(len(COLUMNS))
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+ERROR_BRUSH = QBrush(QColor(255, 214, 214))
+WARNING_BRUSH = QBrush(QColor(255, 243, 205))
+NO_GRID_BRUSH = QBrush(QColor(176, 96, 0))
+_ModelIndex = QModelIndex | QPersistentModelIndex
+
+
+def _file_size_text(size: int) -> str:
+    if size >= 1_000_000:
+        return f"{size / 1e6:.1f} MB"
+    if size >= 1000:
+        return f"{size / 1e3:.0f} kB"
+    return f"{size} B"
+
+
+class ScanTableModel(QAbstractTableModel):
+    """One row per image; details (colours, grid) fill in as the details job reports them."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._rows: list[ScanRow] = []
+
+    # --- data in ------------------------------------------------------------------------
+    def set_rows(self, rows: Sequence[ScanRow]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def rows(self) -> list[ScanRow]:
+        return self._rows
+
+    def row_at(self, row: int) -> ScanRow:
+        return self._rows[row]
+
+    def apply_details(self, updates: Sequence[tuple[int, RowDetails]]) -> None:
+        """Fill details for many rows at once, with one dataChanged for the span they cover."""
+        if not updates:
+            return
+        low, high = len(self._rows), -1
+        for index, details in updates:
+            if 0 <= index < len(self._rows):
+                apply_details(self._rows[index], details)
+                low, high = min(low, index), max(high, index)
+        if high >= low:
+            self.dataChanged.emit(self.index(low, 0), self.index(high, len(COLUMNS) - 1))
+
+    # --- Qt model -----------------------------------------------------------------------
+    def rowCount(self, parent: _ModelIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: _ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: _ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row = self._rows[index.row()]
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(row, col)
+        if role == SORT_ROLE:
+            return self._sort_key(row, col)
+        if role == Qt.ItemDataRole.BackgroundRole:
+            if row.error:
+                return ERROR_BRUSH
+            if row.problems():
+                return WARNING_BRUSH
+            return None
+        if role == Qt.ItemDataRole.ForegroundRole and col == COL_GRID and row.details_done and not row.grid:
+            return NO_GRID_BRUSH
+        if role == Qt.ItemDataRole.ToolTipRole:
+            problems = row.problems()
+            return f"{row.path}\n" + ("\n".join(problems) if problems else "no problems found")
+        if role == Qt.ItemDataRole.TextAlignmentRole and col in (COL_SIZE, COL_COLOURS, COL_GRID, COL_BYTES):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    @staticmethod
+    def _display(row: ScanRow, col: int) -> str:
+        if col == COL_NAME:
+            return row.name
+        if col == COL_SIZE:
+            return row.size_text
+        if col == COL_MODE:
+            return f"{row.mode} ({row.bit_depth}-bit)" if row.bit_depth and row.bit_depth != 8 else row.mode
+        if col == COL_COLOURS:
+            if row.colours is not None:
+                return f"{row.colours:,}"
+            return "" if row.error else "…"
+        if col == COL_GRID:
+            if row.error:
+                return ""
+            return row.grid_text if row.details_done else "…"
+        if col == COL_CAPTION:
+            if not row.caption_present:
+                return "missing"
+            return "empty" if row.caption_empty else "yes"
+        if col == COL_BYTES:
+            return _file_size_text(row.file_size)
+        if col == COL_PROBLEMS:
+            return "; ".join(row.problems())
+        return ""
+
+    @staticmethod
+    def _sort_key(row: ScanRow, col: int) -> Any:
+        if col == COL_SIZE:
+            return row.width * row.height
+        if col == COL_COLOURS:
+            return -1 if row.colours is None else row.colours
+        if col == COL_GRID:
+            return row.grid[0] * row.grid[1] if row.grid else -1
+        if col == COL_BYTES:
+            return row.file_size
+        if col == COL_PROBLEMS:
+            # Sorted descending: errors first, then warnings.
+            return 2 if row.error else 1 if row.problems() else 0
+        return ScanTableModel._display(row, col).lower()
+
+
+class ScanFilterProxy(QSortFilterProxyModel):
+    """Filter by text (name or problem) and, optionally, show only rows with problems."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._text = ""
+        self._problems_only = False
+        self.setSortRole(SORT_ROLE)
+
+    def set_text(self, text: str) -> None:
+        self._change_filter(lambda: setattr(self, "_text", text.strip().lower()))
+
+    def set_problems_only(self, on: bool) -> None:
+        self._change_filter(lambda: setattr(self, "_problems_only", on))
+
+    def _change_filter(self, change: Any) -> None:
+        # Qt 6.9 replaced invalidateFilter() with begin/endFilterChange().
+        if hasattr(self, "beginFilterChange"):
+            self.beginFilterChange()
+            change()
+            self.endFilterChange()
+        else:
+            change()
+            self.invalidateFilter()
+
+    def filterAcceptsRow(self, source_row: int, source_parent: _ModelIndex) -> bool:
+        model = self.sourceModel()
+        if not isinstance(model, ScanTableModel):
+            return True
+        row = model.row_at(source_row)
+        problems = row.problems()
+        if self._problems_only and not problems:
+            return False
+        if not self._text:
+            return True
+        haystack = " ".join([row.name, row.size_text, row.mode, row.grid_text, *problems]).lower()
+        return all(word in haystack for word in self._text.split())

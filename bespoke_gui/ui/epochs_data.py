@@ -1,0 +1,122 @@
+"""What the Epochs grid shows, as plain data: runs, epoch columns, prompt rows, cells.
+
+The grid widget paints from these and nothing else, so it can be fed synthetic data in
+tests and benchmarks, and the tab converts the engine's analysis into them
+(``epochs_adapter``). No Qt here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class GridColumn:
+    """One column of the grid: an epoch (or sampling step) of a run."""
+
+    run: str
+    column: tuple[str, int | None]
+    label: str  # "e8", "s500", "e?"
+
+    @property
+    def key(self) -> tuple[str, tuple[str, int | None]]:
+        return (self.run, self.column)
+
+
+@dataclass(frozen=True)
+class GridRow:
+    prompt: str  # the key rows are matched on ("00", "control_hair_red")
+    label: str  # what the row header shows
+
+
+@dataclass
+class GridCell:
+    """One sample: its recovered art and per-pixel stray scores, or an error message."""
+
+    path: Path | None
+    pixels: np.ndarray | None = None  # (n, n, 3) uint8
+    stray_score: np.ndarray | None = None  # (n, n) float 0..1, 0 = not stray
+    stray_reason: np.ndarray | None = None  # (n, n) object array of str ("" = not stray)
+    error: str | None = None
+    stray_at: float = 0.5  # a score from here up is called stray; below it only shades the heatmap
+    caption: str = ""  # one short line under the cell ("187 col · 12 stray")
+    unique_colours: int | None = None
+    stray_count: int | None = None
+    extra_images: int = 0  # further images of the same run, epoch and prompt (not shown)
+    payload: object = None  # the engine's own result, for the inspector
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.pixels is not None
+
+
+@dataclass
+class GridData:
+    """Columns grouped by run (in order), rows, and the cell at each (column, row)."""
+
+    columns: list[GridColumn] = field(default_factory=list)
+    rows: list[GridRow] = field(default_factory=list)
+    cells: dict[tuple[int, int], GridCell] = field(default_factory=dict)
+
+    @property
+    def runs(self) -> list[str]:
+        return list(dict.fromkeys(c.run for c in self.columns))
+
+    def cell(self, column: int, row: int) -> GridCell | None:
+        return self.cells.get((column, row))
+
+    def is_empty(self) -> bool:
+        return not self.cells
+
+
+def column_label(column: tuple[str, int | None]) -> str:
+    """The short header of a grid column: "e8" for epoch 8, "s500" for step 500, "e?"."""
+    kind, value = column
+    if value is None:
+        return "e?"
+    return f"e{value}" if kind == "epoch" else f"s{value}"
+
+
+HEATMAP_SUBPIXELS = 4  # overlay pixels per art pixel: room for a ring around each stray
+
+
+def heat_colour(score: np.ndarray) -> np.ndarray:
+    """Scores 0.5..1 as yellow..red (uint8 RGB), the colours of a warning."""
+    t = np.clip((np.asarray(score, dtype=np.float32) - 0.5) * 2.0, 0.0, 1.0)
+    rgb = np.zeros(t.shape + (3,), dtype=np.uint8)
+    rgb[..., 0] = 255
+    rgb[..., 1] = np.rint(230 * (1.0 - t)).astype(np.uint8)
+    rgb[..., 2] = np.rint(40 * (1.0 - t)).astype(np.uint8)
+    return rgb
+
+
+def heatmap_rgba(score: np.ndarray, stray_at: float = 0.5, sub: int = HEATMAP_SUBPIXELS) -> np.ndarray:
+    """Stray scores (0..1) as an RGBA overlay ``sub`` times the art's size.
+
+    Drawn over the art it dims every pixel that is not stray (less the higher its score,
+    so degrees of suspicion stay visible) and rings each stray pixel in yellow to red
+    while leaving its own colour undimmed: a wrong pixel stands out whatever colours
+    the art around it has, and its colour can still be read.
+    """
+    s = np.clip(np.nan_to_num(np.asarray(score, dtype=np.float32)), 0.0, 1.0)
+    rows, cols = s.shape
+    stray = s >= stray_at
+    base = np.zeros((rows, cols, 4), dtype=np.uint8)
+    base[..., :3] = 16
+    veil = 150.0 * (1.0 - 0.7 * np.clip(s / max(stray_at, 1e-6), 0.0, 1.0))
+    base[..., 3] = np.where(stray, 0, np.rint(veil)).astype(np.uint8)
+    big = np.repeat(np.repeat(base, sub, axis=0), sub, axis=1)
+    if np.any(stray) and sub >= 3:
+        ring = np.zeros((sub, sub), dtype=bool)
+        ring[0, :] = ring[-1, :] = ring[:, 0] = ring[:, -1] = True
+        ring_mask = np.tile(ring, (rows, cols)) & np.repeat(np.repeat(stray, sub, axis=0), sub, axis=1)
+        colours = np.repeat(np.repeat(heat_colour(s), sub, axis=0), sub, axis=1)
+        big[ring_mask, :3] = colours[ring_mask]
+        big[ring_mask, 3] = 255
+    elif np.any(stray):
+        big[..., :3] = np.where(stray[..., None], heat_colour(s), big[..., :3])
+        big[..., 3] = np.where(stray, 255, big[..., 3])
+    return big
