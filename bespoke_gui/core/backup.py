@@ -83,12 +83,24 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _stored_name(file: Path, source_root: Path, index: int) -> str:
-    """Where a file goes inside the backup: its path under source_root, or _external/n/name."""
+def _stored_name(file: Path, source_root: Path, index: int, used: set[str]) -> str:
+    """Where a file goes inside the backup: its path under source_root, or _external/n/name.
+
+    A file that would clash with the manifest or with another stored name (a workspace
+    file that is itself under ``_external/``) is stored as external too: its entry keeps
+    its original path, so it still goes back where it came from.
+    """
     try:
-        return file.relative_to(source_root).as_posix()
+        stored = file.relative_to(source_root).as_posix()
     except ValueError:
-        return f"{_EXTERNAL_DIR}/{index}/{file.name}"
+        stored = ""
+    if not stored or stored == MANIFEST_NAME or stored.split("/")[0] == _EXTERNAL_DIR or stored in used:
+        stored = f"{_EXTERNAL_DIR}/{index}/{file.name}"
+        while stored in used:
+            index += 1
+            stored = f"{_EXTERNAL_DIR}/{index}/{file.name}"
+    used.add(stored)
+    return stored
 
 
 def _safe_kind(kind: str) -> str:
@@ -155,12 +167,13 @@ def create_backup(
     backup_dir = _new_backup_dir(dest_parent, kind)
     total = len(unique) * 2  # copy, then verify
     entries: list[dict[str, object]] = []
+    used_names: set[str] = set()
     try:
         backup_dir.mkdir()
         for index, src in enumerate(unique):
             if cancelled():
                 raise BackupCancelled("backup cancelled; nothing was kept")
-            stored = _stored_name(src, source_root, index)
+            stored = _stored_name(src, source_root, index, used_names)
             try:
                 sha, size = _copy_file(src, backup_dir / stored)
             except OSError as exc:
@@ -334,8 +347,13 @@ def restore_backup(
         raise BackupError("the backup does not match its manifest, so nothing was restored: " + "; ".join(check.problems()[:5]))
     manifest = read_manifest(backup_dir)
     wanted = set(only) if only is not None else None
-    targets = [t for t in backup_targets(backup_dir, target_root) if wanted is None or t[2]["path"] in wanted]
+    every_target = backup_targets(backup_dir, target_root)
+    targets = [t for t in every_target if wanted is None or t[2]["path"] in wanted]
     report = RestoreReport()
+    if wanted is not None:
+        # A name the backup does not hold is reported, not silently skipped.
+        held = {str(entry["path"]) for _src, _dest, entry in every_target}
+        report.errors.extend(ItemError(name, "not in this backup") for name in sorted(wanted - held))
     existing = [dest for _src, dest, _e in targets if dest.exists()]
     if safety_backup and existing:
         root = Path(target_root) if target_root is not None else Path(manifest.get("source_root", backup_dir.parent))

@@ -255,6 +255,46 @@ class DiffRow:
     right: str
 
 
+def _line_key(line: str) -> str:
+    text = line.strip()
+    if not text or text.startswith("#") or "=" not in text:
+        return ""
+    return text.split("=", 1)[0].strip()
+
+
+def _similar(a: str, b: str) -> bool:
+    """Two lines of a replaced block that belong side by side: the same key, or mostly the same text."""
+    key = _line_key(a)
+    if key and key == _line_key(b):
+        return True
+    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() >= 0.6
+
+
+def _replace_rows(a_lines: list[str], b_lines: list[str], i1: int, i2: int, j1: int, j2: int) -> list[DiffRow]:
+    """Pair the lines of a replaced block that resemble each other (``x = 1  # c`` with ``x = 1``);
+    the rest become deletions and insertions, so unrelated lines never sit side by side."""
+    rows: list[DiffRow] = []
+    i, j = i1, j1
+    while i < i2 or j < j2:
+        if i < i2 and j < j2 and _similar(a_lines[i], b_lines[j]):
+            rows.append(DiffRow("replace", i + 1, a_lines[i], j + 1, b_lines[j]))
+            i += 1
+            j += 1
+            continue
+        match = next((k for k in range(j, j2) if _similar(a_lines[i], b_lines[k])), None) if i < i2 else None
+        if match is not None:
+            # b's lines before the match are insertions.
+            rows.extend(DiffRow("insert", None, "", k + 1, b_lines[k]) for k in range(j, match))
+            j = match
+        elif i < i2:
+            rows.append(DiffRow("delete", i + 1, a_lines[i], None, ""))
+            i += 1
+        else:
+            rows.append(DiffRow("insert", None, "", j + 1, b_lines[j]))
+            j += 1
+    return rows
+
+
 def side_by_side(a_text: str, b_text: str) -> list[DiffRow]:
     a_lines, b_lines = a_text.splitlines(), b_text.splitlines()
     matcher = difflib.SequenceMatcher(a=a_lines, b=b_lines, autojunk=False)
@@ -262,17 +302,12 @@ def side_by_side(a_text: str, b_text: str) -> list[DiffRow]:
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
             rows.extend(DiffRow("equal", i1 + k + 1, a_lines[i1 + k], j1 + k + 1, b_lines[j1 + k]) for k in range(i2 - i1))
-            continue
-        for k in range(max(i2 - i1, j2 - j1)):
-            left = i1 + k if i1 + k < i2 else None
-            right = j1 + k if j1 + k < j2 else None
-            row_tag = tag if tag != "replace" else ("replace" if left is not None and right is not None
-                                                    else "delete" if left is not None else "insert")
-            rows.append(DiffRow(
-                row_tag,
-                None if left is None else left + 1, "" if left is None else a_lines[left],
-                None if right is None else right + 1, "" if right is None else b_lines[right],
-            ))
+        elif tag == "delete":
+            rows.extend(DiffRow("delete", i + 1, a_lines[i], None, "") for i in range(i1, i2))
+        elif tag == "insert":
+            rows.extend(DiffRow("insert", None, "", j + 1, b_lines[j]) for j in range(j1, j2))
+        else:
+            rows.extend(_replace_rows(a_lines, b_lines, i1, i2, j1, j2))
     return rows
 
 

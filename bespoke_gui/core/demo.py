@@ -21,6 +21,7 @@ import io
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -104,8 +105,11 @@ def control_epoch(epochs: int) -> int:
     return max(1, int(np.ceil(epochs * 0.6)))
 
 
+@lru_cache(maxsize=512)
 def prompt_portrait(prompt: int, reached: bool = True) -> Portrait:
-    """The portrait prompt ``prompt`` describes; before the control epoch, its own background."""
+    """The portrait prompt ``prompt`` describes; before the control epoch, its own background.
+
+    Cached: every epoch draws the same prompts (callers must not change the pixels)."""
     control = control_for_prompt(prompt)
     return draw_portrait(
         PROMPT_SEED_BASE + prompt,

@@ -79,7 +79,12 @@ def atomic_open(path: str | Path, keep_mode: bool = True) -> Iterator[BinaryIO]:
         if _is_read_only(st, target):
             raise PermissionError(13, "file is read-only", str(target))
         mode = stat.S_IMODE(st.st_mode)
-    fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=target.suffix, dir=folder)
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=target.suffix, dir=folder)
+    except OSError as exc:
+        # Name the folder, not the temporary file the user never asked for. OSError
+        # with an errno becomes the matching subclass (PermissionError, ...).
+        raise OSError(exc.errno, exc.strerror, str(folder)) from exc
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as handle:

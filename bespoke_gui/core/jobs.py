@@ -77,8 +77,11 @@ def describe_exception(exc: BaseException) -> str:
     """One line a user can read: the message, not a traceback."""
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     name = type(exc).__name__
-    if isinstance(exc, OSError) and exc.strerror:
-        return exc.strerror + (f" ({exc.filename})" if exc.filename else "")
+    if isinstance(exc, OSError):
+        if exc.strerror:
+            return exc.strerror + (f" ({exc.filename})" if exc.filename else "")
+        # Raised with a sentence of our own ("no such folder: …"): the sentence says it all.
+        return text or name
     return f"{name}: {text}" if text else name
 
 
@@ -103,9 +106,10 @@ def map_items(
 
     An exception from one item becomes an :class:`ItemError` and the rest carry on;
     errors are listed in input order. Cancelling stops submitting new items; items
-    already running finish (so no file is left half-written), and the result says
-    ``cancelled``. Progress is reported from the calling thread. Threads suit this work
-    because Pillow and NumPy release the GIL while they decode, resample and reduce.
+    already submitted (at most ``workers * 2``) finish, so no file is left half-written,
+    and the result says ``cancelled``. Progress is reported from the calling thread.
+    Threads suit this work because Pillow and NumPy release the GIL while they decode,
+    resample and reduce.
     """
     items = items if isinstance(items, Sequence) else list(items)
     total = len(items)

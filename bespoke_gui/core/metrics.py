@@ -17,9 +17,10 @@ Per image (``measure_image(pixels, recovery)`` -> :class:`ImageMetrics`):
 
 Stray reasons (a pixel of the recovered art is scored on each; the highest wins):
 
-- NEAR_DUPLICATE: the cell's own colour is a visibly drifted copy of a more common
-  palette colour it was merged into (score rises from ``drift_start`` to the merge
-  threshold in OKLab).
+- NEAR_DUPLICATE: the cell's own colour is a visibly drifted copy of the palette colour
+  it was merged into, compared with its neighbours of that colour (so a slow drift
+  across a whole background is not flagged, one cell a shade off is); the score rises
+  from ``drift_start`` to the merge threshold in OKLab.
 - OFF_PALETTE: a colour used by at most ``rare_cells`` cells, with no neighbour of its
   colour and no twin in the same row (eyes and earrings come in pairs), that is close
   to a neighbour's colour or a blend of two neighbours (fuzz between regions). A rare
@@ -176,37 +177,47 @@ def stray_map(
 
     scores = np.zeros((5, rows, cols), dtype=np.float32)
 
-    # Near-duplicate: the cell's own colour drifted visibly from the palette colour.
-    drift = np.sqrt(((lab_raw - lab_merged) ** 2).sum(axis=2))
-    span = max(settings.merge_threshold - settings.drift_start, 1e-6)
-    scores[REASON_NEAR_DUPLICATE] = 0.9 * np.clip((drift - settings.drift_start) / span, 0.0, 1.0)
-
     neighbour_labels = _neighbours(labels)
     valid = neighbour_labels >= 0
-    isolated = ~np.any(neighbour_labels == labels[None], axis=0)
+    same = neighbour_labels == labels[None]
+    isolated = ~np.any(same, axis=0)
+
+    # Near-duplicate: the cell's own colour is visibly off the colour it was merged
+    # into, measured against its neighbours of that colour (a slow drift across a
+    # background is no stray pixel; one cell a shade off its neighbours is).
+    raw_neighbours = _neighbour_values(lab_raw)  # (8, rows, cols, 3)
+    same_count = same.sum(axis=0)
+    local = (raw_neighbours * same[..., None]).sum(axis=0) / np.maximum(same_count, 1)[..., None]
+    reference = np.where((same_count > 0)[..., None], local, lab_merged)
+    drift = np.sqrt(((lab_raw - reference) ** 2).sum(axis=2))
+    span = max(settings.merge_threshold - settings.drift_start, 1e-6)
+    scores[REASON_NEAR_DUPLICATE] = 0.9 * np.clip((drift - settings.drift_start) / span, 0.0, 1.0)
 
     # Off-palette: a rare colour with no neighbour of its own colour. A rare colour seen
     # again in the same row is a pair (two eyes, two earrings): drawn on purpose.
     paired = (labels[:, :, None] == labels[:, None, :]).sum(axis=2) > 1
     rare_isolated = (counts <= settings.rare_cells) & isolated & ~paired
     if np.any(rare_isolated):
-        neighbour_lab = _neighbour_values(lab_merged)  # (8, rows, cols, 3)
-        to_neighbour = np.sqrt(((neighbour_lab - lab_raw[None]) ** 2).sum(axis=3))
-        to_neighbour = np.where(valid, to_neighbour, np.inf)
-        near = to_neighbour.min(axis=0) < settings.neighbour_close
-        a = neighbour_lab[_PAIRS[:, 0]]
+        # Only the few rare isolated pixels need the neighbour tests: gather them.
+        py, px = np.nonzero(rare_isolated)
+        neighbour_lab = _neighbour_values(lab_merged)[:, py, px]  # (8, k, 3)
+        own = lab_raw[py, px][None]  # (1, k, 3)
+        here_valid = valid[:, py, px]  # (8, k)
+        to_neighbour = np.sqrt(((neighbour_lab - own) ** 2).sum(axis=2))
+        near = np.where(here_valid, to_neighbour, np.inf).min(axis=0) < settings.neighbour_close
+        a = neighbour_lab[_PAIRS[:, 0]]  # (28, k, 3)
         b = neighbour_lab[_PAIRS[:, 1]]
         ab = b - a
-        length_sq = (ab**2).sum(axis=3)
-        t = ((lab_raw[None] - a) * ab).sum(axis=3) / np.maximum(length_sq, 1e-12)
+        length_sq = (ab**2).sum(axis=2)
+        t = ((own - a) * ab).sum(axis=2) / np.maximum(length_sq, 1e-12)
         closest = a + np.clip(t, 0.0, 1.0)[..., None] * ab
-        off_segment = np.sqrt(((lab_raw[None] - closest) ** 2).sum(axis=3))
-        pair_valid = valid[_PAIRS[:, 0]] & valid[_PAIRS[:, 1]]
+        off_segment = np.sqrt(((own - closest) ** 2).sum(axis=2))
+        pair_valid = here_valid[_PAIRS[:, 0]] & here_valid[_PAIRS[:, 1]]
         blend = np.any(
             pair_valid & (length_sq > 0.1**2) & (t > 0.15) & (t < 0.85) & (off_segment < settings.blend_tolerance),
             axis=0,
         )
-        scores[REASON_OFF_PALETTE] = np.where(rare_isolated, np.where(near | blend, 0.85, 0.3), 0.0)
+        scores[REASON_OFF_PALETTE, py, px] = np.where(near | blend, 0.85, 0.3)
 
     # Speck: one pixel inside a flat region of another colour.
     reference = neighbour_labels.max(axis=0)
@@ -272,10 +283,10 @@ def find_background(
     height, width = rgb.shape[:2]
     ys = inner_indices(recovery.grid.y_edges, height)
     xs = inner_indices(recovery.grid.x_edges, width)
-    rows_idx, cols_idx = np.nonzero(mask)
-    # Inner pixels of every background cell, gathered at once: (cells, my, mx, 3).
-    inner = rgb[ys[rows_idx][:, :, None], xs[cols_idx][:, None, :]]
-    colours_original = count_unique_packed(pack_rgb(inner).ravel())
+    # Inner parts of all cells as one block (rows*my, cols*mx, 3), then the background's.
+    block = rgb[ys.ravel()][:, xs.ravel()]
+    block_mask = np.repeat(np.repeat(mask, ys.shape[1], axis=0), xs.shape[1], axis=1)
+    colours_original = count_unique_packed(pack_rgb(block[block_mask]))
     colours_nearest = count_unique_packed(pack_rgb(nearest[mask]).ravel())
     colour = tuple(int(v) for v in recovery.palette.colours[label])
     return Background(colour, mask, share, colours_original, colours_nearest), label  # type: ignore[arg-type]

@@ -476,16 +476,104 @@ def merge_palette(
         labels = np.argmin(cross_sq_distances(lab, centres), axis=1).astype(np.int64)
         used, labels = np.unique(labels, return_inverse=True)
         n_clusters = used.size
-    reps = np.zeros((n_clusters, 3), dtype=np.uint8)
+    return labels, _representatives(colours, weights, labels, n_clusters)
+
+
+def _representatives(colours: np.ndarray, weights: np.ndarray, labels: np.ndarray, n_clusters: int) -> np.ndarray:
+    """Each cluster's colour: its dominant member (>= half the weight) or the weighted mean."""
     totals = np.bincount(labels, weights=weights, minlength=n_clusters)
     means = np.clip(np.rint(_weighted_means(colours, weights, labels, n_clusters)), 0, 255).astype(np.uint8)
-    # Dominant member per cluster.
     order_w = np.lexsort((-weights, labels))
     first = np.flatnonzero(np.concatenate(([True], labels[order_w][1:] != labels[order_w][:-1])))
     dominant = order_w[first]
     dominant_share = weights[dominant] / np.maximum(totals, 1e-12)
-    reps[:] = np.where((dominant_share >= 0.5)[:, None], colours[dominant], means)
-    return labels, reps
+    return np.where((dominant_share >= 0.5)[:, None], colours[dominant], means).astype(np.uint8)
+
+
+def _fold_lone_cells(cell_lab: np.ndarray, cell_labels: np.ndarray, reach: float, rare: int = 2) -> np.ndarray:
+    """Give a cell of a rare colour (at most ``rare`` cells) its neighbour's colour when close.
+
+    A single cell a shade off its surroundings is diffusion fuzz, not a new palette
+    colour; within ``reach`` (OKLab) of an 8-neighbour's cluster centre it joins the
+    nearest such cluster. Colours further off (an earring, an eye) stay.
+    """
+    rows, cols = cell_labels.shape
+    flat = cell_labels.ravel()
+    n = int(flat.max()) + 1
+    counts = np.bincount(flat, minlength=n)
+    lone = np.flatnonzero(counts[flat] <= rare)
+    if lone.size == 0:
+        return cell_labels
+    centres = _weighted_means(cell_lab.reshape(-1, 3), np.ones(flat.size), flat, n)
+    ys, xs = np.divmod(lone, cols)
+    offsets = np.array([(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1) if (dy, dx) != (0, 0)])
+    ny = ys[:, None] + offsets[None, :, 0]
+    nx = xs[:, None] + offsets[None, :, 1]
+    inside = (ny >= 0) & (ny < rows) & (nx >= 0) & (nx < cols)
+    neighbour = cell_labels[np.clip(ny, 0, rows - 1), np.clip(nx, 0, cols - 1)]
+    usable = inside & (counts[neighbour] > rare)
+    dist = np.sqrt(((centres[neighbour] - cell_lab.reshape(-1, 3)[lone][:, None, :]) ** 2).sum(axis=2))
+    dist = np.where(usable, dist, np.inf)
+    best = np.argmin(dist, axis=1)
+    nearest = dist[np.arange(lone.size), best]
+    out = flat.copy()
+    fold = nearest < reach
+    out[lone[fold]] = neighbour[np.arange(lone.size), best][fold]
+    return out.reshape(rows, cols)
+
+
+def _merge_across_seams(cell_lab: np.ndarray, cell_labels: np.ndarray, threshold: float) -> np.ndarray:
+    """Root cluster of every cluster after joining clusters split by a gentle colour drift.
+
+    Diffusion output drifts slowly across a flat area (a background a little lighter
+    on one side); a colour-only clustering cuts such an area in two. Where two
+    clusters meet, the cells on either side of the seam tell the difference: across
+    an artificial cut they are within ``threshold`` of each other, across a real edge
+    between two intended colours they are not. Joined clusters must stay within 2.5 x
+    ``threshold`` of each other, so a full gradient does not collapse into one colour.
+    """
+    n = int(cell_labels.max()) + 1
+    roots = np.arange(n)
+    if n < 2:
+        return roots
+    left, right = cell_labels[:, :-1].ravel(), cell_labels[:, 1:].ravel()
+    top, bottom = cell_labels[:-1, :].ravel(), cell_labels[1:, :].ravel()
+    d_h = np.sqrt(((cell_lab[:, :-1] - cell_lab[:, 1:]) ** 2).sum(axis=2)).ravel()
+    d_v = np.sqrt(((cell_lab[:-1, :] - cell_lab[1:, :]) ** 2).sum(axis=2)).ravel()
+    a = np.concatenate([left, top])
+    b = np.concatenate([right, bottom])
+    d = np.concatenate([d_h, d_v])
+    differ = a != b
+    if not np.any(differ):
+        return roots
+    lo = np.minimum(a, b)[differ].astype(np.int64)
+    hi = np.maximum(a, b)[differ].astype(np.int64)
+    keys, inverse = np.unique(lo * n + hi, return_inverse=True)
+    seam_pairs = np.bincount(inverse)
+    seam_distance = np.bincount(inverse, weights=d[differ]) / seam_pairs
+    candidates = np.flatnonzero((seam_distance < threshold) & (seam_pairs >= 2))
+    if candidates.size == 0:
+        return roots
+    flat = cell_labels.ravel()
+    weights = np.bincount(flat, minlength=n).astype(np.float64)
+    centres = _weighted_means(cell_lab.reshape(-1, 3), np.ones(flat.size), flat, n)
+    max_span_sq = (2.5 * threshold) ** 2
+
+    def find(i: int) -> int:
+        while roots[i] != i:
+            roots[i] = roots[roots[i]]
+            i = int(roots[i])
+        return i
+
+    for index in candidates[np.argsort(seam_distance[candidates])]:
+        ra, rb = find(int(keys[index] // n)), find(int(keys[index] % n))
+        if ra == rb or float(((centres[ra] - centres[rb]) ** 2).sum()) >= max_span_sq:
+            continue
+        total = weights[ra] + weights[rb]
+        centres[ra] = (centres[ra] * weights[ra] + centres[rb] * weights[rb]) / total
+        weights[ra] = total
+        roots[rb] = ra
+    return np.array([find(i) for i in range(n)])
 
 
 def _palette_from_pixels(pixels: np.ndarray) -> tuple[Palette, np.ndarray]:
@@ -500,14 +588,27 @@ def _palette_from_pixels(pixels: np.ndarray) -> tuple[Palette, np.ndarray]:
 
 
 def apply_palette(raw: np.ndarray, threshold: float) -> tuple[np.ndarray, Palette, np.ndarray]:
-    """Merge the near-duplicate colours of a small image: (pixels, palette, labels)."""
+    """Merge the near-duplicate colours of a small image: (pixels, palette, labels).
+
+    Colours are clustered by ``merge_palette``; clusters that meet along a seam of
+    near-equal cells are then joined (``_merge_across_seams``).
+    """
     colours, counts = unique_colours(raw)
     if threshold > 0 and colours.shape[0] > 1:
-        packed_raw = pack_rgb(raw)
-        packed_u = pack_rgb(colours)
-        cluster, reps = merge_palette(colours, counts, threshold)
-        index = np.searchsorted(packed_u, packed_raw)
-        merged = reps[cluster[index]]
+        index = np.searchsorted(pack_rgb(colours), pack_rgb(raw))
+        cluster, _ = merge_palette(colours, counts, threshold)
+        cell_lab = perceptual_lab(raw)
+        roots = _merge_across_seams(cell_lab, cluster[index], threshold)
+        _, cluster = np.unique(roots[cluster], return_inverse=True)
+        cell_cluster = _fold_lone_cells(cell_lab, cluster.ravel()[index], 1.5 * threshold)
+        # Unique colours may now map to several clusters (a folded cell): work per cell.
+        _, cell_cluster = np.unique(cell_cluster, return_inverse=True)
+        cell_cluster = cell_cluster.reshape(raw.shape[:2])
+        flat_raw = raw.reshape(-1, 3)
+        reps = _representatives(
+            flat_raw, np.ones(flat_raw.shape[0]), cell_cluster.ravel(), int(cell_cluster.max()) + 1
+        )
+        merged = reps[cell_cluster]
     else:
         merged = raw.copy()
     palette, labels = _palette_from_pixels(merged)

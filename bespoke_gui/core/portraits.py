@@ -164,6 +164,7 @@ ACCENT_COLOURS: tuple[Named, ...] = (
     ("black", (20, 20, 20)),
     ("light blue", (140, 210, 250)),
 )
+LENS_COLOURS: tuple[Named, ...] = (("dark blue", (30, 40, 110)), ("purple", (90, 40, 120)), ("dark green", (20, 70, 40)))
 METALS: tuple[Named, ...] = (("golden", (236, 190, 50)), ("silver", (200, 204, 214)))
 
 NAME_WORDS = (
@@ -236,7 +237,7 @@ _TEMPLATE_LABELS = {"O": "outline", "S": "skin", "s": "skin_shadow", "e": "eyes"
 FEATURE_ORDER = (
     "outline", "skin", "skin_shadow", "eyes", "lips", "hair", "hair_shade", "hair_highlight",
     "background", "background_pattern", "shirt", "shirt_detail", "hat", "hat_detail",
-    "sunglasses", "lenses", "lens_right", "earring", "bow", "bow_knot",
+    "stubble", "sunglasses", "lenses", "lens_right", "earring", "bow", "bow_knot",
 )
 # Colours that may equal the outline's black on purpose (pupils share it by construction).
 _MAY_BE_BLACK = {"sunglasses"}
@@ -267,8 +268,15 @@ def mistakes_for_seed(seed: int) -> tuple[str, ...]:
 
 
 def hex_codes_for_seed(seed: int) -> bool:
-    """A third of the captions carry hex codes, as the earlier real captions did."""
-    return seed % 3 == 0 or bool({MISTAKE_SHARED_HEX, MISTAKE_CLARITY_LATE} & set(mistakes_for_seed(seed)))
+    """A third of the captions carry hex codes, as the earlier real captions did.
+
+    The hex mistakes need codes; "brown eyes, brown hair" goes without, since distinct codes
+    would tell the two apart after all.
+    """
+    mistakes = set(mistakes_for_seed(seed))
+    if MISTAKE_SAME_COLOUR_WORDS in mistakes:
+        return False
+    return seed % 3 == 0 or bool({MISTAKE_SHARED_HEX, MISTAKE_CLARITY_LATE} & mistakes)
 
 
 class _Canvas:
@@ -306,6 +314,10 @@ def _shift_lightness(rgb: RGB, delta: float) -> RGB:
     lab[0] = float(np.clip(lab[0] + delta, 0.05, 0.98))
     out = oklab_to_srgb(lab)
     return (int(out[0]), int(out[1]), int(out[2]))
+
+
+def _mix(a: RGB, b: RGB, share_b: float) -> RGB:
+    return tuple(int(round(x * (1 - share_b) + y * share_b)) for x, y in zip(a, b))  # type: ignore[return-value]
 
 
 def _separate(palette: dict[str, RGB]) -> dict[str, RGB]:
@@ -476,6 +488,26 @@ def _draw_bow(canvas: _Canvas) -> None:
     canvas.put(6, 4, "bow_knot")
 
 
+# Weighted by repetition: most lads are clean-shaven.
+FACIAL_HAIR = ("",) * 5 + ("full beard", "moustache", "stubble", "goatee")
+
+
+def _draw_facial_hair(canvas: _Canvas, kind: str, bald: bool) -> None:
+    # A bald head has no hair colour to share: the beard gets the hair colours anyway.
+    label = "stubble" if kind == "stubble" else "hair"
+    if kind == "full beard":
+        canvas.rows({15: [(7, 7), (16, 16)], 16: [(7, 9), (15, 16)], 17: [(7, 10), (14, 16)], 18: [(8, 15)], 19: [(8, 14)]}, label)
+        canvas.span(16, 10, 14, label)
+    elif kind == "moustache":
+        canvas.span(16, 10, 14, label)
+    elif kind == "goatee":
+        canvas.span(16, 11, 13, label)
+        canvas.rows({18: [(10, 13)], 19: [(11, 12)]}, label)
+    elif kind == "stubble":
+        for x, y in ((7, 16), (9, 17), (8, 18), (10, 18), (12, 18), (14, 18), (9, 19), (11, 19), (13, 19), (15, 17), (16, 16)):
+            canvas.put(x, y, label)
+
+
 SHIRTS = ("t-shirt", "collared shirt", "suit", "hoodie")
 
 
@@ -499,7 +531,7 @@ def _draw_shirt_detail(canvas: _Canvas, shirt: str) -> None:
 # --- backgrounds --------------------------------------------------------------------------
 
 # Weighted by repetition: most real backgrounds are one flat colour.
-BACKGROUNDS = ("solid",) * 9 + ("checkered", "checkered", "vertical stripes", "horizontal stripes", "brick", "brick", "split")
+BACKGROUNDS = ("solid",) * 10 + ("checkered", "checkered", "vertical stripes", "horizontal stripes", "brick", "split")
 
 
 def _pattern_mask(kind: str) -> np.ndarray:
@@ -586,14 +618,15 @@ def draw_portrait(
     hat_word, hat_colour = _pick(rng, CLOTHES_COLOURS, avoid=[hair, skin, bg], min_dist=0.12)
     hat_detail_word, hat_detail = _pick(rng, ACCENT_COLOURS, avoid=[hat_colour], min_dist=0.2)
     hat_logo = rng.random() < 0.5
-    glasses = _choose(rng, ("black sunglasses", "3d glasses")) if rng.random() < 0.2 else ""
-    lens_word, lens = _pick(rng, (("dark blue", (30, 40, 110)), ("purple", (90, 40, 120)), ("dark green", (20, 70, 40))))
+    glasses = _choose(rng, ("black rectangular sunglasses", "3d glasses")) if rng.random() < 0.2 else ""
+    lens_roll = float(rng.random())
     earring = rng.random() < (0.4 if gender == "lady" else 0.15)
     metal_word, metal = _pick(rng, METALS)
     bow = gender == "lady" and not hat and rng.random() < 0.35
     bow_word, bow_colour = _pick(rng, (("pink", (244, 110, 170)), ("red", (214, 30, 60)), ("light blue", (120, 190, 250)), ("yellow", (250, 220, 60))), avoid=[hair, bg], min_dist=0.1)
     smile = rng.random() < 0.35
     texture_seed = int(rng.integers(2**31))
+    facial_hair = _choose(rng, FACIAL_HAIR) if gender == "lad" else ""
     if control_background:
         if control_background not in CONTROL_BACKGROUNDS:
             raise ValueError(f"unknown control background {control_background!r}; one of {sorted(CONTROL_BACKGROUNDS)}")
@@ -602,10 +635,14 @@ def draw_portrait(
     hex_codes = caption_mistakes and hex_codes_for_seed(seed)
     if MISTAKE_SAME_COLOUR_WORDS in mistakes:
         # The eyes get the hair's colour word, and a colour close to (but not) the hair's.
-        if hair_style == "bald":
+        if hair_style in ("bald", "mohawk"):
             hair_style = "short"
         hair_word, hair = _pick(rng, [c for c in HAIR_COLOURS if c[0] in ("brown", "dark brown", "blue", "grey")])
         eye_word, eyes = hair_word, _shift_lightness(hair, -0.1)
+        glasses = ""  # the eyes must show for their colour word to be written
+    # Lenses "covering eyes" count as the eyes' colour: never the hair's colour word.
+    lenses = [c for c in LENS_COLOURS if _hue_word(c[0]) != _hue_word(hair_word)]
+    lens_word, lens = lenses[min(int(lens_roll * len(lenses)), len(lenses) - 1)]
     if bow and hair_style in ("bald", "buzz cut", "mohawk"):
         hair_style = "long"
     if hat and hair_style in ("mohawk", "spiky", "bun"):
@@ -629,6 +666,8 @@ def draw_portrait(
         _draw_hat(canvas, hat, hat_logo)
     if glasses:
         _draw_sunglasses(canvas, glasses)
+    if facial_hair:
+        _draw_facial_hair(canvas, facial_hair, hair_style == "bald")
     if earring:
         canvas.put(5, 14, "earring")
     if bow:
@@ -640,7 +679,7 @@ def draw_portrait(
         "hair_highlight": _shift_lightness(hair, 0.08), "background": bg, "background_pattern": bg2,
         "shirt": shirt, "shirt_detail": detail, "hat": hat_colour, "hat_detail": hat_detail,
         "sunglasses": BLACK, "lenses": lens if glasses != "3d glasses" else (220, 40, 40),
-        "lens_right": (40, 90, 230), "earring": metal, "bow": bow_colour, "bow_knot": _shift_lightness(bow_colour, -0.12),
+        "lens_right": (40, 90, 230), "stubble": _mix(skin, hair if hair_style != "bald" else (60, 40, 30), 0.45), "earring": metal, "bow": bow_colour, "bow_knot": _shift_lightness(bow_colour, -0.12),
     }
     present = [name for name in dict.fromkeys(canvas.labels.ravel().tolist())]
     ordered = [n for n in FEATURE_ORDER if n in present]
@@ -667,6 +706,8 @@ def draw_portrait(
         "glasses": glasses,
         "earring": f"{metal_word} stud earring" if earring else "",
         "bow": f"{bow_word} bow" if bow else "",
+        "facial_hair": facial_hair,
+        "facial_hair_colour": hair_word if facial_hair and facial_hair != "stubble" else "",
     }
     name = f"{gender}_{word}"
     phrases = _caption_phrases(traits, palette, hex_codes, hat_detail_word, hat_logo, detail_word, lens_word, mistakes)
@@ -713,15 +754,20 @@ def _caption_phrases(
             hat += f" with {hat_detail_word} brim"
         phrases.append(hat + code("hat"))
     if traits["bow"]:
-        phrases.append(f"{traits['bow']} in hair{code('bow')}")
+        phrases.append(f"{traits['bow']} in hair")
     if traits["glasses"] == "3d glasses":
         phrases.append("wearing 3d glasses with red and blue lenses covering eyes")
     elif traits["glasses"]:
-        phrases.append(f"wearing black rectangular sunglasses with {lens_word} lenses covering eyes")
+        phrases.append(f"wearing {traits['glasses']} with {lens_word} lenses covering eyes")
     else:
         phrases.append(f"{traits['eyes']} eyes{code('eyes')}")
     if traits["earring"]:
         phrases.append(f"wearing {traits['earring']} visible on side of head next to ear")
+    if traits["facial_hair"] == "stubble":
+        phrases.append("wearing stubble")
+    elif traits["facial_hair"]:
+        beard_code = code("hair") if style == "bald" else ""
+        phrases.append(f"{traits['facial_hair_colour']} {traits['facial_hair']}{beard_code}")
     phrases.append(f"{traits['lips']} lips{code('lips')}")
     phrases.append(traits["expression"])
     phrases.append(f"{traits['skin']} skin tone{code('skin')}")
@@ -738,13 +784,12 @@ def _caption_phrases(
         shirt += f" with {detail_word} drawstrings"
     phrases.append(shirt + code("shirt"))
     if MISTAKE_CLARITY_LATE in mistakes:
-        # As the real hex captions did: a palette list and a tail of extra codes (about 7
-        # CLIP tokens each) push the clarity phrase past even a 225-token window.
+        # As the real hex captions did: a palette list (about 7 CLIP tokens a code) and a
+        # tail of detail push the clarity phrase past even a 225-token window.
         colours = list(dict.fromkeys(palette.values()))
         phrases.append("palette: " + to_hex(colours[0]))
         phrases.extend(to_hex(c) for c in colours[1:])
-        phrases.append("retro pixel art style")
-        phrases.extend(to_hex(_shift_lightness(c, -0.05 if i % 2 else 0.05)) for i, c in enumerate(colours))
+        phrases.extend(_LONG_TAIL)
     if MISTAKE_CLARITY_MISSING not in mistakes:
         phrases.extend(CLARITY.split(", "))
     if MISTAKE_TRIGGER_NOT_FIRST in mistakes:
@@ -752,6 +797,19 @@ def _caption_phrases(
         hair_phrase = phrases.pop(3)
         phrases.insert(0, hair_phrase)
     return phrases
+
+
+# Detail a hurried caption piles on before remembering the clarity phrase.
+_LONG_TAIL = (
+    "retro pixel art style",
+    "head turned slightly to the right with a one pixel black outline around the face",
+    "small highlights and darker shades scattered through the hair",
+    "the shirt cut off by the bottom edge of the frame",
+    "centered composition with the head filling most of the frame",
+    "simple flat shading on the skin with a darker shade for the nose and brows",
+    "bright saturated colors against a plain backdrop",
+    "no text, no watermark, no signature",
+)
 
 
 def _join(phrases: list[str], mistakes: Sequence[str]) -> str:

@@ -127,16 +127,21 @@ class JobRunner(QObject):
             self.active_changed.emit(len(self._active))
 
     def wait_idle(self, timeout_s: float = 60.0) -> bool:
-        """Process events until no job is running (for screenshots and tests)."""
+        """Process events until no job is running (for screenshots and tests).
+
+        A finished job's handler may start another job while events are processed,
+        so idleness is checked again after every round of events.
+        """
         deadline = time.monotonic() + timeout_s
         app = QCoreApplication.instance()
-        while self._active and time.monotonic() < deadline:
+        while True:
             if app is not None:
                 app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+            if not self._active:
+                return True
+            if time.monotonic() >= deadline:
+                return False
             time.sleep(0.005)
-        if app is not None:
-            app.processEvents()
-        return not self._active
 
     def shutdown(self, wait_s: float = 5.0) -> None:
         """Cancel every job and let running items finish, so no file is left half-written."""

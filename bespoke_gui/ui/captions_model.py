@@ -110,6 +110,11 @@ class CaptionListModel(QAbstractListModel):
         self._flush.setSingleShot(True)
         self._flush.setInterval(30)
         self._flush.timeout.connect(self._send_requests)
+        self._changed_rows: set[int] = set()
+        self._changed_timer = QTimer(self)
+        self._changed_timer.setSingleShot(True)
+        self._changed_timer.setInterval(0)
+        self._changed_timer.timeout.connect(self._emit_changed)
 
     # --- contents ---------------------------------------------------------------------
     def set_items(self, items: list[CaptionItem]) -> None:
@@ -117,6 +122,7 @@ class CaptionListModel(QAbstractListModel):
         self.items = items
         self._row_of = {item.caption_path: row for row, item in enumerate(items)}
         self._pending.clear()
+        self._changed_rows.clear()
         self.endResetModel()
 
     def row_of(self, caption_path: Path) -> int:
@@ -126,9 +132,19 @@ class CaptionListModel(QAbstractListModel):
         return self.items[row] if 0 <= row < len(self.items) else None
 
     def refresh_row(self, row: int) -> None:
+        """Repaint a row soon. Deferred: this is called from selection changes that a filter
+        change causes, and a proxy must not get dataChanged in the middle of filtering."""
         if 0 <= row < len(self.items):
-            index = self.index(row)
-            self.dataChanged.emit(index, index)
+            self._changed_rows.add(row)
+            if not self._changed_timer.isActive():
+                self._changed_timer.start()
+
+    def _emit_changed(self) -> None:
+        rows, self._changed_rows = self._changed_rows, set()
+        for row in sorted(rows):
+            if row < len(self.items):
+                index = self.index(row)
+                self.dataChanged.emit(index, index)
 
     def refresh_all(self) -> None:
         if self.items:
@@ -194,13 +210,30 @@ class CaptionFilterProxy(QSortFilterProxyModel):
 
     def set_filters(self, text: str | None = None, kind_test: Callable[[str], bool] | None | bool = False,
                     lint: str | None = None) -> None:
+        self.begin_change()
         if text is not None:
             self.text = text.lower().strip()
         if kind_test is not False:
             self.kind_test = kind_test  # type: ignore[assignment]
         if lint is not None:
             self.lint = lint
-        self.invalidateFilter()
+        self.end_change()
+
+    def begin_change(self) -> None:
+        # Qt 6.9 replaced invalidateFilter() with begin/endFilterChange().
+        if hasattr(self, "beginFilterChange"):
+            self.beginFilterChange()
+
+    def end_change(self) -> None:
+        if hasattr(self, "endFilterChange"):
+            self.endFilterChange()
+        else:
+            self.invalidateFilter()
+
+    def refilter(self) -> None:
+        """The items changed (lint findings, unsaved state): filter again."""
+        self.begin_change()
+        self.end_change()
 
     def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex) -> bool:  # noqa: N802
         model = self.sourceModel()

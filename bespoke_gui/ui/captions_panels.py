@@ -6,7 +6,7 @@ from __future__ import annotations
 from html import escape
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPaintEvent
+from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QSizePolicy, QWidget
 
 from bespoke_gui.core.keywords import HEX_KIND, TRIGGER_KIND, Keywords, rgb_to_hex
@@ -28,6 +28,25 @@ class CaptionEditor(QPlainTextEdit):
         font.setPointSizeF(max(font.pointSizeF(), 10.0) * 1.15)
         self.setFont(font)
         self._last = -1
+        self._cut_position: int | None = None
+
+    def set_cut_position(self, position: int | None) -> None:
+        """Draw a red bar where the token window ends (None: the caption fits)."""
+        if position != self._cut_position:
+            self._cut_position = position
+            self.viewport().update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+        super().paintEvent(event)
+        if self._cut_position is None:
+            return
+        cursor = self.textCursor()
+        cursor.setPosition(min(self._cut_position, len(self.toPlainText())))
+        rect = self.cursorRect(cursor)
+        painter = QPainter(self.viewport())
+        painter.setPen(QPen(QColor("#d32f2f"), 2))
+        painter.drawLine(rect.left(), rect.top() - 1, rect.left(), rect.bottom() + 1)
+        painter.end()
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         super().mouseMoveEvent(event)

@@ -16,6 +16,7 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QFileSystemWatcher, QItemSelectionModel, QModelIndex, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence, QShortcut, QTextCursor, QTextDocument, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
@@ -230,13 +231,14 @@ class CaptionsTab(QWidget):
         self._build_ui()
         self._build_actions()
 
-        self.watcher = QFileSystemWatcher(self)
-        self.watcher.directoryChanged.connect(lambda _p: self._disk_timer.start())
-        self.watcher.fileChanged.connect(lambda _p: self._disk_timer.start())
         self._disk_timer = QTimer(self)
         self._disk_timer.setSingleShot(True)
         self._disk_timer.setInterval(150)
         self._disk_timer.timeout.connect(self.check_disk)
+        self.watcher = QFileSystemWatcher(self)
+        # Bound methods (not lambdas): Qt drops the connection when this tab is destroyed.
+        self.watcher.directoryChanged.connect(self._disk_event)
+        self.watcher.fileChanged.connect(self._disk_event)
         self._analyse_timer = QTimer(self)
         self._analyse_timer.setSingleShot(True)
         self._analyse_timer.setInterval(0)
@@ -307,7 +309,7 @@ class CaptionsTab(QWidget):
 
         self.editor = CaptionEditor()
         self.editor.setPlaceholderText("Open a workspace to edit its captions.")
-        self.highlighter = CaptionHighlighter(None, self.keywords)
+        self.highlighter = CaptionHighlighter(self, self.keywords)
         self.editor.hovered_position.connect(self._hovered_text)
         self.editor.cursorPositionChanged.connect(self._cursor_moved)
         self.token_label = QLabel("")
@@ -396,8 +398,11 @@ class CaptionsTab(QWidget):
     def busy_jobs(self) -> list[JobHandle]:
         return [job for job in self._jobs if not job.is_done]
 
-    def _start(self, fn, *args, description: str, finished=None, failed=None, **kwargs) -> JobHandle:  # type: ignore[no-untyped-def]
-        handle = self.context.runner.start(fn, *args, description=description, **kwargs)
+    def _start(self, fn, *args, description: str, finished=None, failed=None, **kwargs) -> JobHandle | None:  # type: ignore[no-untyped-def]
+        try:
+            handle = self.context.runner.start(fn, *args, description=description, **kwargs)
+        except RuntimeError:
+            return None  # the app is closing: the runner takes no more work
         self._jobs = [job for job in self._jobs if not job.is_done] + [handle]
         if finished is not None:
             handle.finished.connect(finished)
@@ -490,6 +495,9 @@ class CaptionsTab(QWidget):
         self.count_label.setText(f"{len(items)} captions" + (f" ({', '.join(note)})" if note else ""))
         if items:
             self.list.setCurrentIndex(self.proxy.index(0, 0))
+            # The first screenful straight away; the rest as the view asks for them.
+            for row in range(min(40, len(items))):
+                self.model.data(self.model.index(row), Qt.ItemDataRole.DecorationRole)
         self.lint_all()
 
     # --- lint -----------------------------------------------------------------------------
@@ -516,7 +524,7 @@ class CaptionsTab(QWidget):
             if found is not None and item is not self.current:
                 item.findings = found
         self.model.refresh_all()
-        self.proxy.invalidateFilter()
+        self.proxy.refilter()
         self.analyse_current()
         errors = sum(1 for item in self.model.items if item.worst == "error")
         trigger = ", ".join(self.trigger) if self.trigger else "none agreed"
@@ -608,6 +616,8 @@ class CaptionsTab(QWidget):
 
     # --- editing and analysis ------------------------------------------------------------------
     def _contents_changed(self, path: Path) -> None:
+        if not shiboken6.isValid(self.model):
+            return  # the tab is being destroyed and its documents emit as they go
         row = self.model.row_of(path)
         item = self.model.item(row)
         doc = self.documents.get(path)
@@ -637,6 +647,7 @@ class CaptionsTab(QWidget):
         line_phrases = [p for p in facts.phrases if p.line == 0]
         trigger_end = line_phrases[keep - 1].end if keep > 0 and len(line_phrases) >= keep else 0
         self.highlighter.set_overlays(trigger_end, facts.cut_offset, findings)
+        self.editor.set_cut_position(facts.cut_offset)
         self.findings_model.set_findings(findings)
         limit = self.linter.settings.max_token_length
         estimate = " (estimate: the CLIP tokenizer is not installed)" if self.linter.counter.is_estimate else ""
@@ -848,6 +859,9 @@ class CaptionsTab(QWidget):
         self.context.show_status(status)
 
     # --- changes on disk ------------------------------------------------------------------------
+    def _disk_event(self, _path: str) -> None:
+        self._disk_timer.start()  # a burst of events (an atomic replace is several) becomes one check
+
     def check_disk(self) -> JobHandle | None:
         if not self.model.items:
             return None

@@ -9,9 +9,11 @@ runs; ``merge_states`` and ``build_grid`` are cheap enough to run in the same jo
 
 from __future__ import annotations
 
+import os
+import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 import numpy as np
 
@@ -41,6 +43,7 @@ class EpochsState:
     result: AnalysisResult = field(default_factory=AnalysisResult)
     failed: list[FailedSample] = field(default_factory=list)
     grid: GridData = field(default_factory=GridData)
+    prompt_texts: dict[int, str] = field(default_factory=dict)  # prompt index -> prompt (sample_prompts file)
 
     @property
     def is_empty(self) -> bool:
@@ -91,6 +94,77 @@ def split_new_roots(state: EpochsState, paths: Iterable[Path | str]) -> tuple[li
     return fresh, messages
 
 
+_PROMPT_FILE_NAMES = ("prompts.txt", "sample_prompts.txt", "sample_prompt.txt")
+_MAX_PROMPT_FILE_BYTES = 1_000_000
+
+
+def _find_key(table: Any, key: str) -> Any:
+    if isinstance(table, dict):
+        if key in table:
+            return table[key]
+        for value in table.values():
+            found = _find_key(value, key)
+            if found is not None:
+                return found
+    return None
+
+
+def find_prompts_file(root: Path | None, config_path: Path | None) -> Path | None:
+    """The sd-scripts sample prompts file: the config's ``sample_prompts``, else a usual name."""
+    candidates: list[Path] = []
+    if config_path is not None:
+        try:
+            with open(config_path, "rb") as handle:
+                value = _find_key(tomllib.load(handle), "sample_prompts")
+        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+            value = None
+        if isinstance(value, str) and value.strip():
+            named = Path(value.strip()).expanduser()
+            if named.is_absolute():
+                candidates.append(named)
+            else:
+                candidates.append(config_path.parent / named)
+                if root is not None:
+                    candidates.append(root / named)
+    if root is not None:
+        candidates.extend(root / name for name in _PROMPT_FILE_NAMES)
+    for candidate in candidates:
+        if candidate.suffix.lower() == ".txt" and candidate.is_file():
+            return candidate
+    return None
+
+
+def read_prompt_texts(path: Path | None) -> dict[int, str]:
+    """Prompt index -> prompt text of an sd-scripts prompts .txt file (options after `` --`` cut)."""
+    if path is None:
+        return {}
+    try:
+        if os.path.getsize(path) > _MAX_PROMPT_FILE_BYTES:
+            return {}
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return {}
+    prompts: dict[int, str] = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        prompts[len(prompts)] = line.split(" --", 1)[0].strip()
+    return prompts
+
+
+def _distinct_parts(texts: dict[int, str]) -> dict[int, str]:
+    """Each prompt without the words every prompt starts with ("pixel art, 24x24, ...")."""
+    if len(texts) < 2:
+        return dict(texts)
+    split = {i: [part.strip() for part in t.split(",")] for i, t in texts.items()}
+    common = 0
+    first = next(iter(split.values()))
+    while all(len(parts) > common + 1 and parts[common] == first[common] for parts in split.values()):
+        common += 1
+    return {i: ", ".join(parts[common:]) for i, parts in split.items()}
+
+
 def _root_of(image: Path, roots: Sequence[Path]) -> Path | None:
     resolved = resolve(image)
     for root in roots:
@@ -135,6 +209,7 @@ def _join_epoch_folder_runs(result: AnalysisResult, roots: Sequence[Path]) -> An
 def load_roots(
     roots: Sequence[Path],
     settings: AnalysisSettings,
+    prompts_file: Path | None = None,
     *,
     progress: ProgressFn,
     cancelled: CancelFn,
@@ -148,7 +223,7 @@ def load_roots(
         infos = {str(s.path): s for s in collect_samples(list(roots)).samples}
         for error in result.errors:
             failed.append(FailedSample(error.path, error.message, infos.get(error.path)))
-    state = EpochsState(roots=list(roots), result=result, failed=failed)
+    state = EpochsState(roots=list(roots), result=result, failed=failed, prompt_texts=read_prompt_texts(prompts_file))
     state.grid = build_grid(state)
     return state
 
@@ -196,7 +271,10 @@ def merge_states(old: EpochsState, new: EpochsState, targets: Targets) -> Epochs
         cancelled=old.result.cancelled or new.result.cancelled,
     )
     state = EpochsState(
-        roots=list(old.roots) + list(new.roots), result=retarget(merged, targets), failed=failed
+        roots=list(old.roots) + list(new.roots),
+        result=retarget(merged, targets),
+        failed=failed,
+        prompt_texts=new.prompt_texts or old.prompt_texts,
     )
     state.grid = build_grid(state)
     return state
@@ -207,15 +285,16 @@ def _column_order(column: tuple[str, int | None]) -> tuple[int, int]:
     return ({"epoch": 0, "step": 1}.get(kind, 2), value if value is not None else -1)
 
 
-def _row_label(prompt: str) -> str:
-    return f"prompt {prompt}" if prompt.isdigit() else prompt
+def _row(prompt: str, index: int | None, texts: dict[int, str], short: dict[int, str]) -> GridRow:
+    if index is not None and index in texts:
+        return GridRow(prompt=prompt, label=f"{prompt} · {short[index]}", tooltip=f"prompt {prompt}: {texts[index]}")
+    label = f"prompt {prompt}" if prompt.isdigit() else prompt
+    return GridRow(prompt=prompt, label=label, tooltip=label)
 
 
 def cell_caption(item: ImageAnalysis, extra: int = 0) -> str:
     m = item.metrics
     text = f"{m.unique_colors} col · {m.stray_count} stray"
-    if m.messy:
-        text += " · messy"
     if extra:
         text += f" · +{extra}"
     return text
@@ -234,7 +313,9 @@ def build_grid(state: EpochsState) -> GridData:
     for s in samples:
         prompt_keys.setdefault(s.prompt, (s.prompt_index if s.prompt_index is not None else 1 << 30, s.prompt))
     prompts = sorted(prompt_keys, key=lambda p: prompt_keys[p])
-    data = GridData(rows=[GridRow(prompt=p, label=_row_label(p)) for p in prompts])
+    index_of = {s.prompt: s.prompt_index for s in samples}
+    short = _distinct_parts(state.prompt_texts)
+    data = GridData(rows=[_row(p, index_of.get(p), state.prompt_texts, short) for p in prompts])
     row_of = {p: i for i, p in enumerate(prompts)}
     for run in runs:
         columns = sorted({s.column for s in samples if s.run == run}, key=_column_order)
@@ -259,6 +340,7 @@ def build_grid(state: EpochsState) -> GridData:
             stray_reason=_REASON_TEXT[np.clip(metrics.stray_reason.astype(np.int64), 0, len(_REASON_TEXT) - 1)],
             stray_at=stray_at,
             caption=cell_caption(item),
+            flagged=metrics.messy,
             unique_colours=metrics.unique_colors,
             stray_count=metrics.stray_count,
             payload=item,

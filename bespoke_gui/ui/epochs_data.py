@@ -30,6 +30,7 @@ class GridColumn:
 class GridRow:
     prompt: str  # the key rows are matched on ("00", "control_hair_red")
     label: str  # what the row header shows
+    tooltip: str = ""  # the whole prompt, when the prompts file is known
 
 
 @dataclass
@@ -43,6 +44,7 @@ class GridCell:
     error: str | None = None
     stray_at: float = 0.5  # a score from here up is called stray; below it only shades the heatmap
     caption: str = ""  # one short line under the cell ("187 col · 12 stray")
+    flagged: bool = False  # the caption is drawn as a warning (a messy image)
     unique_colours: int | None = None
     stray_count: int | None = None
     extra_images: int = 0  # further images of the same run, epoch and prompt (not shown)
@@ -106,7 +108,11 @@ def heatmap_rgba(score: np.ndarray, stray_at: float = 0.5, sub: int = HEATMAP_SU
     stray = s >= stray_at
     base = np.zeros((rows, cols, 4), dtype=np.uint8)
     base[..., :3] = 16
-    veil = 150.0 * (1.0 - 0.7 * np.clip(s / max(stray_at, 1e-6), 0.0, 1.0))
+    # Faint suspicion (below a fifth) stays fully veiled: drift nobody can see should not
+    # look like a speck; from there up to ``stray_at`` the veil lifts by at most 40 %.
+    floor = min(0.2, stray_at / 2)
+    lift = np.clip((s - floor) / max(stray_at - floor, 1e-6), 0.0, 1.0)
+    veil = 150.0 * (1.0 - 0.4 * lift)
     base[..., 3] = np.where(stray, 0, np.rint(veil)).astype(np.uint8)
     big = np.repeat(np.repeat(base, sub, axis=0), sub, axis=1)
     if np.any(stray) and sub >= 3:

@@ -70,6 +70,8 @@ class EpochGridWidget(QAbstractScrollArea):
         self._hover_text = ""
         self._col_x: list[int] = []
         self._row_y: list[int] = []
+        self._caption_cache: dict[tuple[str, int], str] = {}
+        self._grid_cache: tuple[tuple, QImage] | None = None
         self.viewport().setMouseTracking(True)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
@@ -87,11 +89,14 @@ class EpochGridWidget(QAbstractScrollArea):
         self._selected = None
         sizes = [c.pixels.shape[1] for c in data.cells.values() if c.ok and c.pixels is not None]
         self._cells_n = max(sizes) if sizes else 24
+        # Converted once to the formats the raster engine draws without converting again
+        # (RGB888 / non-premultiplied RGBA would be converted on every paint).
         for key, cell in data.cells.items():
             if cell.ok and cell.pixels is not None:
-                self._images[key] = array_to_qimage(cell.pixels)
+                self._images[key] = array_to_qimage(cell.pixels).convertToFormat(QImage.Format.Format_RGB32)
                 if cell.stray_score is not None:
-                    self._overlays[key] = array_to_qimage(heatmap_rgba(cell.stray_score, cell.stray_at))
+                    overlay = array_to_qimage(heatmap_rgba(cell.stray_score, cell.stray_at))
+                    self._overlays[key] = overlay.convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)
         self._layout()
         self.viewport().update()
 
@@ -249,7 +254,8 @@ class EpochGridWidget(QAbstractScrollArea):
     # --- hover text ---------------------------------------------------------------------
     def describe_pixel(self, column: int, row: int, x: int, y: int) -> str:
         cell = self._data.cell(column, row)
-        where = f"{self._data.rows[row].label} · {self._data.columns[column].label}"
+        prompt = self._data.rows[row].prompt
+        where = f"{'prompt ' + prompt if prompt.isdigit() else prompt} · {self._data.columns[column].label}"
         if len(self._data.runs) > 1:
             where = f"{self._data.columns[column].run} · {where}"
         if cell is None:
@@ -274,9 +280,22 @@ class EpochGridWidget(QAbstractScrollArea):
 
     def hover_text_at(self, point: QPointF | QPoint) -> str:
         hit = self.art_pixel_at(point)
-        if hit is None:
-            return ""
-        return self.describe_pixel(*hit)
+        if hit is not None:
+            return self.describe_pixel(*hit)
+        p = QPointF(point)
+        if 0 <= p.x() < self._row_header_width():
+            row = self._row_at_y(p.y())
+            if row is not None:
+                data_row = self._data.rows[row]
+                return data_row.tooltip or data_row.label
+        return ""
+
+    def _row_at_y(self, y: float) -> int | None:
+        top = y + self._scroll().y()
+        for row, row_y in enumerate(self._row_y):
+            if row_y <= top < row_y + self.cell_side() + self._caption_height():
+                return row
+        return None
 
     # --- painting -----------------------------------------------------------------------
     def paintEvent(self, event: QPaintEvent) -> None:
@@ -317,9 +336,10 @@ class EpochGridWidget(QAbstractScrollArea):
         else:
             image = self._images.get(key)
             if image is not None:
-                painter.save()
-                painter.setClipRect(rect)
                 scale = self._pixel_size * self._zoom
+                zoomed = not math.isclose(self._zoom, 1.0) or self._pan.x() > 0 or self._pan.y() > 0
+                if zoomed:
+                    painter.setClipRect(rect)
                 target = QRectF(
                     rect.left() - self._pan.x() * scale,
                     rect.top() - self._pan.y() * scale,
@@ -333,37 +353,51 @@ class EpochGridWidget(QAbstractScrollArea):
                     painter.drawImage(target, overlay)
                     painter.setOpacity(1.0)
                 if self._grid_visible and scale >= 4:
-                    self._paint_pixel_grid(painter, rect, target, image.width(), image.height(), scale)
-                painter.restore()
+                    painter.drawImage(rect.topLeft(), self._grid_lines(image.width(), image.height(), scale))
+                if zoomed:
+                    painter.setClipping(False)
         if self._selected == key:
             painter.setPen(QPen(palette.highlight().color(), 3))
             painter.drawRect(rect.adjusted(-2, -2, 1, 1))
         if cell.caption:
             painter.setFont(self._small_font)
-            painter.setPen(palette.text().color())
+            painter.setPen(QColor(200, 40, 40) if cell.flagged else palette.text().color())
             caption_rect = QRect(rect.left(), rect.bottom() + 1, rect.width(), self._caption_height())
-            metrics = QFontMetrics(self._small_font)
             painter.drawText(
-                caption_rect,
-                Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                metrics.elidedText(cell.caption, Qt.TextElideMode.ElideRight, rect.width()),
+                caption_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, self._elided_caption(cell, rect.width())
             )
 
-    def _paint_pixel_grid(
-        self, painter: QPainter, rect: QRect, target: QRectF, cols: int, rows: int, scale: float
-    ) -> None:
+    def _elided_caption(self, cell: GridCell, width: int) -> str:
+        key = (cell.caption, width)
+        text = self._caption_cache.get(key)
+        if text is None:
+            text = QFontMetrics(self._small_font).elidedText(cell.caption, Qt.TextElideMode.ElideRight, width)
+            self._caption_cache[key] = text
+        return text
+
+    def _grid_lines(self, cols: int, rows: int, scale: float) -> QImage:
+        """The pixel grid for one cell as an image; every cell shares it (one zoom, one pan)."""
+        side = self.cell_side()
+        key = (side, cols, rows, round(scale, 4), round(self._pan.x(), 4), round(self._pan.y(), 4))
+        if self._grid_cache is not None and self._grid_cache[0] == key:
+            return self._grid_cache[1]
+        image = QImage(side, side, QImage.Format.Format_ARGB32_Premultiplied)
+        image.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(image)
         painter.setPen(QPen(QColor(128, 128, 128, 120), 1))
-        lines = []
+        left = -self._pan.x() * scale
+        top = -self._pan.y() * scale
         for c in range(cols + 1):
-            x = target.left() + c * scale
-            if rect.left() <= x <= rect.right() + 1:
-                lines.append((QPointF(x, rect.top()), QPointF(x, rect.bottom() + 1)))
+            x = left + c * scale
+            if -1 <= x <= side:
+                painter.drawLine(QPointF(x, 0), QPointF(x, side))
         for r in range(rows + 1):
-            y = target.top() + r * scale
-            if rect.top() <= y <= rect.bottom() + 1:
-                lines.append((QPointF(rect.left(), y), QPointF(rect.right() + 1, y)))
-        for a, b in lines:
-            painter.drawLine(a, b)
+            y = top + r * scale
+            if -1 <= y <= side:
+                painter.drawLine(QPointF(0, y), QPointF(side, y))
+        painter.end()
+        self._grid_cache = (key, image)
+        return image
 
     def _paint_error_cell(self, painter: QPainter, rect: QRect, cell: GridCell) -> None:
         painter.fillRect(rect, QColor(120, 30, 30, 60))

@@ -49,25 +49,30 @@ def _fmt(value: float | None, digits: int = 1) -> str:
     return f"{value:.{digits}f}"
 
 
-class EpochTableModel(QAbstractTableModel):
-    """One row per (run, epoch) summary; verdict columns coloured by pass/acceptable/fail."""
+STATUS_SYMBOLS = {PASS: "✓", ACCEPTABLE: "~", FAIL: "✗", NOT_MEASURED: ""}
 
-    COLUMNS = (
-        "Run",
-        "Epoch",
-        "Images",
-        "Avg unique colours",
-        "Avg palette",
-        "Avg strays",
-        "Background colours",
-        "Messy",
-        "Unique colours",
-        "Background",
-        "Messy share",
-        "Mark",
-    )
-    VERDICT_COLUMNS = {8: CHECK_NAMES[0], 9: CHECK_NAMES[1], 10: CHECK_NAMES[2]}
-    MARK_COLUMN = 11
+
+def overall_status(summary: EpochSummary) -> str:
+    """Pass when every check passes, fail when any fails, acceptable otherwise."""
+    statuses = [c.status for c in summary.checks]
+    if not statuses or all(s == NOT_MEASURED for s in statuses):
+        return NOT_MEASURED
+    if any(s == FAIL for s in statuses):
+        return FAIL
+    if all(s in (PASS, NOT_MEASURED) for s in statuses):
+        return PASS
+    return ACCEPTABLE
+
+
+class EpochTableModel(QAbstractTableModel):
+    """One row per (run, epoch) summary; each checked value coloured pass/acceptable/fail."""
+
+    COLUMNS = ("Run", "Epoch", "Images", "Unique colours", "Background colours", "Messy", "Palette", "Strays",
+               "Verdict", "Mark")
+    CHECK_COLUMNS = {3: CHECK_NAMES[0], 4: CHECK_NAMES[1], 5: CHECK_NAMES[2]}
+    VERDICT_COLUMN = 8
+    MARK_COLUMN = 9
+    STATUS_ROLE = Qt.ItemDataRole.UserRole + 1  # "pass", "acceptable", "fail" or "n/a"
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -92,9 +97,7 @@ class EpochTableModel(QAbstractTableModel):
     def set_chosen(self, chosen: set[SummaryKey]) -> None:
         self._chosen = set(chosen)
         if self._rows:
-            self.dataChanged.emit(
-                self.index(0, 0), self.index(len(self._rows) - 1, len(self.COLUMNS) - 1)
-            )
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, len(self.COLUMNS) - 1))
 
     def summaries(self) -> list[EpochSummary]:
         return list(self._rows)
@@ -126,6 +129,22 @@ class EpochTableModel(QAbstractTableModel):
             marks.append("✓ chosen")
         return "  ".join(marks)
 
+    def _limits(self, column: int) -> tuple[float, float, str]:
+        t = self._targets
+        if column == 3:
+            return t.unique_colors_target, t.unique_colors_minimum, ""
+        if column == 4:
+            return t.background_colours_target, t.background_colours_minimum, ""
+        return t.messy_share_target * 100, t.messy_share_minimum * 100, "%"
+
+    def status(self, row: int, column: int) -> str:
+        summary = self._rows[row]
+        if column in self.CHECK_COLUMNS:
+            return check_status(summary, self.CHECK_COLUMNS[column])
+        if column == self.VERDICT_COLUMN:
+            return overall_status(summary)
+        return NOT_MEASURED
+
     # --- Qt model ---------------------------------------------------------------------
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self._rows)
@@ -136,28 +155,27 @@ class EpochTableModel(QAbstractTableModel):
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self.COLUMNS):
             return None
-        t = self._targets
         if role == Qt.ItemDataRole.DisplayRole:
-            if section == 8:
-                return f"Unique < {t.unique_colors_target:g}"
-            if section == 9:
-                return f"Background < {t.background_colours_target:g}"
-            if section == 10:
-                return f"Messy < {t.messy_share_target * 100:g}%"
+            if section in self.CHECK_COLUMNS:
+                target, _minimum, unit = self._limits(section)
+                name = {3: "Unique", 4: "Background", 5: "Messy"}[section]
+                return f"{name} < {target:g}{unit}"
             return self.COLUMNS[section]
         if role == Qt.ItemDataRole.ToolTipRole:
             tips = {
-                3: "distinct colours of the plain nearest-neighbour 24x24, averaged",
-                4: "colours after recovery (near-duplicates merged), averaged",
-                5: "pixels scored stray (score at least 0.5), averaged",
-                6: "distinct colours of the original inside the background region, averaged",
-                7: "share of images flagged messy (too many strays, or a poor grid fit)",
-                8: f"pass below {t.unique_colors_target:g}, acceptable below {t.unique_colors_minimum:g}",
-                9: f"pass below {t.background_colours_target:g}, acceptable below {t.background_colours_minimum:g}",
-                10: f"pass below {t.messy_share_target * 100:g}%, acceptable below {t.messy_share_minimum * 100:g}%",
-                11: "★ the best epoch by the targets; ✓ the epoch you chose for production",
+                3: "average distinct colours of the plain nearest-neighbour 24x24",
+                4: "average distinct colours of the original inside the background region",
+                5: "share of images flagged messy (too many strays, or a poor grid fit)",
+                6: "average colours after recovery (near-duplicates merged)",
+                7: "average pixels scored stray (score at least 0.5)",
+                8: "pass when every target passes, fail when any fails",
+                9: "★ the best epoch by the targets; ✓ the epoch you chose for production",
             }
-            return tips.get(section)
+            text = tips.get(section)
+            if section in self.CHECK_COLUMNS and text:
+                target, minimum, unit = self._limits(section)
+                text += f": pass below {target:g}{unit}, acceptable below {minimum:g}{unit}, else fail"
+            return text
         return None
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -167,30 +185,37 @@ class EpochTableModel(QAbstractTableModel):
         key = summary_key(summary)
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            errors = self._errors.get(key, 0)
             if column == 0:
                 return summary.run
             if column == 1:
                 return summary.label
             if column == 2:
+                errors = self._errors.get(key, 0)
                 return f"{summary.images}" + (f" (+{errors} bad)" if errors else "")
-            if column == 3:
-                return _fmt(summary.avg_unique_colors)
-            if column == 4:
-                return _fmt(summary.avg_palette_size)
-            if column == 5:
-                return _fmt(summary.avg_stray_pixels)
+            if column in self.CHECK_COLUMNS:
+                value = {
+                    3: _fmt(summary.avg_unique_colors),
+                    4: _fmt(summary.avg_background_colours),
+                    5: f"{summary.messy_share * 100:.0f}%",
+                }[column]
+                symbol = STATUS_SYMBOLS[self.status(index.row(), column)]
+                return f"{value} {symbol}".strip()
             if column == 6:
-                return _fmt(summary.avg_background_colours)
+                return _fmt(summary.avg_palette_size)
             if column == 7:
-                return f"{summary.messy_share * 100:.0f}%"
-            if column in self.VERDICT_COLUMNS:
-                return check_status(summary, self.VERDICT_COLUMNS[column])
+                return _fmt(summary.avg_stray_pixels)
+            if column == self.VERDICT_COLUMN:
+                return overall_status(summary)
             return self.mark_text(summary)
-        if role == Qt.ItemDataRole.BackgroundRole and column in self.VERDICT_COLUMNS:
-            colour = QColor(VERDICT_COLOURS[check_status(summary, self.VERDICT_COLUMNS[column])])
+        if role == self.STATUS_ROLE:
+            return self.status(index.row(), column)
+        if role == Qt.ItemDataRole.BackgroundRole and (column in self.CHECK_COLUMNS or column == self.VERDICT_COLUMN):
+            colour = QColor(VERDICT_COLOURS[self.status(index.row(), column)])
             colour.setAlpha(110)
             return QBrush(colour)
+        if role == Qt.ItemDataRole.ToolTipRole and column in self.CHECK_COLUMNS:
+            target, minimum, unit = self._limits(column)
+            return f"{self.status(index.row(), column)}: target below {target:g}{unit}, minimum below {minimum:g}{unit}"
         if role == Qt.ItemDataRole.FontRole and (key in self._best or key in self._chosen):
             font = QFont()
             font.setBold(True)

@@ -49,6 +49,7 @@ from bespoke_gui.ui.context import AppContext
 from bespoke_gui.ui.epochs_adapter import (
     EpochsState,
     build_grid,
+    find_prompts_file,
     load_roots,
     merge_states,
     split_new_roots,
@@ -76,12 +77,14 @@ def _load_job(
     old: EpochsState,
     roots: list[Path],
     settings: AnalysisSettings,
+    workspace: Workspace | None,
     *,
     progress: ProgressFn,
     cancelled: CancelFn,
 ) -> EpochsState:
     """Analyse new roots and merge them beside what was loaded (runs on the runner)."""
-    new = load_roots(roots, settings, progress=progress, cancelled=cancelled)
+    prompts_file = find_prompts_file(workspace.root, workspace.config_path) if workspace is not None else None
+    new = load_roots(roots, settings, prompts_file, progress=progress, cancelled=cancelled)
     if new.result.cancelled:
         return new
     return merge_states(old, new, settings.targets)
@@ -106,6 +109,7 @@ class EpochsTab(QWidget):
         self.messages: list[str] = []
         self._load_handle: JobHandle | None = None
         self._pending_roots: list[Path] = []
+        self._loading_roots: list[Path] = []  # roots of the load in flight
         self._inspect_handle: JobHandle | None = None
         self._export_handle: JobHandle | None = None
         self.inspector: EpochInspector | None = None
@@ -248,7 +252,9 @@ class EpochsTab(QWidget):
         self.splitter.addWidget(grid_box)
         self.splitter.addWidget(bottom)
         self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setStretchFactor(1, 1)
+        # The grid is what the tab is for: it gets about two thirds of the height.
+        self.splitter.setSizes([2000, 950])
 
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -425,7 +431,7 @@ class EpochsTab(QWidget):
 
     def add_paths(self, paths: list[Path] | list[str]) -> JobHandle | None:
         """Load sample folders or files beside what is loaded; each root becomes a run."""
-        queued = set(self._pending_roots)
+        queued = set(self._pending_roots) | set(self._loading_roots)
         candidates = [Path(p) for p in paths]
         fresh, notes = split_new_roots(self.state, candidates)
         fresh_unqueued = []
@@ -450,11 +456,17 @@ class EpochsTab(QWidget):
         if not self._pending_roots:
             return None
         roots, self._pending_roots = self._pending_roots, []
+        self._loading_roots = list(roots)
         names = ", ".join(r.name for r in roots[:3]) + ("…" if len(roots) > 3 else "")
         # The job gets its own snapshot: the tab may retarget its state while the job runs.
         snapshot = EpochsState(roots=list(self.state.roots), result=self.state.result, failed=list(self.state.failed))
         handle = self.context.runner.start(
-            _load_job, snapshot, roots, self.analysis_settings(), description=f"Analysing samples in {names}"
+            _load_job,
+            snapshot,
+            roots,
+            self.analysis_settings(),
+            self.context.workspace,
+            description=f"Analysing samples in {names}",
         )
         self._load_handle = handle
         handle.finished.connect(lambda state, h=handle: h is self._load_handle and self._load_finished(state))
@@ -465,6 +477,7 @@ class EpochsTab(QWidget):
 
     def _load_finished(self, state: EpochsState) -> None:
         self._load_handle = None
+        self._loading_roots = []
         self.state = state
         # Targets may have been edited while the job ran.
         self.state.result = retarget(self.state.result, self.targets())
@@ -479,6 +492,7 @@ class EpochsTab(QWidget):
 
     def _load_failed(self, message: str) -> None:
         self._load_handle = None
+        self._loading_roots = []
         self._add_message(f"loading failed: {message}")
         self.context.show_status(f"Epochs: loading failed: {message}")
         self._update_summary()
@@ -486,6 +500,7 @@ class EpochsTab(QWidget):
 
     def _load_cancelled(self) -> None:
         self._load_handle = None
+        self._loading_roots = []
         self._pending_roots.clear()
         self._add_message("loading cancelled; nothing from that load was kept")
         self.context.show_status("Epochs: loading cancelled")
@@ -502,6 +517,7 @@ class EpochsTab(QWidget):
             self._load_handle.cancel()
             self._load_handle = None
         self._pending_roots.clear()
+        self._loading_roots = []
         self.state = EpochsState()
         self.messages = []
         self._rebuild_messages()

@@ -10,5 +10,6 @@ TAB_SPECS: list[tuple[str, str]] = [
     ("Captions", "bespoke_gui.ui.captions_tab:CaptionsTab"),
     # (title, "module:ClassName")
     ("Dataset", "bespoke_gui.ui.dataset_tab:DatasetTab"),
+    ("Config", "bespoke_gui.ui.config_tab:ConfigTab"),
     ("Epochs", "bespoke_gui.ui.epochs_tab:EpochsTab"),
 ]

@@ -295,8 +295,9 @@ def test_restore_only_some_files(dataset) -> None:
     info = create_backup(made, root, root / "backups", "captions")
     for path in made:
         path.write_bytes(b"changed")
-    report = restore_backup(info.path, only=["training_data/lad_003.txt"], safety_backup=False)
+    report = restore_backup(info.path, only=["training_data/lad_003.txt", "no/such.txt"], safety_backup=False)
     assert report.restored == [root / "training_data" / "lad_003.txt"]
+    assert [(e.path, e.message) for e in report.errors] == [("no/such.txt", "not in this backup")]
     assert (root / "training_data" / "lad_003.txt").read_text() == "pixel art, person 2\n"
     assert (root / "training_data" / "lad_003.png").read_bytes() == b"changed"
 
@@ -401,3 +402,26 @@ def test_backup_names_use_the_time_and_do_not_collide(dataset) -> None:
     assert a.path != b.path
     assert re.fullmatch(r"dataset-\d{8}-\d{6}(-\d+)?", a.path.name)
     assert re.fullmatch(r"dataset-\d{8}-\d{6}(-\d+)?", b.path.name)
+
+
+def test_workspace_files_named_like_backup_internals_are_kept_apart(tmp_path: Path) -> None:
+    root = tmp_path / "workspace"
+    made = make_dataset(root)
+    clash_manifest = root / MANIFEST_NAME
+    clash_manifest.write_text('{"mine": true}')
+    clash_external = root / "_external" / "0" / "lad 001.png"
+    clash_external.parent.mkdir(parents=True)
+    clash_external.write_bytes(b"a workspace file in a folder called _external")
+    elsewhere = tmp_path / "lad 001.png"
+    elsewhere.write_bytes(b"outside the root, same name")
+    files = [elsewhere, clash_manifest, clash_external, *made]
+    original = snapshot(files)
+
+    info = create_backup(files, root, tmp_path / "backups", "dataset")
+    assert verify_backup(info.path).ok
+    assert info.file_count == len(files)
+    for path in files:
+        path.write_bytes(b"changed")
+    report = restore_backup(info.path, safety_backup=False)
+    assert report.errors == []
+    assert snapshot(files) == original

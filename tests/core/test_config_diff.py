@@ -113,11 +113,15 @@ def test_added_table_lists_its_keys() -> None:
 
 
 def test_side_by_side_rows_and_change_navigation() -> None:
-    rows = cd.side_by_side("a\nb\nc\nd\n", "a\nB\nc\nd\ne\n")
+    rows = cd.side_by_side("a\nx = 1  # KEEP, proven\nc\nd\n", "a\nx = 2\nc\nd\ne\n")
     assert [r.tag for r in rows] == ["equal", "replace", "equal", "equal", "insert"]
-    assert rows[1].left_no == 2 and rows[1].right_no == 2 and rows[1].right == "B"
+    assert rows[1].left_no == 2 and rows[1].right_no == 2 and rows[1].right == "x = 2"
     assert rows[4].left_no is None and rows[4].right == "e"
     assert cd.change_starts(rows) == [1, 4]
+    # Unrelated lines in a replaced block are not put side by side.
+    rows = cd.side_by_side("a\n# notes\nx = 1\n", "a\nx = 2\n")
+    assert [(r.tag, r.left_no, r.right_no) for r in rows] == [
+        ("equal", 1, 1), ("delete", 2, None), ("replace", 3, 2)]
     assert cd.line_counts("a\nb\n", "a\nc\nd\n") == (2, 1)
 
 

@@ -222,9 +222,12 @@ def test_a_folder_as_target_is_refused(tmp_path: Path) -> None:
     assert leftovers(tmp_path) == []
 
 
-def test_missing_parent_folder_raises(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError):
+def test_missing_parent_folder_raises_naming_the_folder(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError) as caught:
         atomic_write_bytes(tmp_path / "no" / "such" / "file.txt", b"x")
+    # The message names the folder, not a temporary file the user never asked for.
+    assert caught.value.filename == str(tmp_path / "no" / "such")
+    assert TEMP_PREFIX not in str(caught.value)
 
 
 def test_is_temp_file() -> None:

@@ -176,7 +176,7 @@ def test_two_runs_are_column_groups_and_errors_show(qtbot):
 
 
 def test_heatmap_degrees_follow_the_score():
-    score = np.array([[0.0, 0.3, 0.6, 1.0]], dtype=np.float32)
+    score = np.array([[0.1, 0.4, 0.6, 1.0]], dtype=np.float32)
     rgba = heatmap_rgba(score, stray_at=0.5, sub=4)
     assert rgba.shape == (4, 16, 4)
     veil = rgba[1, [1, 5], 3]  # inside the clean pixel and the suspicious one

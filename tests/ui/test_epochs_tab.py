@@ -30,8 +30,8 @@ def _art(seed: int, speck: bool) -> np.ndarray:
     hair = rng.integers(20, 120, size=3, dtype=np.uint8)
     art[6:20, 7:17] = skin
     art[4:8, 6:18] = hair
-    art[11, 9] = art[11, 14] = (10, 10, 10)  # eyes: intended single pixels
-    art[15, 10:14] = (180, 60, 60)
+    art[11, 9] = art[11, 14] = (10, 10, 10)  # eyes: intended single pixels of a palette colour
+    art[15, 10:14] = (10, 10, 10)  # the mouth, in the same colour
     if speck:
         x, y = SPECK_AT
         art[y, x] = SPECK
@@ -148,13 +148,17 @@ def test_the_table_marks_pass_and_fail_against_editable_targets(qtbot, context, 
     _load(tab, context, _make_run(tmp_path / "run", broken=False))
     model = tab.table_model
     assert model.rowCount() == 2
-    unique_col = 8
-    assert {model.data(model.index(r, unique_col)) for r in range(2)} == {"pass"}  # a few colours < 220
+    unique_col = 3
+    status = EpochTableModel.STATUS_ROLE
+    assert {model.data(model.index(r, unique_col), status) for r in range(2)} == {"pass"}  # a few colours < 220
+    assert model.data(model.index(0, unique_col)).endswith("✓")
     green = model.data(model.index(0, unique_col), Qt.ItemDataRole.BackgroundRole).color()
     assert green.green() > green.red()
     tab.target_spins["unique_colors_target"].setValue(2)
     tab.target_spins["unique_colors_minimum"].setValue(3)
-    assert {model.data(model.index(r, unique_col)) for r in range(2)} == {"fail"}
+    assert {model.data(model.index(r, unique_col), status) for r in range(2)} == {"fail"}
+    assert model.data(model.index(0, unique_col)).endswith("✗")
+    assert model.data(model.index(0, EpochTableModel.VERDICT_COLUMN)) == "fail"
     red = model.data(model.index(0, unique_col), Qt.ItemDataRole.BackgroundRole).color()
     assert red.red() > red.green()
     assert model.headerData(unique_col, Qt.Orientation.Horizontal) == "Unique < 2"
@@ -206,19 +210,13 @@ def test_a_folder_dropped_twice_loads_once(qtbot, context, tmp_path):
     tab = _tab(qtbot, context)
     first = tab.add_paths([sample])
     second = tab.add_paths([sample])  # while the first is still loading
-    assert first is not None and second is first
+    assert first is not None and second is None  # nothing new to load
     assert context.runner.wait_idle(60)
     assert tab.add_paths([sample]) is None  # after it loaded
     assert tab.add_paths([sample / "."]) is None
     assert len(tab.state.roots) == 1
     assert len(tab.state.result.images) == 4
     assert sum("loaded once" in m for m in tab.messages) == 3
-
-
-def _drop_event(paths: list[Path], cls=QDropEvent):
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
-    return mime, cls(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
 
 
 def test_drops_are_taken_by_the_tab_and_two_runs_sit_side_by_side(qtbot, context, tmp_path):
@@ -231,12 +229,12 @@ def test_drops_are_taken_by_the_tab_and_two_runs_sit_side_by_side(qtbot, context
     tab = _tab(qtbot, context)
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(run_512)), QUrl.fromLocalFile(str(run_256))])
-    enter = QDragEnterEvent(QPoint(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    enter = QDragEnterEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
     tab.dragEnterEvent(enter)
     assert enter.isAccepted()
     text_only = QMimeData()
     text_only.setUrls([QUrl.fromLocalFile(str(tmp_path / "notes.txt"))])
-    refused = QDragEnterEvent(QPoint(10, 10), Qt.DropAction.CopyAction, text_only, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    refused = QDragEnterEvent(QPointF(10, 10), Qt.DropAction.CopyAction, text_only, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
     tab.dragEnterEvent(refused)
     assert not refused.isAccepted()
     drop = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
@@ -271,6 +269,12 @@ def test_the_workspace_sample_folders_load_by_themselves(qtbot, context, tmp_pat
                 ws / "samples" / f"epoch_{epoch:02d}" / f"demo_e{epoch:06d}_{prompt:02d}_20240101120000.png",
                 _art(epoch + prompt, False),
             )
+    (ws / "training_config.toml").write_text('output_name = "demo"\nsample_prompts = "prompts.txt"\n', encoding="utf-8")
+    (ws / "prompts.txt").write_text(
+        "# sample prompts\npixel art, 24x24, portrait of a lad, red hair --d 1\n"
+        "pixel art, 24x24, portrait of a lady, blue hat --w 512 --d 2\n",
+        encoding="utf-8",
+    )
     workspace = discover(ws)
     assert len(workspace.sample_dirs) == 3  # one per epoch folder
     context.set_workspace(workspace)
@@ -280,6 +284,10 @@ def test_the_workspace_sample_folders_load_by_themselves(qtbot, context, tmp_pat
     assert len(data.runs) == 1  # the epoch folders are one run
     assert [c.label for c in data.columns] == ["e1", "e2", "e3"]
     assert len(data.rows) == 2
+    # Rows name their prompts from the config's sample_prompts file, without the shared words.
+    assert [r.label for r in data.rows] == ["00 · portrait of a lad, red hair", "01 · portrait of a lady, blue hat"]
+    header_point = QPointF(10, tab.grid.cell_rect(0, 1).center().y())
+    assert tab.grid.hover_text_at(header_point) == "prompt 01: pixel art, 24x24, portrait of a lady, blue hat"
     context.set_workspace(None)
     assert tab.grid.data().is_empty()
 
@@ -297,3 +305,31 @@ def test_realdata_epoch8_samples_load(qtbot, context, realdata):
     assert [c.label for c in data.columns] == ["e8"]
     assert len(data.rows) == 13 and all(cell.ok for cell in data.cells.values())
     assert tab.table_model.rowCount() == 1
+
+
+def test_a_drop_on_the_tab_inside_the_window_loads_samples_and_opens_no_workspace(qtbot, qt_settings, tmp_path):
+    from PySide6.QtWidgets import QApplication
+
+    from bespoke_gui.ui.main_window import MainWindow
+
+    sample = _make_run(tmp_path / "run", broken=False)
+    window = MainWindow(settings=qt_settings)
+    window.setProperty("headless", True)
+    qtbot.addWidget(window)
+    window.select_tab("Epochs")
+    tab = window.tab_widgets["Epochs"]
+    assert isinstance(tab, EpochsTab)
+    opened = []
+    window.context.workspace_changed.connect(opened.append)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(sample))])
+    target = tab.grid.viewport()
+    enter = QDragEnterEvent(QPointF(20, 20), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(target, enter)
+    drop = QDropEvent(QPointF(20, 20), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(target, drop)
+    assert drop.isAccepted()
+    assert window.runner.wait_idle(60)
+    assert len(tab.state.result.images) == 4
+    assert opened == [] and window.context.workspace is None
+    window.runner.shutdown()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from PySide6.QtCore import QObject
 from PySide6.QtGui import QColor, QFont, QSyntaxHighlighter, QTextCharFormat, QTextDocument
 
 from bespoke_gui.core.keywords import HEX_KIND, TRIGGER_KIND, Keywords, default_keywords
@@ -26,8 +27,9 @@ def contrast_text(colour: QColor) -> QColor:
 
 
 class CaptionHighlighter(QSyntaxHighlighter):
-    def __init__(self, document: QTextDocument | None = None, keywords: Keywords | None = None) -> None:
-        super().__init__(document)
+    def __init__(self, parent: QTextDocument | QObject | None = None, keywords: Keywords | None = None) -> None:
+        # A QTextDocument parent is also the document highlighted; any other QObject only owns it.
+        super().__init__(parent)
         self._keywords = keywords or default_keywords()
         self._formats: dict[str, QTextCharFormat] = {}
         self._trigger_end = 0
@@ -95,7 +97,7 @@ class CaptionHighlighter(QSyntaxHighlighter):
             cut.setBackground(QColor(CUT_BACKGROUND))
             cut.setFontStrikeOut(True)
             start = max(self._cut_offset - block_start, 0)
-            self._overlay(start, len(text) - start, cut)
+            self._overlay(start, len(text) - start, cut, keep_background=True)
         for finding in self._findings:
             spans = ((finding.start, finding.end),) + tuple(finding.other_spans)
             for start, end in spans:
@@ -108,8 +110,11 @@ class CaptionHighlighter(QSyntaxHighlighter):
                 b = min(end, block_end) - block_start
                 self._overlay(a, b - a, under)
 
-    def _overlay(self, start: int, length: int, extra: QTextCharFormat) -> None:
-        """Merge ``extra`` into the formats already set, run by run (keeps the keyword colours)."""
+    def _overlay(self, start: int, length: int, extra: QTextCharFormat, keep_background: bool = False) -> None:
+        """Merge ``extra`` into the formats already set, run by run (keeps the keyword colours).
+
+        With ``keep_background`` a run that already has a background (a hex swatch) keeps it.
+        """
         if length <= 0:
             return
         end = start + length
@@ -119,6 +124,9 @@ class CaptionHighlighter(QSyntaxHighlighter):
             fmt = self.format(i) if i < end else None
             if fmt is None or fmt != current:
                 merged = QTextCharFormat(current)
+                had_background = current.hasProperty(QTextCharFormat.Property.BackgroundBrush)
                 merged.merge(extra)
+                if keep_background and had_background:
+                    merged.setBackground(current.background())
                 self.setFormat(run_start, i - run_start, merged)
                 run_start, current = i, fmt  # type: ignore[assignment]
