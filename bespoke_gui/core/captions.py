@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from bespoke_gui.core.files import atomic_write_bytes
 
@@ -51,6 +53,8 @@ class CaptionFile:
     raw: bytes = b""
     # Set when the encoding was changed on purpose, so even unedited text is re-encoded.
     reencode: bool = False
+    # (mtime_ns, size) when it was read: a later stat that differs means it changed on disk.
+    stat_key: tuple[int, int] | None = None
 
     @property
     def digest(self) -> str:
@@ -99,6 +103,10 @@ class CaptionFile:
     def with_saved(self, text: str, raw: bytes) -> "CaptionFile":
         return CaptionFile(self.path, text, self.encoding, self.newline, self.trailing_newline, raw)
 
+    def with_stat(self, stat_key: tuple[int, int] | None) -> "CaptionFile":
+        return CaptionFile(self.path, self.text, self.encoding, self.newline, self.trailing_newline, self.raw,
+                           self.reencode, stat_key)
+
 
 def detect_encoding(raw: bytes) -> tuple[str, str]:
     """``(encoding, text)`` for caption bytes: BOMs first, then UTF-8, then Windows-1252, then Latin-1."""
@@ -145,18 +153,19 @@ def read_caption(path: str | Path) -> CaptionFile:
     """Read a caption file; a missing file reads as an empty caption that will be created on save."""
     target = Path(path)
     try:
-        size = target.stat().st_size
+        with open(target, "rb") as handle:
+            st = os.fstat(handle.fileno())
+            if st.st_size > MAX_CAPTION_BYTES:
+                raise CaptionError(f"{target.name} is {st.st_size // 1024} KiB, too big to be a caption")
+            raw = handle.read(MAX_CAPTION_BYTES + 1)
     except FileNotFoundError:
         return CaptionFile(target, "", UTF8, "\n", False, b"")
+    except IsADirectoryError:
+        raise CaptionError(f"{target.name} is a folder, not a caption file") from None
     except OSError as exc:
         raise CaptionError(f"cannot read {target.name}: {exc.strerror or exc}") from None
-    if size > MAX_CAPTION_BYTES:
-        raise CaptionError(f"{target.name} is {size // 1024} KiB, too big to be a caption")
-    try:
-        raw = target.read_bytes()
-    except OSError as exc:
-        raise CaptionError(f"cannot read {target.name}: {exc.strerror or exc}") from None
-    return caption_from_bytes(target, raw)
+    caption = caption_from_bytes(target, raw)
+    return caption.with_stat((st.st_mtime_ns, st.st_size))
 
 
 def save_caption(caption: CaptionFile, text: str, check_disk: bool = True) -> CaptionFile:
@@ -178,6 +187,7 @@ def save_caption(caption: CaptionFile, text: str, check_disk: bool = True) -> Ca
             raise CaptionChangedOnDisk(f"{path.name} changed on disk since it was opened")
     try:
         atomic_write_bytes(path, data)
+        st = os.stat(path)
     except PermissionError:
         raise CaptionError(
             f"{path.name} is read-only (or its folder is): your edit is kept here; "
@@ -185,12 +195,14 @@ def save_caption(caption: CaptionFile, text: str, check_disk: bool = True) -> Ca
         ) from None
     except OSError as exc:
         raise CaptionError(f"cannot save {path.name}: {exc.strerror or exc}") from None
-    return caption.with_saved(text, data)
+    return caption.with_saved(text, data).with_stat((st.st_mtime_ns, st.st_size))
 
 
-@dataclass(frozen=True)
-class Phrase:
-    """One comma-separated phrase: ``text`` is stripped; ``start``/``end`` are its offsets in the caption."""
+class Phrase(NamedTuple):
+    """One comma-separated phrase: ``text`` is stripped; ``start``/``end`` are its offsets in the caption.
+
+    A named tuple rather than a dataclass: a dataset lint makes hundreds of thousands.
+    """
 
     index: int
     start: int
@@ -212,30 +224,26 @@ def split_phrases(text: str, keep_empty: bool = False) -> list[Phrase]:
     """Phrases separated by commas or line ends, with their offsets in ``text``.
 
     An empty phrase (``a,,b`` or a trailing comma) is returned only with ``keep_empty``;
-    its span is the gap between the separators. A blank line is not an empty phrase.
+    its span is empty, just before the separator that ends it. A blank line is not an
+    empty phrase.
     """
     phrases: list[Phrase] = []
-    line = 0
-    seg_start = 0
-    left_sep = ""
-    index = 0
-    n = len(text)
-    for i in range(n + 1):
-        sep = text[i] if i < n else ""
-        if sep not in (",", "\n", ""):
-            continue
-        s, e = seg_start, i
-        while s < e and text[s].isspace():
-            s += 1
-        while e > s and text[e - 1].isspace():
-            e -= 1
-        if s < e or (keep_empty and "," in (left_sep, sep)):
-            phrases.append(Phrase(index, s, e, text[s:e], line))
-            index += 1
-        if sep == "\n":
-            line += 1
-        left_sep = sep
-        seg_start = i + 1
+    offset = 0
+    lines = text.split("\n")
+    last_line = len(lines) - 1
+    for line_number, line in enumerate(lines):
+        pieces = line.split(",")
+        last_piece = len(pieces) - 1
+        for k, piece in enumerate(pieces):
+            stripped = piece.strip()
+            if stripped:
+                start = offset + piece.find(stripped[0])
+                phrases.append(Phrase(len(phrases), start, start + len(stripped), stripped, line_number))
+            elif keep_empty and last_piece > 0:
+                # Bounded by a comma on at least one side: a stray comma, not a blank line.
+                phrases.append(Phrase(len(phrases), offset + len(piece), offset + len(piece), "", line_number))
+            offset += len(piece) + (1 if k < last_piece else 0)
+        offset += 1 if line_number < last_line else 0
     return phrases
 
 
@@ -272,28 +280,40 @@ def load_caption_dataset(
     progress=None,  # type: ignore[no-untyped-def]
     cancelled=None,  # type: ignore[no-untyped-def]
 ) -> list[CaptionEntry]:
-    """Every image in ``folder`` with its caption, then captions that have no image.
+    """Every image in ``folder`` (sorted by name) with its caption, then captions that have no image.
 
-    An unreadable caption becomes an entry with ``error`` set; the rest carry on.
+    An unreadable caption becomes an entry with ``error`` set; the rest carry on. Names are
+    handled as strings (one directory scan, two Paths per entry): 10,000 captions read in
+    well under a second.
     """
-    from bespoke_gui.core.workspace import caption_path_for, list_captions, list_images
+    from bespoke_gui.core.files import TEMP_PREFIX
+    from bespoke_gui.core.workspace import IMAGE_EXTENSIONS
 
-    images = list_images(Path(folder))
-    captions = {p.name.lower(): p for p in list_captions(Path(folder), caption_extension)}
+    folder = Path(folder)
+    try:
+        names = [e.name for e in os.scandir(folder) if e.is_file()]
+    except OSError as exc:
+        raise CaptionError(f"cannot read the folder {folder}: {exc.strerror or exc}") from None
+    ext = caption_extension.lower()
+    visible = [n for n in names if not n.startswith(".") and not n.startswith(TEMP_PREFIX)]
+    images = sorted(n for n in visible if os.path.splitext(n)[1].lower() in IMAGE_EXTENSIONS)
+    captions = {n.lower(): n for n in visible if n.lower().endswith(ext)}
     entries: list[CaptionEntry] = []
     total = len(images)
-    for index, image in enumerate(images):
+    for index, name in enumerate(images):
         if cancelled is not None and index % 512 == 0 and cancelled():
             break
-        path = caption_path_for(image, caption_extension)
-        captions.pop(path.name.lower(), None)
+        caption_name = os.path.splitext(name)[0] + caption_extension
+        caption_name = captions.pop(caption_name.lower(), caption_name)
+        path = folder / caption_name
         try:
-            entries.append(CaptionEntry(image, path, read_caption(path)))
+            entries.append(CaptionEntry(folder / name, path, read_caption(path)))
         except CaptionError as exc:
-            entries.append(CaptionEntry(image, path, None, str(exc)))
+            entries.append(CaptionEntry(folder / name, path, None, str(exc)))
         if progress is not None and index % 512 == 511:
-            progress(index + 1, total, image.name)
-    for path in captions.values():
+            progress(index + 1, total, name)
+    for name in sorted(captions.values()):
+        path = folder / name
         try:
             entries.append(CaptionEntry(None, path, read_caption(path)))
         except CaptionError as exc:

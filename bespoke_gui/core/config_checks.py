@@ -386,6 +386,19 @@ def _check_training(data: dict[str, Any], out: _Collector) -> dict[str, FlatValu
     if not view.get("train_data_dir") and not view.get("dataset_config") and not view.get("in_json"):
         out.add(ERROR, "", "neither train_data_dir nor dataset_config is set: sd-scripts has no images to train on",
                 "no-data")
+    if view.get("dataset_config"):
+        for name in ("train_data_dir", "reg_data_dir", "in_json"):
+            if view.get(name):
+                out.add(WARNING, key_of.get(name, name), "ignored because dataset_config is set (sd-scripts takes the "
+                        "images from the dataset config)", "ignored-with-dataset-config")
+    # Keys train_network.py cannot run without, unless they come from the command line.
+    required = [("pretrained_model_name_or_path", "the base model"), ("output_dir", "where the LoRA is saved")]
+    if any(name.startswith("network_") for name in view):
+        required.append(("network_module", "networks.lora for a LoRA"))
+    for name, what in required:
+        if not view.get(name):
+            out.add(WARNING, "", f"{name} is not set ({what}); train_network.py fails unless it is given on the "
+                    "command line", "required-missing")
     keep = view.get("keep_tokens")
     if _is_int(keep) and keep > 0 and view.get("shuffle_caption") is not True and not view.get(
             "caption_tag_dropout_rate"):
@@ -547,7 +560,8 @@ def _check_workspace(view: dict[str, Any], key_of: dict[str, str], workspace: Wo
             if not repeat_dirs and list_images(found):
                 out.add(ERROR, key("train_data_dir"),
                         f"{data_dir} holds images directly, but sd-scripts reads only subfolders named "
-                        f"<repeats>_<name> (for example 10_{found.name}) and would find no images",
+                        f"<repeats>_<name> (for example 10_{found.name}): it stops with \"No data found ... "
+                        "train_data_dir must be the parent of folders with images\"",
                         "train-data-dir-layout")
     # ---- images and resolution
     sizes = read_image_sizes(images, progress, cancelled) if images else {}
@@ -625,7 +639,8 @@ def _check_captions(view: dict[str, Any], key: Any, captions: dict[Path, str], o
         if len(heads) > 1:
             top = ", ".join(f"\"{', '.join(h)}\" ({n})" for h, n in heads.most_common(3))
             out.add(WARNING, key("keep_tokens"),
-                    f"keep_tokens = {keep} keeps the first {keep} phrase(s) in place, but the captions start "
+                    f"keep_tokens = {keep} keeps the first {'phrase' if keep == 1 else f'{keep} phrases'} in place, "
+                    f"but the captions start "
                     f"{len(heads)} different ways: {top}", "keep-tokens-mismatch")
         else:
             head = ", ".join(next(iter(heads)))

@@ -9,7 +9,9 @@
     samples/epoch_NN/bespoke_demo_e0000NN_PP_<timestamp>.png
                                    every prompt at every epoch, degraded the way a diffusion
                                    model draws pixel art, less at later epochs
-    .bespoke-demo                  marks the folder as a demo, so it may be written again
+    .bespoke-demo.json             marks the folder as a demo (so it may be written again) and
+                                   records the ground truth: each caption's planted mistakes,
+                                   each sample's stray cells, grid drift and strength
 
 The same call writes byte-identical files (fixed seeds, fixed timestamps, Pillow's PNG
 writer stores no time). Every file is written atomically.
@@ -30,14 +32,14 @@ from PIL import Image
 from bespoke_gui.core.degrade import degrade_like_diffusion, upscale_nearest
 from bespoke_gui.core.files import atomic_write_bytes, atomic_write_text
 from bespoke_gui.core.jobs import CancelFn, ProgressFn, map_items, never_cancelled, no_progress
-from bespoke_gui.core.portraits import CONTROL_BACKGROUNDS, Portrait, draw_portrait
+from bespoke_gui.core.portraits import Portrait, draw_portrait
 
 OUTPUT_NAME = "bespoke_demo"
 IMAGES_DIRNAME = "training_data"
 CONFIG_NAME = "training_config.toml"
 PROMPTS_NAME = "prompts.txt"
 SAMPLES_DIRNAME = "samples"
-MARKER_NAME = ".bespoke-demo"
+MARKER_NAME = ".bespoke-demo.json"
 IMAGE_SIZE = 512
 SAMPLE_STEPS = 30
 SAMPLE_SCALE = 7.5
@@ -237,22 +239,37 @@ def _check_destination(dest: Path) -> None:
         raise DemoError(f"{dest}: folder is not empty; choose a new or empty folder for the demo")
 
 
-def _write_training_pair(task: tuple[Path, int]) -> str:
+def _write_training_pair(task: tuple[Path, int]) -> dict[str, object]:
     folder, index = task
     portrait = draw_portrait(index)
     stem = image_name(index, portrait)
     # Nearest-neighbour upscales compress well; level 6 is Pillow's default.
     atomic_write_bytes(folder / f"{stem}.png", _png_bytes(upscale_nearest(portrait.pixels, IMAGE_SIZE), 6))
     atomic_write_text(folder / f"{stem}.txt", portrait.caption + "\n")
-    return stem
+    return {
+        "image": f"{IMAGES_DIRNAME}/{stem}.png",
+        "seed": portrait.seed,
+        "hex_codes": portrait.hex_codes,
+        "mistakes": list(portrait.mistakes),
+    }
 
 
-def _write_sample(plan: SamplePlan) -> str:
+def _write_sample(plan: SamplePlan, root: Path) -> dict[str, object]:
     portrait = prompt_portrait(plan.prompt, reached=plan.control_reached)
     result = degrade_like_diffusion(portrait.pixels, plan.strength, plan.seed, size=IMAGE_SIZE)
     # Noisy samples barely compress: a fast level keeps the demo quick at the same size.
     atomic_write_bytes(plan.path, _png_bytes(result.image, 1))
-    return plan.path.name
+    return {
+        "image": plan.path.relative_to(root).as_posix(),
+        "epoch": plan.epoch,
+        "prompt": plan.prompt,
+        "strength": plan.strength,
+        "seed": plan.seed,
+        "background_right": plan.control_reached or control_for_prompt(plan.prompt) is None,
+        "stray_cells": [list(cell) for cell in result.stray_cells],
+        "grid_offset": [round(v, 4) for v in result.grid_offset],
+        "grid_scale": round(result.grid_scale, 6),
+    }
 
 
 def sample_plans(dest: Path, epochs: int, prompts: int) -> list[SamplePlan]:
@@ -285,7 +302,8 @@ def write_demo_workspace(
     """Write the demo workspace into ``dest`` (new, empty, or an earlier demo) and return it.
 
     Raises :class:`DemoError` when ``dest`` holds something else or the numbers make no
-    sense. A cancel stops between files; every file written is complete.
+    sense. A cancel stops between files; every file written is complete. Writing over an
+    earlier demo with smaller numbers leaves that demo's extra files in place.
     """
     dest = Path(dest)
     if count < 1 or epochs < 1 or prompts < 1:
@@ -298,8 +316,9 @@ def write_demo_workspace(
     plans = sample_plans(dest, epochs, prompts)
     for folder in dict.fromkeys(plan.path.parent for plan in plans):
         folder.mkdir(parents=True, exist_ok=True)
-    marker = {"generator": "bespoke-gui demo", "count": count, "epochs": epochs, "prompts": prompts}
-    atomic_write_text(dest / MARKER_NAME, json.dumps(marker, indent=2) + "\n")
+    marker: dict[str, object] = {"generator": "bespoke-gui demo", "count": count, "epochs": epochs, "prompts": prompts}
+    # Written first, so that a cancelled or failed demo can be written again.
+    atomic_write_text(dest / MARKER_NAME, json.dumps(marker, indent=1) + "\n")
 
     total = count + len(plans) + 2
     done = 0
@@ -320,12 +339,24 @@ def write_demo_workspace(
     if pairs.cancelled or cancelled():
         return dest
     samples = map_items(
-        _write_sample, plans, forward, cancelled,
+        lambda plan: _write_sample(plan, dest), plans, forward, cancelled,
         label=lambda plan: str(plan.path.relative_to(dest)),
     )
     _raise_first(samples.errors)
+    if not samples.cancelled:
+        marker["images"] = pairs.results
+        marker["samples"] = samples.results
+        atomic_write_text(dest / MARKER_NAME, json.dumps(marker, indent=1) + "\n")
     progress(total, total, "done")
     return dest
+
+
+def read_demo_truth(root: Path) -> dict[str, object]:
+    """The ground truth a demo recorded (see the module docstring); {} when ``root`` is no demo."""
+    try:
+        return json.loads((Path(root) / MARKER_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
 
 
 def _raise_first(errors: list) -> None:
@@ -336,7 +367,6 @@ def _raise_first(errors: list) -> None:
 
 
 __all__ = [
-    "CONTROL_BACKGROUNDS",
     "DemoError",
     "OUTPUT_NAME",
     "SamplePlan",
@@ -345,6 +375,7 @@ __all__ = [
     "epoch_strength",
     "image_name",
     "prompt_portrait",
+    "read_demo_truth",
     "sample_name",
     "sample_plans",
     "write_demo_workspace",

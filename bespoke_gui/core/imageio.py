@@ -144,23 +144,35 @@ def _read_bytes(path: Path, limit: int | None = None) -> bytes:
         raise ImageLoadError(path, f"cannot read: {exc.strerror or exc}") from None
 
 
-def _parse_png_header(path: Path, head: bytes, file_size: int) -> ImageHeader:
+def png_header_fields(head: bytes) -> tuple[int, int, str, int, bool] | str:
+    """(width, height, mode, bit depth, has alpha) from a PNG's first 33 bytes, or why not.
+
+    Pure parsing, no file access: a scan of thousands of files reads the bytes itself.
+    """
     if len(head) < _PNG_HEADER_BYTES:
-        raise ImageLoadError(path, f"truncated PNG: only {file_size} bytes")
+        return "truncated PNG"
     length, chunk_type = struct.unpack(">I4s", head[8:16])
     if chunk_type != b"IHDR" or length != 13:
-        raise ImageLoadError(path, "corrupt PNG: the header chunk is missing")
+        return "corrupt PNG: the header chunk is missing"
     width, height, bit_depth, colour_type = struct.unpack(">IIBB", head[16:26])
     if width == 0 or height == 0:
-        raise ImageLoadError(path, f"corrupt PNG: size {width}x{height}")
+        return f"corrupt PNG: size {width}x{height}"
     if colour_type not in _PNG_MODES or bit_depth not in _PNG_BIT_DEPTHS[colour_type]:
-        raise ImageLoadError(path, f"corrupt PNG: colour type {colour_type} with bit depth {bit_depth}")
+        return f"corrupt PNG: colour type {colour_type} with bit depth {bit_depth}"
     mode = _PNG_MODES[colour_type]
     if colour_type == 0:
         mode = {1: "1", 16: "I;16"}.get(bit_depth, "L")
+    return width, height, mode, bit_depth, colour_type in (4, 6)
+
+
+def _parse_png_header(path: Path, head: bytes, file_size: int) -> ImageHeader:
+    fields = png_header_fields(head)
+    if isinstance(fields, str):
+        raise ImageLoadError(path, f"truncated PNG: only {file_size} bytes" if fields == "truncated PNG" else fields)
+    width, height, mode, bit_depth, has_alpha = fields
     return ImageHeader(
         path=path, width=width, height=height, mode=mode, format="PNG", bit_depth=bit_depth,
-        has_alpha=colour_type in (4, 6), file_size=file_size,
+        has_alpha=has_alpha, file_size=file_size,
     )
 
 

@@ -154,17 +154,6 @@ def _attribute(phrase_matches: list[KeywordMatch], features: set[str]) -> list[t
     return out
 
 
-def _bucket(matches: list[KeywordMatch], phrases: list[Phrase]) -> list[list[KeywordMatch]]:
-    buckets: list[list[KeywordMatch]] = [[] for _ in phrases]
-    p = 0
-    for m in matches:
-        while p < len(phrases) and phrases[p].end <= m.start:
-            p += 1
-        if p < len(phrases) and phrases[p].start <= m.start:
-            buckets[p].append(m)
-    return buckets
-
-
 # --------------------------------------------------------------------------- fixes
 
 
@@ -207,6 +196,7 @@ class CaptionLinter:
         self.settings = settings or LintSettings()
         self.counter = counter or default_counter()
         self._features = set(self.keywords.feature_kinds)
+        self._attribution_cache: dict[str, list[tuple[int, str | None]]] = {}
 
     def lint(self, text: str, palette: Sequence[tuple[int, int, int]] | None = None,
              encoding: str = UTF8, facts: CaptionFacts | None = None) -> list[Finding]:
@@ -219,12 +209,13 @@ class CaptionLinter:
         self._encoding(findings, text, encoding)
         all_phrases = split_phrases(text, keep_empty=True)
         phrases = [p for p in all_phrases if p.text]
-        matches = self.keywords.classify(text)
+        buckets = [self._phrase_matches(p) for p in phrases]
+        matches = [m for bucket in buckets for m in bucket]
         facts.matches, facts.phrases = matches, phrases
         self._separators(findings, text, all_phrases)
         self._duplicates(findings, text, phrases)
         self._lines(findings, text)
-        self._colours(findings, text, phrases, matches, palette, facts)
+        self._colours(findings, text, phrases, buckets, matches, palette, facts)
         self._trigger(findings, text, phrases)
         self._tokens(findings, text, phrases, matches, facts)
         findings.sort(key=lambda f: (f.start, SEVERITY_ORDER[f.severity]))
@@ -292,16 +283,32 @@ class CaptionLinter:
 
     # -- colours
 
-    def _colours(self, findings: list[Finding], text: str, phrases: list[Phrase], matches: list[KeywordMatch],
-                 palette: Sequence[tuple[int, int, int]] | None, facts: CaptionFacts) -> None:
+    def _phrase_matches(self, phrase: Phrase) -> list[KeywordMatch]:
+        shift = phrase.start
+        return [KeywordMatch(m.start + shift, m.end + shift, m.kind, m.text, m.colour)
+                for m in self.keywords.classify_phrase(phrase.text)]
+
+    def _attributed(self, phrase: Phrase, bucket: list[KeywordMatch]) -> list[tuple[KeywordMatch, str | None]]:
+        """``_attribute`` for a phrase, cached by the phrase's text (offsets shift, roles do not)."""
+        roles = self._attribution_cache.get(phrase.text)
+        if roles is None:
+            relative = list(self.keywords.classify_phrase(phrase.text))
+            roles = [(relative.index(m), feature) for m, feature in _attribute(relative, self._features)]
+            if len(self._attribution_cache) > 65536:
+                self._attribution_cache.clear()
+            self._attribution_cache[phrase.text] = roles
+        return [(bucket[i], feature) for i, feature in roles]
+
+    def _colours(self, findings: list[Finding], text: str, phrases: list[Phrase], buckets: list[list[KeywordMatch]],
+                 matches: list[KeywordMatch], palette: Sequence[tuple[int, int, int]] | None,
+                 facts: CaptionFacts) -> None:
         tuning = self.keywords.tuning
-        buckets = _bucket(matches, phrases)
         # feature -> [(phrase index, colour match)]
         by_feature: dict[str, list[tuple[int, KeywordMatch]]] = {}
         hex_features: dict[str, dict[str, KeywordMatch]] = {}
         hex_order: list[str] = []
         for p, bucket in zip(phrases, buckets):
-            for m, feature in _attribute(bucket, self._features):
+            for m, feature in self._attributed(p, bucket):
                 if m.kind == HEX_KIND and m.colour and m.colour not in hex_features:
                     hex_features[m.colour] = {}
                     hex_order.append(m.colour)
@@ -367,6 +374,8 @@ class CaptionLinter:
 
     def _conflicts(self, findings: list[Finding], feature: str, items: list[tuple[int, KeywordMatch]],
                    threshold: float) -> None:
+        if len(items) < 2:
+            return  # one colour cannot conflict with itself
         per_phrase = self._colour_refs(items)
         modifiers: dict[int, set[str]] = {}
         for index, m in items:
@@ -560,15 +569,15 @@ def dataset_trigger(texts: Iterable[str], keep_tokens: int) -> tuple[str, ...] |
     spelled: dict[tuple[str, ...], tuple[str, ...]] = {}
     total = 0
     for text in texts:
-        line = first_line(text)
-        head = [p for p in split_phrases(line)][:keep_tokens]
-        if len(head) < keep_tokens:
-            total += 1
-            continue
-        key = tuple(p.normalized for p in head)
-        counts[key] += 1
-        spelled.setdefault(key, tuple(p.text for p in head))
+        # Only the first phrases matter: split no further than needed.
+        head = [p.strip() for p in first_line(text).split(",", keep_tokens)[:keep_tokens]]
+        head = [p for p in head if p]
         total += 1
+        if len(head) < keep_tokens:
+            continue
+        key = tuple(normalize_phrase(p) for p in head)
+        counts[key] += 1
+        spelled.setdefault(key, tuple(head))
     if not counts or total < 2:
         return None
     key, count = counts.most_common(1)[0]

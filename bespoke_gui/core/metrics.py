@@ -20,7 +20,7 @@ Stray reasons (a pixel of the recovered art is scored on each; the highest wins)
 - NEAR_DUPLICATE: the cell's own colour is a visibly drifted copy of the palette colour
   it was merged into, compared with its neighbours of that colour (so a slow drift
   across a whole background is not flagged, one cell a shade off is); the score rises
-  from ``drift_start`` to the merge threshold in OKLab.
+  from ``drift_start`` (0.03) to ``drift_full`` (0.06) in OKLab.
 - OFF_PALETTE: a colour used by at most ``rare_cells`` cells, with no neighbour of its
   colour and no twin in the same row (eyes and earrings come in pairs), that is close
   to a neighbour's colour or a blend of two neighbours (fuzz between regions). A rare
@@ -73,7 +73,10 @@ REASON_KEYS = {
 @dataclass(frozen=True)
 class StraySettings:
     merge_threshold: float = DEFAULT_MERGE_THRESHOLD
-    drift_start: float = 0.02  # OKLab drift below this is diffusion noise nobody sees
+    # OKLab difference from same-coloured neighbours: below drift_start it is texture or
+    # noise nobody calls wrong; the score is full at drift_full.
+    drift_start: float = 0.03
+    drift_full: float = 0.06
     rare_cells: int = 2
     neighbour_close: float = 0.07  # OKLab: "close to a neighbour's colour"
     blend_tolerance: float = 0.03
@@ -190,7 +193,7 @@ def stray_map(
     local = (raw_neighbours * same[..., None]).sum(axis=0) / np.maximum(same_count, 1)[..., None]
     reference = np.where((same_count > 0)[..., None], local, lab_merged)
     drift = np.sqrt(((lab_raw - reference) ** 2).sum(axis=2))
-    span = max(settings.merge_threshold - settings.drift_start, 1e-6)
+    span = max(settings.drift_full - settings.drift_start, 1e-6)
     scores[REASON_NEAR_DUPLICATE] = 0.9 * np.clip((drift - settings.drift_start) / span, 0.0, 1.0)
 
     # Off-palette: a rare colour with no neighbour of its own colour. A rare colour seen

@@ -237,35 +237,67 @@ def _fit_axis(energy: np.ndarray, cells: int) -> tuple[float, float]:
     """(offset, pitch) maximising the energy on the interior grid lines.
 
     Lines sit at ``offset + k * pitch``; the search is parametrised around the image
-    centre so pitch and shift are nearly independent, coarse then fine.
+    centre so pitch and shift are nearly independent. A coarse search on a wider-blurred
+    profile finds the candidates; the best few, a cell apart from each other, are each
+    refined twice on the sharper profile and the best refined fit wins (coarse sampling
+    alone can prefer the grid one cell off when the borders are flat).
     """
     size = energy.size - 1
     smooth = _smooth(energy)
     if smooth.max() <= 0 or cells < 2:
         return 0.0, size / cells
+    wide = np.convolve(energy, np.array([1.0, 2.0, 3.0, 2.0, 1.0]) / 9.0, mode="same")
     nominal = size / cells
     k = np.arange(1, cells, dtype=np.float64) - cells / 2.0
     centre = size / 2.0
+    # Energy of a typical grid line, to weigh the overhang penalty below against.
+    line_energy = float(np.sort(smooth)[-cells:].mean())
 
-    def search(pitches: np.ndarray, shifts: np.ndarray) -> tuple[float, float, float]:
+    def scores_for(profile: np.ndarray, pitches: np.ndarray, shifts: np.ndarray) -> np.ndarray:
         lines = centre + shifts[None, :, None] + k[None, None, :] * pitches[:, None, None]
-        scores = _interp(smooth, lines).sum(axis=2)
+        scores = _interp(profile, lines).sum(axis=2)
+        # A grid hanging off the image loses whole columns of art; when the energy
+        # cannot tell (flat borders), prefer the grid that covers the image.
+        start = centre + shifts[None, :] - (cells / 2.0) * pitches[:, None]
+        end = start + cells * pitches[:, None]
+        overhang = np.maximum(0.0, -start) + np.maximum(0.0, end - size)
+        scores -= 2.0 * line_energy * overhang / nominal
         # A slight preference for the nominal grid breaks ties on flat images.
         scores -= 1e-9 * (np.abs(pitches[:, None] - nominal) + np.abs(shifts[None, :]))
+        return scores
+
+    def best_of(pitches: np.ndarray, shifts: np.ndarray) -> tuple[float, float, float]:
+        scores = scores_for(smooth, pitches, shifts)
         i, j = np.unravel_index(int(np.argmax(scores)), scores.shape)
         return float(pitches[i]), float(shifts[j]), float(scores[i, j])
 
     pitches = nominal * (1.0 + np.linspace(-PITCH_TOLERANCE, PITCH_TOLERANCE, 17))
-    shifts = np.linspace(-0.5, 0.5, 25) * nominal
-    pitch, shift, _ = search(pitches, shifts)
+    # A whole cell either way: an offset beyond half a cell combined with a pitch drift
+    # would otherwise be read as the neighbouring index (a grid one cell off).
+    shifts = np.linspace(-1.0, 1.0, 41) * nominal
+    coarse = scores_for(wide, pitches, shifts)
     pitch_step = pitches[1] - pitches[0]
     shift_step = shifts[1] - shifts[0]
-    pitch, shift, _ = search(
-        pitch + np.linspace(-pitch_step, pitch_step, 7), shift + np.linspace(-shift_step, shift_step, 7)
-    )
-    pitch, shift, _ = search(
-        pitch + np.linspace(-pitch_step, pitch_step, 7) / 3.0, shift + np.linspace(-shift_step, shift_step, 7) / 3.0
-    )
+    best_per_shift = coarse.max(axis=0)
+    candidates: list[int] = []
+    for j in np.argsort(best_per_shift)[::-1]:
+        if all(abs(shifts[j] - shifts[c]) > 0.5 * nominal for c in candidates):
+            candidates.append(int(j))
+        if len(candidates) == 3:
+            break
+    best = (nominal, 0.0, -np.inf)
+    for j in candidates:
+        pitch, shift = float(pitches[int(np.argmax(coarse[:, j]))]), float(shifts[j])
+        pitch, shift, _ = best_of(
+            pitch + np.linspace(-pitch_step, pitch_step, 7), shift + np.linspace(-shift_step, shift_step, 7)
+        )
+        pitch, shift, score = best_of(
+            pitch + np.linspace(-pitch_step, pitch_step, 7) / 3.0,
+            shift + np.linspace(-shift_step, shift_step, 7) / 3.0,
+        )
+        if score > best[2]:
+            best = (pitch, shift, score)
+    pitch, shift, _ = best
     offset = centre + shift - (cells / 2.0) * pitch
     return offset, pitch
 
@@ -528,9 +560,10 @@ def _merge_across_seams(cell_lab: np.ndarray, cell_labels: np.ndarray, threshold
     Diffusion output drifts slowly across a flat area (a background a little lighter
     on one side); a colour-only clustering cuts such an area in two. Where two
     clusters meet, the cells on either side of the seam tell the difference: across
-    an artificial cut they are within ``threshold`` of each other, across a real edge
-    between two intended colours they are not. Joined clusters must stay within 2.5 x
-    ``threshold`` of each other, so a full gradient does not collapse into one colour.
+    an artificial cut they are within half the ``threshold`` of each other on average,
+    across a real edge between two intended colours (or shades of textured hair) they
+    are not. Joined clusters must stay within 1.5 x ``threshold`` of each other, so a
+    gradient does not collapse into one colour.
     """
     n = int(cell_labels.max()) + 1
     roots = np.arange(n)
@@ -551,13 +584,13 @@ def _merge_across_seams(cell_lab: np.ndarray, cell_labels: np.ndarray, threshold
     keys, inverse = np.unique(lo * n + hi, return_inverse=True)
     seam_pairs = np.bincount(inverse)
     seam_distance = np.bincount(inverse, weights=d[differ]) / seam_pairs
-    candidates = np.flatnonzero((seam_distance < threshold) & (seam_pairs >= 2))
+    candidates = np.flatnonzero((seam_distance < 0.5 * threshold) & (seam_pairs >= 2))
     if candidates.size == 0:
         return roots
     flat = cell_labels.ravel()
     weights = np.bincount(flat, minlength=n).astype(np.float64)
     centres = _weighted_means(cell_lab.reshape(-1, 3), np.ones(flat.size), flat, n)
-    max_span_sq = (2.5 * threshold) ** 2
+    max_span_sq = (1.5 * threshold) ** 2
 
     def find(i: int) -> int:
         while roots[i] != i:
@@ -600,7 +633,7 @@ def apply_palette(raw: np.ndarray, threshold: float) -> tuple[np.ndarray, Palett
         cell_lab = perceptual_lab(raw)
         roots = _merge_across_seams(cell_lab, cluster[index], threshold)
         _, cluster = np.unique(roots[cluster], return_inverse=True)
-        cell_cluster = _fold_lone_cells(cell_lab, cluster.ravel()[index], 1.5 * threshold)
+        cell_cluster = _fold_lone_cells(cell_lab, cluster.ravel()[index], 1.0 * threshold)
         # Unique colours may now map to several clusters (a folded cell): work per cell.
         _, cell_cluster = np.unique(cell_cluster, return_inverse=True)
         cell_cluster = cell_cluster.reshape(raw.shape[:2])

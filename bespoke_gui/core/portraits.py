@@ -321,12 +321,12 @@ def _mix(a: RGB, b: RGB, share_b: float) -> RGB:
 
 
 def _separate(palette: dict[str, RGB]) -> dict[str, RGB]:
-    """Nudge later features' lightness until every distinct colour is MIN_SEPARATION apart."""
+    """Nudge later features' lightness until every distinct colour is MIN_SEPARATION apart.
+
+    Features earlier in ``palette`` keep their colour; the result keeps the same order.
+    """
     fixed: dict[str, RGB] = {}
-    for name in FEATURE_ORDER:
-        if name not in palette:
-            continue
-        colour = palette[name]
+    for name, colour in palette.items():
         if name in _MAY_BE_BLACK and colour == fixed.get("outline"):
             fixed[name] = colour
             continue
@@ -492,8 +492,8 @@ def _draw_bow(canvas: _Canvas) -> None:
 FACIAL_HAIR = ("",) * 5 + ("full beard", "moustache", "stubble", "goatee")
 
 
-def _draw_facial_hair(canvas: _Canvas, kind: str, bald: bool) -> None:
-    # A bald head has no hair colour to share: the beard gets the hair colours anyway.
+def _draw_facial_hair(canvas: _Canvas, kind: str) -> None:
+    # Beards take the hair's colour (a bald head's beard too); stubble is its own shade.
     label = "stubble" if kind == "stubble" else "hair"
     if kind == "full beard":
         canvas.rows({15: [(7, 7), (16, 16)], 16: [(7, 9), (15, 16)], 17: [(7, 10), (14, 16)], 18: [(8, 15)], 19: [(8, 14)]}, label)
@@ -667,23 +667,39 @@ def draw_portrait(
     if glasses:
         _draw_sunglasses(canvas, glasses)
     if facial_hair:
-        _draw_facial_hair(canvas, facial_hair, hair_style == "bald")
+        _draw_facial_hair(canvas, facial_hair)
     if earring:
         canvas.put(5, 14, "earring")
     if bow:
         _draw_bow(canvas)
 
     wanted: dict[str, RGB] = {
-        "outline": BLACK, "skin": skin, "skin_shadow": _shift_lightness(skin, -0.09), "eyes": eyes,
-        "lips": lips, "hair": hair, "hair_shade": _shift_lightness(hair, -0.09),
-        "hair_highlight": _shift_lightness(hair, 0.08), "background": bg, "background_pattern": bg2,
-        "shirt": shirt, "shirt_detail": detail, "hat": hat_colour, "hat_detail": hat_detail,
-        "sunglasses": BLACK, "lenses": lens if glasses != "3d glasses" else (220, 40, 40),
-        "lens_right": (40, 90, 230), "stubble": _mix(skin, hair if hair_style != "bald" else (60, 40, 30), 0.45), "earring": metal, "bow": bow_colour, "bow_knot": _shift_lightness(bow_colour, -0.12),
+        "outline": BLACK,
+        "skin": skin,
+        "skin_shadow": _shift_lightness(skin, -0.09),
+        "eyes": eyes,
+        "lips": lips,
+        "hair": hair,
+        "hair_shade": _shift_lightness(hair, -0.09),
+        "hair_highlight": _shift_lightness(hair, 0.08),
+        "background": bg,
+        "background_pattern": bg2,
+        "shirt": shirt,
+        "shirt_detail": detail,
+        "hat": hat_colour,
+        "hat_detail": hat_detail,
+        "sunglasses": BLACK,
+        "lenses": lens if glasses != "3d glasses" else (220, 40, 40),
+        "lens_right": (40, 90, 230),
+        "stubble": _mix(skin, hair if hair_style != "bald" else (60, 40, 30), 0.45),
+        "earring": metal,
+        "bow": bow_colour,
+        "bow_knot": _shift_lightness(bow_colour, -0.12),
     }
-    present = [name for name in dict.fromkeys(canvas.labels.ravel().tolist())]
-    ordered = [n for n in FEATURE_ORDER if n in present]
-    palette = _separate({n: wanted[n] for n in ordered})
+    present = set(canvas.labels.ravel().tolist())
+    # A control background must stay exactly the colour the prompt names: it goes first.
+    order = (("outline", "background") if control_background else ()) + FEATURE_ORDER
+    palette = _separate({n: wanted[n] for n in dict.fromkeys(order) if n in present})
     pixels = np.zeros((SIZE, SIZE, 3), dtype=np.uint8)
     for name, colour in palette.items():
         pixels[canvas.labels == name] = colour

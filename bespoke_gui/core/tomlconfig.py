@@ -582,8 +582,9 @@ def find_lying_comment(
         return None
     body = comment.lstrip("#")
     old_spellings = _value_spellings(old_text, old_value)
-    new_plain = _value_spellings(new_text, new_value)
-    new_plain_text = new_plain[1] if len(new_plain) > 1 and new_text.startswith(("\"", "'")) else new_text
+    # In a comment a string reads better without its quotes: "512,512 → 256,256".
+    quoted = len(new_text) >= 2 and new_text[0] == new_text[-1] and new_text[0] in "\"'"
+    new_plain_text = new_text[1:-1] if quoted else new_text
     mentioned = next((s for s in old_spellings if _mentions(body, s)), None)
     marker = _MARKER_RE.search(body)
     if mentioned is None and marker is None:

@@ -126,12 +126,12 @@ class ChecksPanel(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(22)
-        self.table.setWordWrap(False)
+        self.table.setWordWrap(True)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(2, 170)
         header.setStretchLastSection(True)
         self.table.clicked.connect(lambda index: self.finding_activated.emit(
             index.siblingAtColumn(0).data(Qt.ItemDataRole.UserRole)))
@@ -148,6 +148,7 @@ class ChecksPanel(QWidget):
 
     def set_findings(self, findings: list[Finding], with_workspace: bool) -> None:
         self.model.set_findings(findings)
+        self.table.resizeRowsToContents()
         counts = {ERROR: 0, WARNING: 0, INFO: 0}
         for finding in findings:
             counts[finding.severity] += 1

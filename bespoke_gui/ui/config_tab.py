@@ -90,6 +90,11 @@ def _check_job(text: str, path: str | None, workspace: Workspace | None, progres
     return check_config(cfg, workspace, progress=progress, cancelled=cancelled)
 
 
+def _as_shown(text: str) -> str:
+    """A text as the editor holds it (Qt keeps lines, not CRLF; the document re-adds CRLF on save)."""
+    return text.replace("\r\n", "\n")
+
+
 class ConfigTab(QWidget):
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -108,6 +113,7 @@ class ConfigTab(QWidget):
         self.compare_path: Path | None = None
         self._check_generation = 0
         self._applying = False
+        self._reselecting = False
         self._pending_workspace_config: Path | None = None
 
         # --- top bar ---
@@ -235,6 +241,7 @@ class ConfigTab(QWidget):
         main.addWidget(self.right_tabs)
         main.setStretchFactor(0, 1)
         main.setStretchFactor(1, 1)
+        main.setSizes([660, 740])
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         for widget in (self.error_label, self.disk_banner, self.switch_banner, self.lie_banner):
@@ -255,10 +262,10 @@ class ConfigTab(QWidget):
             if self.cfg is None:
                 self.file_label.setText("No config found in this workspace — use “Open other TOML…”"
                                         if workspace else "No config open")
-            self.schedule_checks()
+            self.run_checks()
             return
         if self.cfg is not None and self.cfg.path is not None and Path(config) == self.cfg.path:
-            self.schedule_checks()
+            self.run_checks()
             return
         if self.has_unsaved_changes():
             self._pending_workspace_config = Path(config)
@@ -334,7 +341,7 @@ class ConfigTab(QWidget):
         self._update_title()
         self._fill_compare_choices()
         self._refresh_diff()
-        self.schedule_checks()
+        self.run_checks()  # at once on open (edits are debounced)
         self.context.show_status(f"Config: {path}")
         return True
 
@@ -359,10 +366,18 @@ class ConfigTab(QWidget):
         except TomlSyntaxError as exc:
             doc, error = None, exc
         if doc is not None:
+            selected = self.selected_key()
             self.cfg.doc = doc
             self.model.set_document(doc)
             self.tree.expandAll()
-        if self.text_edit.toPlainText() != text:
+            if selected is not None:
+                # Keep the user's place in the tree without moving the text cursor they may be typing at.
+                self._reselecting = True
+                try:
+                    self.tree.setCurrentIndex(self.model.index_for_key(selected))
+                finally:
+                    self._reselecting = False
+        if self.text_edit.toPlainText() != _as_shown(text):
             self._applying = True
             try:
                 scroll = self.text_edit.verticalScrollBar().value()
@@ -437,7 +452,7 @@ class ConfigTab(QWidget):
         except TomlSyntaxError as exc:
             self._set_parse_error(exc)
             return
-        if text != self.cfg.text() or self.parse_error is not None:
+        if text != _as_shown(self.cfg.text()) or self.parse_error is not None:
             self.undo_stack.push(TextSnapshotCommand(self._apply_text, "Edit text", self.cfg.text(), text, typing=True))
         self._set_parse_error(None)
 
@@ -494,7 +509,7 @@ class ConfigTab(QWidget):
 
     def _tree_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         entry = self.model.entry(current)
-        if entry is not None:
+        if entry is not None and not self._reselecting:
             line = self.line_of(entry.key)
             if line is not None:
                 self._highlight_line(line)
@@ -689,6 +704,12 @@ class ConfigTab(QWidget):
                     self.compare_combo.addItem(f"backup: {backup.created} ({backup.path.name})", str(copy))
         for preset in list_presets():
             self.compare_combo.addItem(f"preset: {preset.name}", str(preset.path))
+        if self.compare_path is not None:
+            row = self.compare_combo.findData(str(self.compare_path))
+            if row < 0:
+                self.compare_combo.addItem(f"file: {self.compare_path}", str(self.compare_path))
+                row = self.compare_combo.count() - 1
+            self.compare_combo.setCurrentIndex(row)
 
     def _compare_choice(self, row: int) -> None:
         path = self.compare_combo.itemData(row)
@@ -703,6 +724,11 @@ class ConfigTab(QWidget):
 
     def compare_with(self, path: str | Path) -> bool:
         self.compare_path = Path(path)
+        row = self.compare_combo.findData(str(path))
+        if row < 0:
+            self.compare_combo.addItem(f"file: {path}", str(path))
+            row = self.compare_combo.count() - 1
+        self.compare_combo.setCurrentIndex(row)
         self.right_tabs.setCurrentIndex(1)
         shown = self._refresh_diff()
         if shown:

@@ -27,35 +27,86 @@ def _file_size_text(size: int) -> str:
 
 
 class ScanTableModel(QAbstractTableModel):
-    """One row per image; details (colours, grid) fill in as the details job reports them."""
+    """One row per image; details (colours, grid) fill in as the details job reports them.
+
+    The model sorts itself (a Python sort of a key per row), rather than letting the
+    proxy compare rows pair by pair through ``data()``: on 10,000 rows that is the
+    difference between milliseconds and over a second. ``rows()`` keeps the scan's
+    order, so indices from the details job stay valid whatever the display order.
+    """
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._rows: list[ScanRow] = []
+        self._order: list[int] = []  # display row -> index in _rows
+        self._position: list[int] = []  # index in _rows -> display row
+        self._sort_column = COL_NAME
+        self._sort_order = Qt.SortOrder.AscendingOrder
 
     # --- data in ------------------------------------------------------------------------
     def set_rows(self, rows: Sequence[ScanRow]) -> None:
         self.beginResetModel()
         self._rows = list(rows)
+        self._order = self._sorted_order(self._sort_column, self._sort_order)
+        self._position = self._inverse(self._order)
         self.endResetModel()
 
     def rows(self) -> list[ScanRow]:
+        """The rows in scan order (not display order)."""
         return self._rows
 
     def row_at(self, row: int) -> ScanRow:
-        return self._rows[row]
+        """The row shown at display position ``row``."""
+        return self._rows[self._order[row]]
+
+    def display_row(self, scan_index: int) -> int:
+        return self._position[scan_index]
 
     def apply_details(self, updates: Sequence[tuple[int, RowDetails]]) -> None:
-        """Fill details for many rows at once, with one dataChanged for the span they cover."""
+        """Fill details for many rows at once (scan indices), with one dataChanged for their span."""
         if not updates:
             return
         low, high = len(self._rows), -1
         for index, details in updates:
             if 0 <= index < len(self._rows):
                 apply_details(self._rows[index], details)
-                low, high = min(low, index), max(high, index)
+                shown = self._position[index]
+                low, high = min(low, shown), max(high, shown)
         if high >= low:
             self.dataChanged.emit(self.index(low, 0), self.index(high, len(COLUMNS) - 1))
+
+    # --- sorting ------------------------------------------------------------------------
+    @staticmethod
+    def _inverse(order: list[int]) -> list[int]:
+        position = [0] * len(order)
+        for shown, index in enumerate(order):
+            position[index] = shown
+        return position
+
+    def _sorted_order(self, column: int, order: Qt.SortOrder) -> list[int]:
+        rows = self._rows
+        keyed = sorted(range(len(rows)), key=lambda i: (self._sort_key(rows[i], column), rows[i].name))
+        if order == Qt.SortOrder.DescendingOrder:
+            keyed.reverse()
+        return keyed
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if column < 0 or column >= len(COLUMNS):
+            return
+        self.layoutAboutToBeChanged.emit()
+        old_persistent = self.persistentIndexList()
+        old_rows = [self._order[index.row()] for index in old_persistent]
+        self._sort_column, self._sort_order = column, order
+        self._order = self._sorted_order(column, order)
+        self._position = self._inverse(self._order)
+        new_persistent = [self.index(self._position[r], index.column()) for r, index in zip(old_rows, old_persistent)]
+        self.changePersistentIndexList(old_persistent, new_persistent)
+        self.layoutChanged.emit()
+
+    def resort_if_sorted_by_details(self) -> None:
+        """Details arrived: re-apply a sort by colours or grid so it is true again."""
+        if self._sort_column in (COL_COLOURS, COL_GRID, COL_PROBLEMS):
+            self.sort(self._sort_column, self._sort_order)
 
     # --- Qt model -----------------------------------------------------------------------
     def rowCount(self, parent: _ModelIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
@@ -72,7 +123,7 @@ class ScanTableModel(QAbstractTableModel):
     def data(self, index: _ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
-        row = self._rows[index.row()]
+        row = self._rows[self._order[index.row()]]
         col = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(row, col)
@@ -136,13 +187,22 @@ class ScanTableModel(QAbstractTableModel):
 
 
 class ScanFilterProxy(QSortFilterProxyModel):
-    """Filter by text (name or problem) and, optionally, show only rows with problems."""
+    """Filter by text (name or problem) and, optionally, show only rows with problems.
+
+    Sorting is passed on to the source model (see ScanTableModel), so the proxy keeps
+    the source's order and only filters.
+    """
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._text = ""
         self._problems_only = False
         self.setSortRole(SORT_ROLE)
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        model = self.sourceModel()
+        if isinstance(model, ScanTableModel):
+            model.sort(column, order)
 
     def set_text(self, text: str) -> None:
         self._change_filter(lambda: setattr(self, "_text", text.strip().lower()))

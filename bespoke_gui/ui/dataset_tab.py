@@ -300,6 +300,7 @@ class DatasetTab(QWidget):
         if self.details_job is handle:
             self.details_job = None
             self._drain_timer.stop()
+            self.model.resort_if_sorted_by_details()
 
     def _details_failed(self, handle: JobHandle, message: str) -> None:
         self._details_ended(handle)

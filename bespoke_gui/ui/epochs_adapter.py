@@ -21,7 +21,7 @@ from bespoke_gui.core.epochs import AnalysisResult, AnalysisSettings, ImageAnaly
 from bespoke_gui.core.jobs import CancelFn, ProgressFn
 from bespoke_gui.core.metrics import REASONS, Targets
 from bespoke_gui.core.samples import SampleInfo, SampleMessage, collect_samples, parse_epoch_folder
-from bespoke_gui.ui.epochs_data import GridCell, GridColumn, GridData, GridRow, column_label
+from bespoke_gui.ui.epochs_data import GridCell, GridColumn, GridData, GridRow, column_label, heatmap_rgba
 
 _REASON_TEXT = np.array([REASONS.get(code, "") for code in range(max(REASONS) + 1)], dtype=object)
 
@@ -154,15 +154,16 @@ def read_prompt_texts(path: Path | None) -> dict[int, str]:
 
 
 def _distinct_parts(texts: dict[int, str]) -> dict[int, str]:
-    """Each prompt without the words every prompt starts with ("pixel art, 24x24, ...")."""
+    """Each prompt without the phrases every prompt has ("pixel art", "24x24", ...)."""
     if len(texts) < 2:
         return dict(texts)
-    split = {i: [part.strip() for part in t.split(",")] for i, t in texts.items()}
-    common = 0
-    first = next(iter(split.values()))
-    while all(len(parts) > common + 1 and parts[common] == first[common] for parts in split.values()):
-        common += 1
-    return {i: ", ".join(parts[common:]) for i, parts in split.items()}
+    split = {i: [part.strip() for part in t.split(",") if part.strip()] for i, t in texts.items()}
+    shared = set.intersection(*(set(parts) for parts in split.values()))
+    out = {}
+    for i, parts in split.items():
+        kept = [part for part in parts if part not in shared]
+        out[i] = ", ".join(kept) if kept else texts[i]
+    return out
 
 
 def _root_of(image: Path, roots: Sequence[Path]) -> Path | None:
@@ -339,6 +340,7 @@ def build_grid(state: EpochsState) -> GridData:
             stray_score=metrics.stray_score,
             stray_reason=_REASON_TEXT[np.clip(metrics.stray_reason.astype(np.int64), 0, len(_REASON_TEXT) - 1)],
             stray_at=stray_at,
+            overlay=heatmap_rgba(metrics.stray_score, stray_at),
             caption=cell_caption(item),
             flagged=metrics.messy,
             unique_colours=metrics.unique_colors,

@@ -43,6 +43,7 @@ class GridCell:
     stray_reason: np.ndarray | None = None  # (n, n) object array of str ("" = not stray)
     error: str | None = None
     stray_at: float = 0.5  # a score from here up is called stray; below it only shades the heatmap
+    overlay: np.ndarray | None = None  # heatmap_rgba(stray_score), made off the GUI thread when loading
     caption: str = ""  # one short line under the cell ("187 col · 12 stray")
     flagged: bool = False  # the caption is drawn as a warning (a messy image)
     unique_colours: int | None = None

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
@@ -27,6 +26,7 @@ from PySide6.QtGui import (
     QMouseEvent,
     QPainter,
     QPaintEvent,
+    QPalette,
     QPen,
     QResizeEvent,
     QWheelEvent,
@@ -95,7 +95,8 @@ class EpochGridWidget(QAbstractScrollArea):
             if cell.ok and cell.pixels is not None:
                 self._images[key] = array_to_qimage(cell.pixels).convertToFormat(QImage.Format.Format_RGB32)
                 if cell.stray_score is not None:
-                    overlay = array_to_qimage(heatmap_rgba(cell.stray_score, cell.stray_at))
+                    rgba = cell.overlay if cell.overlay is not None else heatmap_rgba(cell.stray_score, cell.stray_at)
+                    overlay = array_to_qimage(rgba)
                     self._overlays[key] = overlay.convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)
         self._layout()
         self.viewport().update()
@@ -183,7 +184,7 @@ class EpochGridWidget(QAbstractScrollArea):
     def _row_header_width(self) -> int:
         metrics = QFontMetrics(self._header_font)
         widest = max((metrics.horizontalAdvance(r.label) for r in self._data.rows), default=40)
-        return min(220, widest + 14)
+        return min(240, widest + 14)
 
     def _layout(self) -> None:
         """Column and row origins in content coordinates, then the scroll ranges."""
@@ -304,7 +305,7 @@ class EpochGridWidget(QAbstractScrollArea):
         palette = self.palette()
         painter.fillRect(event.rect(), palette.base())
         if not self._data.columns:
-            painter.setPen(palette.placeholderText().color())
+            painter.setPen(palette.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text))
             painter.drawText(
                 self.viewport().rect(),
                 Qt.AlignmentFlag.AlignCenter,
@@ -366,6 +367,25 @@ class EpochGridWidget(QAbstractScrollArea):
             painter.drawText(
                 caption_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, self._elided_caption(cell, rect.width())
             )
+
+    def _wrapped_label(self, label: str, rect: QRect) -> str:
+        """The label as it fits in ``rect`` when wrapped, with "…" where it had to be cut."""
+        key = (label, rect.width() * 10000 + rect.height())
+        cached = self._caption_cache.get(key)
+        if cached is not None:
+            return cached
+        metrics = QFontMetrics(self._header_font)
+        flags = int(Qt.TextFlag.TextWordWrap)
+        text = label
+        if metrics.boundingRect(QRect(0, 0, rect.width(), 100000), flags, text).height() > rect.height():
+            words = label.split(" ")
+            while len(words) > 1:
+                words.pop()
+                text = " ".join(words) + "…"
+                if metrics.boundingRect(QRect(0, 0, rect.width(), 100000), flags, text).height() <= rect.height():
+                    break
+        self._caption_cache[key] = text
+        return text
 
     def _elided_caption(self, cell: GridCell, width: int) -> str:
         key = (cell.caption, width)
@@ -435,8 +455,12 @@ class EpochGridWidget(QAbstractScrollArea):
         for row, data_row in enumerate(self._data.rows):
             y = self._row_y[row] - scroll.y()
             rect = QRect(4, y, row_w - 8, side)
-            text = metrics.elidedText(data_row.label, Qt.TextElideMode.ElideMiddle, rect.width())
-            painter.drawText(rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, text)
+            # A prompt wraps over the cell's height; what does not fit is cut at the bottom.
+            painter.drawText(
+                rect,
+                Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter | Qt.TextFlag.TextWordWrap,
+                self._wrapped_label(data_row.label, rect),
+            )
         # Column headers.
         painter.fillRect(QRect(0, 0, width, header_h), palette.window())
         runs_seen: dict[str, tuple[int, int]] = {}

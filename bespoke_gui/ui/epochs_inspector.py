@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSize, Qt
-from PySide6.QtGui import QColor
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QPointF, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -106,6 +106,68 @@ def inspect_sample(
     )
 
 
+class OriginalView(PixelView):
+    """The sample with the fitted cell grid drawn over it, and the hovered cell outlined.
+
+    The lines are where the recovery found the cells, so a grid that drifts off the
+    art's real cell edges shows at a glance.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.set_integer_zoom(False)
+        self._x_edges: np.ndarray | None = None
+        self._y_edges: np.ndarray | None = None
+        self._source_size = (1, 1)
+        self._cell: tuple[int, int] | None = None
+        self._lines_visible = True
+
+    def set_cell_grid(self, x_edges: np.ndarray | None, y_edges: np.ndarray | None, source_size: tuple[int, int]) -> None:
+        self._x_edges = None if x_edges is None else np.asarray(x_edges, dtype=np.float64)
+        self._y_edges = None if y_edges is None else np.asarray(y_edges, dtype=np.float64)
+        self._source_size = (max(1, source_size[0]), max(1, source_size[1]))
+        self._cell = None
+        self.update()
+
+    def set_lines_visible(self, visible: bool) -> None:
+        self._lines_visible = visible
+        self.update()
+
+    def set_cell(self, x: int, y: int) -> None:
+        self._cell = None if x < 0 or y < 0 else (x, y)
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if self._x_edges is None or self._y_edges is None or self.pixels() is None:
+            return
+        rect = self.image_rect()
+        sx = rect.width() / self._source_size[0]
+        sy = rect.height() / self._source_size[1]
+        painter = QPainter(self)
+        if self._lines_visible:
+            painter.setPen(QPen(QColor(0, 200, 255, 110), 1))
+            for x in self._x_edges:
+                px = rect.left() + x * sx
+                painter.drawLine(QPointF(px, rect.top()), QPointF(px, rect.bottom()))
+            for y in self._y_edges:
+                py = rect.top() + y * sy
+                painter.drawLine(QPointF(rect.left(), py), QPointF(rect.right(), py))
+        if self._cell is not None:
+            cx, cy = self._cell
+            if cx + 1 < len(self._x_edges) and cy + 1 < len(self._y_edges):
+                painter.setPen(QPen(QColor(255, 40, 40), 2))
+                painter.drawRect(
+                    QRectF(
+                        rect.left() + self._x_edges[cx] * sx,
+                        rect.top() + self._y_edges[cy] * sy,
+                        (self._x_edges[cx + 1] - self._x_edges[cx]) * sx,
+                        (self._y_edges[cy + 1] - self._y_edges[cy]) * sy,
+                    )
+                )
+        painter.end()
+
+
 class PaletteModel(QAbstractTableModel):
     """The recovered palette, most used first: swatch, hex code, pixel count, share."""
 
@@ -180,8 +242,7 @@ class EpochInspector(QDialog):
         self.summary_label.setWordWrap(True)
         self.hover_label = QLabel(" ")
 
-        self.original_view = PixelView()
-        self.original_view.set_integer_zoom(False)
+        self.original_view = OriginalView()
         self.recovery_view = PixelView()
         self.recovery_view.set_grid_visible(True)
         self.recovery_view.hovered.connect(self._recovery_hovered)
@@ -209,6 +270,7 @@ class EpochInspector(QDialog):
         self.grid_check = QCheckBox("Pixel grid")
         self.grid_check.setChecked(True)
         self.grid_check.toggled.connect(self.recovery_view.set_grid_visible)
+        self.grid_check.toggled.connect(self.original_view.set_lines_visible)
 
         top = QHBoxLayout()
         top.addWidget(original_box, 3)
@@ -266,8 +328,10 @@ class EpochInspector(QDialog):
             f"{m.unique_colors} unique colours (nearest 24x24) · palette {m.palette_size} after recovery · "
             f"{m.stray_count} stray pixels · {messy} · {background} · {fit}"
         )
-        self.original_label.setText(f"Original {width}x{height}")
+        self.original_label.setText(f"Original {width}x{height}, with the fitted cell grid")
         self.original_view.set_pixels(data.original)
+        grid = data.recovery.grid
+        self.original_view.set_cell_grid(grid.x_edges, grid.y_edges, data.original_size)
         self.recovery_label.setText(f"Recovery {data.recovery.cells}x{data.recovery.cells}")
         self.recovery_view.set_pixels(data.recovery.pixels)
         self._refresh_overlay()
@@ -321,3 +385,4 @@ class EpochInspector(QDialog):
 
     def _recovery_hovered(self, x: int, y: int) -> None:
         self.hover_label.setText(self.describe_pixel(x, y) or " ")
+        self.original_view.set_cell(x, y)

@@ -12,7 +12,7 @@ import math
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPaintEvent, QPen, QPolygonF
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPaintEvent, QPalette, QPen, QPolygonF
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from bespoke_gui.core import metrics
@@ -285,7 +285,7 @@ class EpochChart(QWidget):
         painter.drawText(QRectF(6, 2, self.width() - 12, 18), Qt.AlignmentFlag.AlignLeft, "Avg unique colours per epoch")
         labels = self.x_labels()
         if not labels:
-            painter.setPen(palette.placeholderText().color())
+            painter.setPen(palette.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text))
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "No analysed epochs yet")
             painter.end()
             return
@@ -314,14 +314,18 @@ class EpochChart(QWidget):
             painter.drawText(QRectF(0, y - 8, plot.left() - 4, 16), Qt.AlignmentFlag.AlignRight, f"{tick:g}")
             tick += step
         # Target lines.
-        for value, verdict_name, name in (
-            (self._targets.unique_colors_target, PASS, "target"),
-            (self._targets.unique_colors_minimum, FAIL, "minimum"),
+        label_h = metrics.height()
+        for value, verdict_name, name, above in (
+            (self._targets.unique_colors_target, PASS, "target", False),
+            (self._targets.unique_colors_minimum, FAIL, "minimum", True),
         ):
             y = y_of(value)
             painter.setPen(QPen(VERDICT_COLOURS[verdict_name], 1.5, Qt.PenStyle.DashLine))
             painter.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
-            painter.drawText(QRectF(plot.right() - 120, y - 16, 116, 14), Qt.AlignmentFlag.AlignRight, f"{name} {value:g}")
+            # Labelled at the left (the latest epochs, on the right, tend to sit near the
+            # targets), the minimum above its line and the target below, so they never collide.
+            top = y - label_h - 1 if above else y + 1
+            painter.drawText(QRectF(plot.left() + 4, top, 160, label_h), Qt.AlignmentFlag.AlignLeft, f"{name} {value:g}")
         # X labels.
         painter.setPen(palette.text().color())
         for i, (text, _epoch) in enumerate(labels):
@@ -354,8 +358,13 @@ class EpochChart(QWidget):
                     painter.setPen(QPen(palette.text().color(), 1.5))
                     painter.drawEllipse(point, 8, 8)
             if len(runs) > 1:
+                # The legend sits top right: unique colours usually fall as epochs go on.
                 painter.setPen(colour)
-                painter.drawText(QRectF(plot.left() + 6, plot.top() + 4 + run_index * 16, 200, 16), Qt.AlignmentFlag.AlignLeft, run)
+                painter.drawText(
+                    QRectF(plot.right() - 206, plot.top() + 4 + run_index * label_h, 200, label_h),
+                    Qt.AlignmentFlag.AlignRight,
+                    run,
+                )
         painter.end()
 
 

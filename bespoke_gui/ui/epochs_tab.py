@@ -12,19 +12,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QDoubleSpinBox,
     QFileDialog,
-    QFormLayout,
-    QGroupBox,
+    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -40,6 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from bespoke_gui.core.epochs import AnalysisSettings, retarget
+from bespoke_gui.core.files import atomic_write_text
 from bespoke_gui.core.jobs import CancelFn, ProgressFn
 from bespoke_gui.core.metrics import Targets
 from bespoke_gui.core.report import ReportFiles, write_report
@@ -52,14 +51,14 @@ from bespoke_gui.ui.epochs_adapter import (
     find_prompts_file,
     load_roots,
     merge_states,
+    resolve,
     split_new_roots,
     workspace_sample_roots,
 )
+from bespoke_gui.ui.epochs_data import column_label
 from bespoke_gui.ui.epochs_grid import MAX_ZOOM, EpochGridWidget
 from bespoke_gui.ui.epochs_inspector import EpochInspector, InspectorData, inspect_sample
 from bespoke_gui.ui.epochs_metrics import EpochChart, EpochTableModel, SummaryKey, summary_key
-
-log = logging.getLogger(__name__)
 
 SETTINGS_PREFIX = "epochs"
 # (Targets field, label, maximum, shown as percent)
@@ -90,9 +89,22 @@ def _load_job(
     return merge_states(old, new, settings.targets)
 
 
-def _report_job(state: EpochsState, folder: Path, *, progress: ProgressFn, cancelled: CancelFn) -> ReportFiles:
+def _report_job(
+    state: EpochsState,
+    folder: Path,
+    chosen: dict[str, tuple[str, int | None]],
+    *,
+    progress: ProgressFn,
+    cancelled: CancelFn,
+) -> ReportFiles:
+    """Write the engine's report; the epochs chosen for production are added to the Markdown."""
     progress(0, 1, "writing the report")
     files = write_report(state.result, folder)
+    labels = {(s.run, s.column): s.label for s in state.result.epochs}
+    lines = [f"- {run}: {labels.get((run, column), column_label(column))}" for run, column in chosen.items()]
+    if lines:
+        text = files.markdown.read_text(encoding="utf-8")
+        atomic_write_text(files.markdown, text + "\n## Chosen for production\n\n" + "\n".join(lines) + "\n")
     progress(1, 1, "report written")
     return files
 
@@ -110,6 +122,7 @@ class EpochsTab(QWidget):
         self._load_handle: JobHandle | None = None
         self._pending_roots: list[Path] = []
         self._loading_roots: list[Path] = []  # roots of the load in flight
+        self._workspace_root: Path | None = None
         self._inspect_handle: JobHandle | None = None
         self._export_handle: JobHandle | None = None
         self.inspector: EpochInspector | None = None
@@ -207,6 +220,33 @@ class EpochsTab(QWidget):
         self.unchoose_button = QPushButton("Clear choice")
         self.unchoose_button.clicked.connect(self.clear_selected_choice)
 
+        self.chart = EpochChart()
+        self.target_spins: dict[str, QDoubleSpinBox] = {}
+        # Targets under the chart: one row per check, the target and the minimum side by side.
+        targets_grid = QGridLayout()
+        targets_grid.setContentsMargins(0, 0, 0, 0)
+        targets_grid.addWidget(QLabel("Targets"), 0, 0)
+        targets_grid.addWidget(QLabel("pass below"), 0, 1)
+        targets_grid.addWidget(QLabel("acceptable below"), 0, 2)
+        for index, (name, label, maximum, percent) in enumerate(TARGET_FIELDS):
+            spin = QDoubleSpinBox()
+            spin.setRange(0.0, maximum)
+            spin.setDecimals(0)
+            spin.setSuffix(" %" if percent else "")
+            spin.setKeyboardTracking(False)
+            spin.setToolTip(label)
+            self.target_spins[name] = spin
+            row = 1 + index // 2
+            if index % 2 == 0:
+                targets_grid.addWidget(QLabel(label.split(":")[0]), row, 0)
+            targets_grid.addWidget(spin, row, 1 + index % 2)
+        targets_grid.setColumnStretch(3, 1)
+        chart_box = QWidget()
+        chart_layout = QVBoxLayout(chart_box)
+        chart_layout.setContentsMargins(0, 0, 0, 0)
+        chart_layout.addWidget(self.chart, 1)
+        chart_layout.addLayout(targets_grid)
+
         table_box = QWidget()
         table_layout = QVBoxLayout(table_box)
         table_layout.setContentsMargins(0, 0, 0, 0)
@@ -217,30 +257,12 @@ class EpochsTab(QWidget):
         buttons.addStretch(1)
         table_layout.addLayout(buttons)
 
-        self.chart = EpochChart()
-        self.target_spins: dict[str, QDoubleSpinBox] = {}
-        targets_box = QGroupBox("Targets")
-        form = QFormLayout(targets_box)
-        for name, label, maximum, percent in TARGET_FIELDS:
-            spin = QDoubleSpinBox()
-            spin.setRange(0.0, maximum)
-            spin.setDecimals(0 if not percent else 0)
-            spin.setSuffix(" %" if percent else "")
-            spin.setKeyboardTracking(False)
-            self.target_spins[name] = spin
-            form.addRow(label, spin)
-
-        side = QWidget()
-        side_layout = QHBoxLayout(side)
-        side_layout.setContentsMargins(0, 0, 0, 0)
-        side_layout.addWidget(self.chart, 1)
-        side_layout.addWidget(targets_box)
-
         bottom = QSplitter(Qt.Orientation.Horizontal)
         bottom.addWidget(table_box)
-        bottom.addWidget(side)
+        bottom.addWidget(chart_box)
         bottom.setStretchFactor(0, 3)
         bottom.setStretchFactor(1, 2)
+        bottom.setSizes([3000, 2000])
 
         grid_box = QWidget()
         grid_layout = QVBoxLayout(grid_box)
@@ -387,7 +409,7 @@ class EpochsTab(QWidget):
             self.context.show_status("Select an epoch in the table first.")
             return
         self.set_chosen(key[0], key[1])
-        self.context.show_status(f"{key[0]}: epoch {key[1][1]} chosen for production.")
+        self.context.show_status(f"{key[0]}: {column_label(key[1])} chosen for production.")
 
     def clear_selected_choice(self) -> None:
         key = self._selected_summary_key()
@@ -422,6 +444,18 @@ class EpochsTab(QWidget):
 
     # --- loading ------------------------------------------------------------------------
     def _workspace_changed(self, workspace: Workspace | None) -> None:
+        same_root = (
+            workspace is not None and self._workspace_root is not None and workspace.root == self._workspace_root
+        )
+        self._workspace_root = workspace.root if workspace is not None else None
+        if same_root and workspace is not None:
+            # The same workspace with a part pointed at (File > Add Sample Folder…): only
+            # its new sample folders load; what is on screen stays.
+            loaded = set(self.state.roots) | set(self._pending_roots) | set(self._loading_roots)
+            new = [r for r in workspace_sample_roots(list(workspace.sample_dirs)) if resolve(r) not in loaded]
+            if new:
+                self.add_paths(new)
+            return
         self.clear()
         if workspace is not None and workspace.sample_dirs:
             self.add_paths(workspace_sample_roots(list(workspace.sample_dirs)))
@@ -548,7 +582,7 @@ class EpochsTab(QWidget):
         else:
             event.ignore()
 
-    def dragMoveEvent(self, event: Any) -> None:
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
         if event.mimeData().hasUrls() and self.dropped_paths(event.mimeData().urls()):
             event.acceptProposedAction()
 
@@ -593,6 +627,7 @@ class EpochsTab(QWidget):
                 errors[key] = errors.get(key, 0) + 1
         selected = self._selected_summary_key()
         self.table_model.set_summaries(result.epochs if not self.state.is_empty else [], targets, errors)
+        self.table.setColumnHidden(0, len(self.grid.data().runs) < 2)
         chosen = {(run, column) for run, column in self.chosen().items()}
         self.table_model.set_chosen(chosen)
         if selected is not None:
@@ -697,7 +732,9 @@ class EpochsTab(QWidget):
             self.context.show_status("Nothing to export: load samples first.")
             return None
         state = self.state
-        handle = self.context.runner.start(_report_job, state, Path(folder), description=f"Exporting to {folder}")
+        handle = self.context.runner.start(
+            _report_job, state, Path(folder), self.chosen(), description=f"Exporting to {folder}"
+        )
         self._export_handle = handle
         handle.finished.connect(self._exported)
         handle.failed.connect(lambda message: self._export_failed(message))

@@ -15,6 +15,10 @@ from bespoke_gui.core.workspace import discover
 REAL_CONFIGS = Path(__file__).resolve().parents[2].parent / "shared" / "realdata" / "configs"
 
 GOOD = """\
+[model]
+pretrained_model_name_or_path = "runwayml/stable-diffusion-v1-5"
+network_module = "networks.lora"
+
 [general]
 enable_bucket = true
 min_bucket_reso = 256
@@ -23,6 +27,7 @@ bucket_no_upscale = true
 
 [training_arguments]
 output_name = "bespoke"
+output_dir = "output"
 train_data_dir = "training_data"
 resolution = "512,512"
 max_train_epochs = 8
@@ -63,7 +68,7 @@ def test_unknown_key_is_a_warning_with_its_line() -> None:
     findings = check(GOOD.replace("bucket_no_upscale = true", "bucket_no_upscale = true\nbucket_resolution = 512"))
     finding = find(findings, "unknown-key")
     assert finding.severity == cc.WARNING
-    assert finding.key == "general.bucket_resolution" and finding.line == 6
+    assert finding.key == "general.bucket_resolution" and finding.line == 10
     assert "ignores" in finding.message
 
 
@@ -75,7 +80,7 @@ def test_misspelled_key_gets_a_suggestion() -> None:
 def test_same_key_in_two_sections_reports_the_line_that_does_nothing() -> None:
     text = GOOD.replace("[training_arguments]", "[training_arguments]\nmax_bucket_reso = 512")
     finding = find(check(text), "duplicate")
-    assert finding.key == "general.max_bucket_reso" and finding.line == 4
+    assert finding.key == "general.max_bucket_reso" and finding.line == 8
     assert "later one wins" in finding.message and "512" in finding.message
 
 
@@ -319,3 +324,11 @@ def test_real_512_config_preset_preview() -> None:
         "training_arguments.resolution",
     }
     assert preview.lies[0].suggestion == "# CHANGED: 9 → 8 (Epoch 10 regressed)"
+
+
+def test_required_keys_and_keys_ignored_with_a_dataset_config() -> None:
+    findings = check(GOOD.replace('network_module = "networks.lora"\n', "").replace('output_dir = "output"\n', ""))
+    missing = [f.message for f in findings if f.code == "required-missing"]
+    assert len(missing) == 2 and any("network_module" in m for m in missing) and any("output_dir" in m for m in missing)
+    ignored = find(check(GOOD + 'dataset_config = "dataset.toml"\n'), "ignored-with-dataset-config")
+    assert ignored.key == "training_arguments.train_data_dir"

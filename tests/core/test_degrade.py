@@ -156,3 +156,14 @@ def test_invalid_strength_is_refused(art: np.ndarray) -> None:
         degrade_like_diffusion(art, 1.5, seed=0)
     with pytest.raises(ValueError):
         degrade_like_diffusion(art, -0.1, seed=0)
+
+
+def test_grey_and_rgba_inputs(art: np.ndarray) -> None:
+    grey = art[:, :, 0]
+    result = degrade_like_diffusion(grey, 0.3, seed=4)
+    assert result.image.shape == (512, 512, 3)
+    assert np.array_equal(result.source[:, :, 0], grey)
+    rgba = np.dstack([art, np.full((24, 24), 255, np.uint8)])
+    assert np.array_equal(degrade_like_diffusion(rgba, 0.0, seed=4).image, upscale_nearest(art, 512))
+    with pytest.raises(ValueError):
+        degrade_like_diffusion(np.zeros((0, 5, 3), np.uint8), 0.3, seed=0)

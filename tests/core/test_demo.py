@@ -19,6 +19,7 @@ from bespoke_gui.core.demo import (
     control_epoch,
     control_for_prompt,
     epoch_strength,
+    read_demo_truth,
     write_demo_workspace,
 )
 from bespoke_gui.core.exactgrid import downsample_exact, find_exact_grid
@@ -196,3 +197,22 @@ def test_cli_writes_and_refuses(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert main(["demo", str(other)]) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: ") and "not empty" in err and len(err.strip().splitlines()) == 1
+
+
+def test_demo_records_its_ground_truth(demo: Path) -> None:
+    truth = read_demo_truth(demo)
+    assert (truth["count"], truth["epochs"], truth["prompts"]) == (COUNT, EPOCHS, PROMPTS)
+    images = truth["images"]
+    assert [Path(i["image"]).name for i in images] == sorted(p.name for p in (demo / "training_data").glob("*.png"))
+    for index, entry in enumerate(images):
+        portrait = draw_portrait(index)
+        assert entry["mistakes"] == list(portrait.mistakes) and entry["hex_codes"] == portrait.hex_codes
+    samples = truth["samples"]
+    assert len(samples) == EPOCHS * PROMPTS
+    for entry in samples:
+        assert (demo / entry["image"]).is_file()
+        assert 1 <= len(entry["stray_cells"]) <= 16
+        assert all(0 <= x < 24 and 0 <= y < 24 for x, y in entry["stray_cells"])
+    last = [s for s in samples if s["epoch"] == EPOCHS]
+    assert all(len(s["stray_cells"]) <= 3 for s in last)
+    assert read_demo_truth(demo / "training_data") == {}

@@ -211,6 +211,9 @@ def test_selecting_a_key_highlights_its_line(tab: ConfigTab) -> None:
     assert tab.select_key("training_arguments.resolution")
     assert tab.text_edit.textCursor().blockNumber() == 8
     assert tab.selected_key() == "training_arguments.resolution"
+    # An edit elsewhere keeps the selection.
+    tab.set_value("general.max_bucket_reso", "512")
+    assert tab.selected_key() == "training_arguments.resolution"
 
 
 # ---------------------------------------------------------------- saving
@@ -380,3 +383,19 @@ def test_real_512_config_and_its_256_follow_up(qtbot, qt_settings, runner, tmp_p
     assert len(widget.diff_view.model.changes) == 8
     widget.diff_view.flat_toggle.setChecked(True)
     assert len(widget.diff_view.model.changes) == 8
+
+
+def test_crlf_file_stays_crlf(tab: ConfigTab, runner: JobRunner, tmp_path: Path) -> None:
+    path = tmp_path / "crlf.toml"
+    path.write_bytes(CONFIG.replace("\n", "\r\n").encode("utf-8"))
+    assert tab.open_file(path)
+    tab.commit_text()  # nothing typed: no change
+    assert not tab.has_unsaved_changes()
+    tab.set_value("training_arguments.max_train_epochs", "8")
+    tab.text_edit.setPlainText(tab.text_edit.toPlainText().replace("max_bucket_reso = 1024", "max_bucket_reso = 512"))
+    tab.commit_text()
+    tab.save()
+    runner.wait_idle(10)
+    expected = (CONFIG.replace("max_train_epochs = 9 ", "max_train_epochs = 8 ")
+                .replace("max_bucket_reso = 1024", "max_bucket_reso = 512").replace("\n", "\r\n"))
+    assert path.read_bytes() == expected.encode("utf-8")

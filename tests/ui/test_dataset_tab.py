@@ -62,7 +62,8 @@ def open_tab(qtbot, context: AppContext, root: Path) -> DatasetTab:
 
 
 def row_named(tab: DatasetTab, name: str) -> int:
-    return next(i for i, row in enumerate(tab.model.rows()) if row.name == name)
+    """The display row of an image in the source model."""
+    return tab.model.display_row(next(i for i, row in enumerate(tab.model.rows()) if row.name == name))
 
 
 def test_scan_fills_table_summary_and_highlights_problems(qtbot, context, workspace_root: Path) -> None:
@@ -98,9 +99,17 @@ def test_filter_problems_only_and_sorting(qtbot, context, workspace_root: Path) 
     assert names == {"bad.png", "no caption ☺.png"}
     assert tab.proxy.index(0, COL_NAME).data() == "bad.png"  # errors sort first
     tab.problems_only.setChecked(False)
+    tab.table.selectRow(0)
+    selected_name = tab.proxy.index(0, COL_NAME).data()
     tab.table.sortByColumn(COL_COLOURS, Qt.SortOrder.DescendingOrder)
     colours = [tab.proxy.index(r, COL_COLOURS).data() for r in range(tab.proxy.rowCount())]
     assert colours[:3] == ["12", "8", "7"]  # numeric order, not text order
+    # The selection follows its row through the sort.
+    chosen = tab.table.selectionModel().selectedRows()
+    assert len(chosen) == 1 and chosen[0].data() == selected_name
+    tab.table.sortByColumn(COL_NAME, Qt.SortOrder.AscendingOrder)
+    names = [tab.proxy.index(r, COL_NAME).data() for r in range(tab.proxy.rowCount())]
+    assert names == sorted(names)
 
 
 def test_workspace_already_open_when_the_tab_is_made(qtbot, context, workspace_root: Path) -> None:
@@ -219,6 +228,7 @@ def test_cancel_stops_a_resize_and_every_file_is_old_or_new(
         return real_resize_one(*args, **kwargs)
 
     monkeypatch.setattr(resize_module, "_resize_one", slow_resize_one)
+    monkeypatch.setattr(resize_module, "default_workers", lambda: 1)  # two threads: a short queue
     out = workspace_root / "out"
     handle = tab.start_resize(ResizeRequest(64, "lanczos", out, False))
     assert handle is not None and not tab.resize_button.isEnabled()

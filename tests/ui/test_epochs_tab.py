@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 
 from bespoke_gui.core.workspace import discover
@@ -192,6 +192,7 @@ def test_the_epoch_chosen_for_production_is_remembered(qtbot, context, tmp_path)
 def test_export_writes_collage_report_and_csv(qtbot, context, tmp_path):
     tab = _tab(qtbot, context)
     _load(tab, context, _make_run(tmp_path / "run"))
+    tab.set_chosen("run", ("epoch", 1))
     out = tmp_path / "export"
     handle = tab.export_report(out)
     assert handle is not None
@@ -202,7 +203,10 @@ def test_export_writes_collage_report_and_csv(qtbot, context, tmp_path):
         assert path.is_file() and path.stat().st_size > 0
     with Image.open(files.collage) as collage:
         assert collage.width > 2 * 24 and collage.height > 2 * 24
-    assert "e000002_01" in files.markdown.read_text(encoding="utf-8")  # the broken file is listed
+    report = files.markdown.read_text(encoding="utf-8")
+    assert "e000002_01" in report  # the broken file is listed
+    assert "## Chosen for production\n\n- run: epoch 1" in report
+    assert "avg_unique_colors" in files.epochs_csv.read_text(encoding="utf-8").splitlines()[0]
 
 
 def test_a_folder_dropped_twice_loads_once(qtbot, context, tmp_path):
@@ -288,6 +292,11 @@ def test_the_workspace_sample_folders_load_by_themselves(qtbot, context, tmp_pat
     assert [r.label for r in data.rows] == ["00 · portrait of a lad, red hair", "01 · portrait of a lady, blue hat"]
     header_point = QPointF(10, tab.grid.cell_rect(0, 1).center().y())
     assert tab.grid.hover_text_at(header_point) == "prompt 01: pixel art, 24x24, portrait of a lady, blue hat"
+    # Pointing the same workspace at another sample folder adds it beside the first run.
+    extra = _make_run(tmp_path / "elsewhere" / "run_256", epochs=(1,), broken=False)
+    context.set_workspace(workspace.with_overrides(sample_dirs=(*workspace.sample_dirs, extra)))
+    assert context.runner.wait_idle(60)
+    assert tab.grid.data().runs == [data.runs[0], "run_256"]
     context.set_workspace(None)
     assert tab.grid.data().is_empty()
 
@@ -333,3 +342,45 @@ def test_a_drop_on_the_tab_inside_the_window_loads_samples_and_opens_no_workspac
     assert len(tab.state.result.images) == 4
     assert opened == [] and window.context.workspace is None
     window.runner.shutdown()
+
+
+def test_cancelling_a_load_keeps_nothing_half_loaded(qtbot, context, tmp_path):
+    sample = _make_run(tmp_path / "run", epochs=tuple(range(1, 9)), prompts=4, broken=False)
+    tab = _tab(qtbot, context)
+    handle = tab.add_paths([sample])
+    assert handle is not None
+    tab.cancel_loading()
+    assert context.runner.wait_idle(60)
+    assert handle.was_cancelled
+    assert tab.state.is_empty and tab.grid.data().is_empty()
+    assert any("cancelled" in m for m in tab.messages)
+    # The same folder can be loaded afterwards.
+    _load(tab, context, sample)
+    assert len(tab.state.result.images) == 32
+
+
+def test_the_chart_draws_each_epoch_and_the_target_lines(qtbot, context, tmp_path):
+    tab = _tab(qtbot, context)
+    _load(tab, context, _make_run(tmp_path / "run", broken=False))
+    chart = tab.chart
+    chart.resize(420, 240)
+    assert [label for label, _column in chart.x_labels()] == ["e1", "e2"]
+    low, high = chart.value_range()
+    assert low <= 10 and high >= 250  # a handful of colours and both target lines in view
+    image = chart.grab().toImage()
+    plot = chart.plot_rect()
+
+    def y_of(value: float) -> int:
+        return int(round(plot.bottom() - (value - low) / (high - low) * plot.height()))
+
+    def colours_near_row(y: int) -> list:
+        # The dashed, antialiased line may straddle two pixel rows.
+        return [
+            image.pixelColor(x, y + dy)
+            for dy in (-1, 0, 1)
+            for x in range(int(plot.left()) + 170, int(plot.right()) - 4, 2)
+        ]
+
+    assert any(c.green() - c.red() > 60 for c in colours_near_row(y_of(220)))  # the green target line
+    assert any(c.red() - c.green() > 80 for c in colours_near_row(y_of(250)))  # the red minimum line
+    assert not any(c.red() - c.green() > 80 for c in colours_near_row(y_of(235)))  # nothing red between
