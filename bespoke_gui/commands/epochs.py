@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from PIL import Image
 
 from bespoke_gui.commands._progress import TerminalProgress, print_errors
 from bespoke_gui.core.epochs import AnalysisResult, AnalysisSettings, ImageAnalysis, analyze_samples, load_sample_pixels
@@ -154,8 +155,6 @@ def cmd_downscale(args: argparse.Namespace) -> int:
         recovery = downscale(
             pixels, settings.cells, settings.method, merge_threshold=settings.merge_threshold, sharpen=settings.sharpen
         )
-        from PIL import Image
-
         art = Image.fromarray(np.ascontiguousarray(recovery.pixels), "RGB")
         atomic_write_with(target, lambda handle: art.save(handle, format="PNG"))
         return target

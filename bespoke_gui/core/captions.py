@@ -143,15 +143,16 @@ def _split_newlines(decoded: str) -> tuple[str, str, bool]:
     return text, newline, trailing
 
 
-def caption_from_bytes(path: Path, raw: bytes) -> CaptionFile:
+def caption_from_bytes(path: Path, raw: bytes, stat_key: tuple[int, int] | None = None) -> CaptionFile:
     encoding, decoded = detect_encoding(raw)
     text, newline, trailing = _split_newlines(decoded)
-    return CaptionFile(Path(path), text, encoding, newline, trailing, raw)
+    return CaptionFile(path if isinstance(path, Path) else Path(path), text, encoding, newline, trailing, raw,
+                       False, stat_key)
 
 
 def read_caption(path: str | Path) -> CaptionFile:
     """Read a caption file; a missing file reads as an empty caption that will be created on save."""
-    target = Path(path)
+    target = path if isinstance(path, Path) else Path(path)
     try:
         with open(target, "rb") as handle:
             st = os.fstat(handle.fileno())
@@ -164,8 +165,7 @@ def read_caption(path: str | Path) -> CaptionFile:
         raise CaptionError(f"{target.name} is a folder, not a caption file") from None
     except OSError as exc:
         raise CaptionError(f"cannot read {target.name}: {exc.strerror or exc}") from None
-    caption = caption_from_bytes(target, raw)
-    return caption.with_stat((st.st_mtime_ns, st.st_size))
+    return caption_from_bytes(target, raw, (st.st_mtime_ns, st.st_size))
 
 
 def save_caption(caption: CaptionFile, text: str, check_disk: bool = True) -> CaptionFile:

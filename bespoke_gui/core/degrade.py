@@ -280,7 +280,10 @@ def _low_frequency(rows: int, cols: int, amplitude: float, rng: np.random.Genera
     """
     waves = 4
     falloff = 1.0 / (1.0 + np.add.outer(np.arange(waves), np.arange(waves)))
-    coefficients = rng.normal(0.0, amplitude, (waves, waves, 3)) * falloff[:, :, None]
+    # Mostly brightness (the same in every channel), with a smaller tint.
+    brightness = rng.normal(0.0, amplitude, (waves, waves, 1))
+    tint = rng.normal(0.0, 0.4 * amplitude, (waves, waves, 3))
+    coefficients = (brightness + tint) * falloff[:, :, None]
     basis_y = np.cos(np.pi * ((np.arange(rows) + 0.5) / rows)[:, None] * np.arange(waves)[None, :])
     basis_x = np.cos(np.pi * ((np.arange(cols) + 0.5) / cols)[:, None] * np.arange(waves)[None, :])
     return np.einsum("yk,klc,xl->yxc", basis_y, coefficients, basis_x).astype(np.float32)

@@ -2,8 +2,9 @@
 
 ``write_demo_workspace(dest)`` writes, all made by the project's own code::
 
-    training_data/NNN_<name>.png   512x512 nearest-neighbour upscales of 24x24 portraits
-    training_data/NNN_<name>.txt   kohya-style captions (some with hex codes and mistakes)
+    training_data/10_bespoke/NNN_<name>.png   512x512 nearest-neighbour upscales of 24x24
+                                   portraits (sd-scripts' "<repeats>_<name>" folder form)
+    training_data/10_bespoke/NNN_<name>.txt   kohya-style captions (some with hex codes and mistakes)
     training_config.toml           an sd-scripts --config_file, commented like the real one
     prompts.txt                    the sample prompts, in sd-scripts' prompt-file form
     samples/epoch_NN/bespoke_demo_e0000NN_PP_<timestamp>.png
@@ -35,7 +36,9 @@ from bespoke_gui.core.jobs import CancelFn, ProgressFn, map_items, never_cancell
 from bespoke_gui.core.portraits import Portrait, draw_portrait
 
 OUTPUT_NAME = "bespoke_demo"
-IMAGES_DIRNAME = "training_data"
+TRAIN_DATA_DIRNAME = "training_data"
+# sd-scripts reads train_data_dir's "<repeats>_<name>" subfolders, never loose images.
+IMAGES_DIRNAME = "training_data/10_bespoke"
 CONFIG_NAME = "training_config.toml"
 PROMPTS_NAME = "prompts.txt"
 SAMPLES_DIRNAME = "samples"
@@ -54,7 +57,7 @@ SAMPLE_DURATION = timedelta(seconds=4)
 _CONTROL_CYCLE = ("green", "blue", "purple")
 # The strongest degradation (first epoch) and the weakest (last): never perfectly clean.
 FIRST_EPOCH_STRENGTH = 0.8
-LAST_EPOCH_STRENGTH = 0.07
+LAST_EPOCH_STRENGTH = 0.09
 
 
 class DemoError(Exception):
@@ -140,7 +143,7 @@ def config_text(epochs: int, images: int) -> str:
 # ============================================================================
 #
 # Written by `bespoke-gui demo`: {images} procedurally drawn 24x24 portraits,
-# upscaled to 512x512 with nearest neighbour, captions in training_data/*.txt.
+# upscaled to 512x512 with nearest neighbour, captions in training_data/10_bespoke/*.txt.
 # Run with: accelerate launch train_network.py --config_file training_config.toml
 # ============================================================================
 
@@ -187,7 +190,7 @@ lr_warmup_steps = 100
 lr_scheduler_num_cycles = 3
 
 # Dataset settings
-train_data_dir = "{IMAGES_DIRNAME}"
+train_data_dir = "{TRAIN_DATA_DIRNAME}"
 resolution = "512,512"
 shuffle_caption = true
 keep_tokens = 1               # the trigger phrase stays first when captions shuffle

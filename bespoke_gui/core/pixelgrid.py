@@ -228,9 +228,17 @@ def _smooth(energy: np.ndarray) -> np.ndarray:
 
 
 def _interp(profile: np.ndarray, positions: np.ndarray) -> np.ndarray:
-    """Linear interpolation of ``profile`` at fractional ``positions`` (clamped at the ends)."""
-    grid = np.arange(profile.size, dtype=np.float64)
-    return np.interp(positions.ravel(), grid, profile).reshape(positions.shape)
+    """Linear interpolation of ``profile`` at fractional ``positions`` (clamped at the ends).
+
+    The profile is sampled at 0, 1, 2, ...: the index is computed, not searched for
+    (``np.interp`` does a binary search per point).
+    """
+    last = profile.size - 1
+    pos = np.clip(positions, 0.0, float(last))
+    lo = pos.astype(np.int64)
+    np.minimum(lo, last - 1, out=lo)
+    frac = pos - lo
+    return profile[lo] + frac * (profile[lo + 1] - profile[lo])
 
 
 def _fit_axis(energy: np.ndarray, cells: int) -> tuple[float, float]:
@@ -254,28 +262,23 @@ def _fit_axis(energy: np.ndarray, cells: int) -> tuple[float, float]:
     line_energy = float(np.sort(smooth)[-cells:].mean())
 
     def scores_for(profile: np.ndarray, pitches: np.ndarray, shifts: np.ndarray) -> np.ndarray:
-        lines = centre + shifts[None, :, None] + k[None, None, :] * pitches[:, None, None]
-        scores = _interp(profile, lines).sum(axis=2)
+        """Scores of every (pitch, shift) pair; the two arrays broadcast against each other."""
+        lines = centre + shifts[..., None] + k * pitches[..., None]
+        scores = _interp(profile, lines).sum(axis=-1)
         # A grid hanging off the image loses whole columns of art; when the energy
         # cannot tell (flat borders), prefer the grid that covers the image.
-        start = centre + shifts[None, :] - (cells / 2.0) * pitches[:, None]
-        end = start + cells * pitches[:, None]
+        start = centre + shifts - (cells / 2.0) * pitches
+        end = start + cells * pitches
         overhang = np.maximum(0.0, -start) + np.maximum(0.0, end - size)
-        scores -= 2.0 * line_energy * overhang / nominal
+        scores = scores - 2.0 * line_energy * overhang / nominal
         # A slight preference for the nominal grid breaks ties on flat images.
-        scores -= 1e-9 * (np.abs(pitches[:, None] - nominal) + np.abs(shifts[None, :]))
-        return scores
+        return scores - 1e-9 * (np.abs(pitches - nominal) + np.abs(shifts))
 
-    def best_of(pitches: np.ndarray, shifts: np.ndarray) -> tuple[float, float, float]:
-        scores = scores_for(smooth, pitches, shifts)
-        i, j = np.unravel_index(int(np.argmax(scores)), scores.shape)
-        return float(pitches[i]), float(shifts[j]), float(scores[i, j])
-
-    pitches = nominal * (1.0 + np.linspace(-PITCH_TOLERANCE, PITCH_TOLERANCE, 17))
+    pitches = nominal * (1.0 + np.linspace(-PITCH_TOLERANCE, PITCH_TOLERANCE, 13))
     # A whole cell either way: an offset beyond half a cell combined with a pitch drift
     # would otherwise be read as the neighbouring index (a grid one cell off).
-    shifts = np.linspace(-1.0, 1.0, 41) * nominal
-    coarse = scores_for(wide, pitches, shifts)
+    shifts = np.linspace(-1.0, 1.0, 33) * nominal
+    coarse = scores_for(wide, pitches[:, None], shifts[None, :])
     pitch_step = pitches[1] - pitches[0]
     shift_step = shifts[1] - shifts[0]
     best_per_shift = coarse.max(axis=0)
@@ -285,19 +288,21 @@ def _fit_axis(energy: np.ndarray, cells: int) -> tuple[float, float]:
             candidates.append(int(j))
         if len(candidates) == 3:
             break
-    best = (nominal, 0.0, -np.inf)
-    for j in candidates:
-        pitch, shift = float(pitches[int(np.argmax(coarse[:, j]))]), float(shifts[j])
-        pitch, shift, _ = best_of(
-            pitch + np.linspace(-pitch_step, pitch_step, 7), shift + np.linspace(-shift_step, shift_step, 7)
-        )
-        pitch, shift, score = best_of(
-            pitch + np.linspace(-pitch_step, pitch_step, 7) / 3.0,
-            shift + np.linspace(-shift_step, shift_step, 7) / 3.0,
-        )
-        if score > best[2]:
-            best = (pitch, shift, score)
-    pitch, shift, _ = best
+    # Refine every candidate at once, twice, each time around its best point so far.
+    cand_pitch = pitches[np.argmax(coarse[:, candidates], axis=0)]
+    cand_shift = shifts[candidates]
+    steps = np.linspace(-1.0, 1.0, 7)
+    for scale in (1.0, 1.0 / 3.0):
+        grid_p = cand_pitch[:, None, None] + (steps * pitch_step * scale)[None, :, None]
+        grid_s = cand_shift[:, None, None] + (steps * shift_step * scale)[None, None, :]
+        fine = scores_for(smooth, grid_p, grid_s).reshape(len(candidates), -1)
+        best_index = np.argmax(fine, axis=1)
+        rows = np.arange(len(candidates))
+        cand_pitch = np.broadcast_to(grid_p, (len(candidates), 7, 7)).reshape(len(candidates), -1)[rows, best_index]
+        cand_shift = np.broadcast_to(grid_s, (len(candidates), 7, 7)).reshape(len(candidates), -1)[rows, best_index]
+        best_scores = fine[rows, best_index]
+    winner = int(np.argmax(best_scores))
+    pitch, shift = float(cand_pitch[winner]), float(cand_shift[winner])
     offset = centre + shift - (cells / 2.0) * pitch
     return offset, pitch
 
@@ -481,7 +486,13 @@ def merge_palette(
         return np.zeros(0, dtype=np.int64), np.zeros((0, 3), dtype=np.uint8)
     if threshold <= 0 or count == 1:
         return np.arange(count, dtype=np.int64), colours.copy()
-    lab = perceptual_lab(colours).astype(np.float32)
+    labels = _cluster_colours(perceptual_lab(colours).astype(np.float32), weights, threshold)
+    return labels, _representatives(colours, weights, labels, int(labels.max()) + 1)
+
+
+def _cluster_colours(lab: np.ndarray, weights: np.ndarray, threshold: float) -> np.ndarray:
+    """Cluster label of every colour (``merge_palette`` without the representatives)."""
+    count = lab.shape[0]
     # Colours within a quarter threshold of each other are one point for the leader
     # pass: a noisy sample has ~500 distinct cell colours but far fewer such bins.
     keys = np.floor(lab / (threshold / 4.0)).astype(np.int64) + 4096
@@ -506,9 +517,8 @@ def merge_palette(
         # One k-means step: each colour to the nearest weighted centre.
         centres = _weighted_means(lab, weights, labels, n_clusters)
         labels = np.argmin(cross_sq_distances(lab, centres), axis=1).astype(np.int64)
-        used, labels = np.unique(labels, return_inverse=True)
-        n_clusters = used.size
-    return labels, _representatives(colours, weights, labels, n_clusters)
+        _, labels = np.unique(labels, return_inverse=True)
+    return labels.ravel()
 
 
 def _representatives(colours: np.ndarray, weights: np.ndarray, labels: np.ndarray, n_clusters: int) -> np.ndarray:
@@ -629,8 +639,9 @@ def apply_palette(raw: np.ndarray, threshold: float) -> tuple[np.ndarray, Palett
     colours, counts = unique_colours(raw)
     if threshold > 0 and colours.shape[0] > 1:
         index = np.searchsorted(pack_rgb(colours), pack_rgb(raw))
-        cluster, _ = merge_palette(colours, counts, threshold)
-        cell_lab = perceptual_lab(raw)
+        lab = perceptual_lab(colours).astype(np.float32)
+        cluster = _cluster_colours(lab, counts.astype(np.float64), threshold)
+        cell_lab = lab[index]
         roots = _merge_across_seams(cell_lab, cluster[index], threshold)
         _, cluster = np.unique(roots[cluster], return_inverse=True)
         cell_cluster = _fold_lone_cells(cell_lab, cluster.ravel()[index], 1.0 * threshold)

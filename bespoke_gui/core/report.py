@@ -24,7 +24,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from bespoke_gui.core.colour import to_hex
-from bespoke_gui.core.epochs import AnalysisResult, ImageAnalysis
+from bespoke_gui.core.epochs import AnalysisResult
 from bespoke_gui.core.files import atomic_write_text, atomic_write_with
 from bespoke_gui.core.metrics import REASON_KEYS, EpochSummary
 

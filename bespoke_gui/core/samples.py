@@ -285,7 +285,6 @@ def collect_samples(paths: Iterable[Path | str], run_labels: Iterable[str] | Non
             if not found:
                 pending_messages.append(SampleMessage(str(path), "no sample images found in this folder"))
                 continue
-        unrecognised = 0
         for image, folder_epoch in found:
             try:
                 key = image.resolve()
@@ -298,7 +297,6 @@ def collect_samples(paths: Iterable[Path | str], run_labels: Iterable[str] | Non
             info, message = describe_sample(image, run, folder_epoch)
             infos.append(info)
             if message:
-                unrecognised += 1
                 pending_messages.append(SampleMessage(str(image), message))
     infos.sort(key=lambda s: (result.runs.index(s.run),) + s.sort_key[1:])
     result.samples = infos

@@ -400,22 +400,53 @@ def scan_folder(
 
 
 def summarize(rows: Sequence[ScanRow], captions_without_images: Sequence[str] = ()) -> ScanSummary:
-    sizes = Counter(row.size_text for row in rows if row.readable and row.width)
-    modes = Counter(row.mode for row in rows if row.readable and row.mode)
-    grids = Counter(row.grid_text for row in rows if row.details_done and row.grid)
+    """Counts and lists over all rows, in one pass (the tab refreshes it while details fill in)."""
+    sizes: Counter[str] = Counter()
+    modes: Counter[str] = Counter()
+    grids: Counter[str] = Counter()
+    details_done = with_caption = 0
+    no_caption: list[str] = []
+    empty: list[str] = []
+    non_square: list[str] = []
+    unreadable: list[tuple[str, str]] = []
+    no_grid: list[str] = []
+    for row in rows:
+        name = row.name
+        if row.caption_present:
+            with_caption += 1
+            if row.caption_empty:
+                empty.append(name)
+        else:
+            no_caption.append(name)
+        if row.details_done:
+            details_done += 1
+        if row.error:
+            unreadable.append((name, row.error))
+            continue
+        if row.width:
+            sizes[f"{row.width}x{row.height}"] += 1
+            if row.width != row.height:
+                non_square.append(name)
+        if row.mode:
+            modes[row.mode] += 1
+        if row.details_done:
+            if row.grid:
+                grids[f"{row.grid[0]}x{row.grid[1]}"] += 1
+            else:
+                no_grid.append(name)
     return ScanSummary(
         image_count=len(rows),
-        with_caption=sum(row.caption_present for row in rows),
+        with_caption=with_caption,
         sizes=dict(sizes.most_common()),
         modes=dict(modes.most_common()),
         grids=dict(grids.most_common()),
-        details_done=sum(row.details_done for row in rows),
-        images_without_captions=[row.name for row in rows if not row.caption_present],
-        empty_captions=[row.name for row in rows if row.caption_present and row.caption_empty],
+        details_done=details_done,
+        images_without_captions=no_caption,
+        empty_captions=empty,
         captions_without_images=list(captions_without_images),
-        non_square=[row.name for row in rows if row.readable and row.width and not row.is_square],
-        unreadable=[(row.name, row.error) for row in rows if row.error],
-        without_exact_grid=[row.name for row in rows if row.details_done and row.readable and row.grid is None],
+        non_square=non_square,
+        unreadable=unreadable,
+        without_exact_grid=no_grid,
     )
 
 

@@ -49,6 +49,12 @@ class CaptionItem:
     thumb_requested: bool = False
     disk_changed: bool = False  # the file changed on disk while this caption had unsaved edits
     stat_key: tuple[int, int] | None = None
+    last_shown: tuple | None = None
+
+    def shown_state(self) -> tuple:
+        """What the list row shows, to repaint only when it changes."""
+        return (self.dirty, self.disk_changed, self.worst, len(self.findings), self.error, self.text[:160],
+                self.thumb is not None)
 
     @property
     def name(self) -> str:
@@ -69,7 +75,8 @@ class CaptionItem:
     @classmethod
     def from_entry(cls, entry: CaptionEntry) -> "CaptionItem":
         text = entry.caption.text if entry.caption is not None else ""
-        return cls(entry.image, entry.caption_path, entry.caption, text, entry.error, stat_key=file_stat(entry.caption_path))
+        stat_key = entry.caption.stat_key if entry.caption is not None else None
+        return cls(entry.image, entry.caption_path, entry.caption, text, entry.error, stat_key=stat_key)
 
 
 def file_stat(path: Path) -> tuple[int, int] | None:
@@ -132,12 +139,19 @@ class CaptionListModel(QAbstractListModel):
         return self.items[row] if 0 <= row < len(self.items) else None
 
     def refresh_row(self, row: int) -> None:
-        """Repaint a row soon. Deferred: this is called from selection changes that a filter
-        change causes, and a proxy must not get dataChanged in the middle of filtering."""
-        if 0 <= row < len(self.items):
-            self._changed_rows.add(row)
-            if not self._changed_timer.isActive():
-                self._changed_timer.start()
+        """Repaint a row soon, if what it shows changed. Deferred: this is called from
+        selection changes that a filter change causes, and a proxy must not get
+        dataChanged in the middle of filtering."""
+        if not 0 <= row < len(self.items):
+            return
+        item = self.items[row]
+        shown = item.shown_state()
+        if shown == item.last_shown:
+            return  # typing at the end of a long caption changes nothing the list shows
+        item.last_shown = shown
+        self._changed_rows.add(row)
+        if not self._changed_timer.isActive():
+            self._changed_timer.start()
 
     def _emit_changed(self) -> None:
         rows, self._changed_rows = self._changed_rows, set()
@@ -147,6 +161,8 @@ class CaptionListModel(QAbstractListModel):
                 self.dataChanged.emit(index, index)
 
     def refresh_all(self) -> None:
+        for item in self.items:
+            item.last_shown = item.shown_state()
         if self.items:
             self.dataChanged.emit(self.index(0), self.index(len(self.items) - 1))
 
@@ -158,6 +174,7 @@ class CaptionListModel(QAbstractListModel):
                 rows.append(row)
         for row in rows:
             self.refresh_row(row)
+
 
     def _send_requests(self) -> None:
         pending, self._pending = self._pending, []

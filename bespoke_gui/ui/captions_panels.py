@@ -76,11 +76,20 @@ class FindingsModel(QAbstractTableModel):
         self.findings: list[Finding] = []
 
     def set_findings(self, findings: list[Finding]) -> None:
+        """Reset only when the rows differ in number; otherwise update the rows that changed
+        (a keystroke moves every span, and a reset would re-lay out the table each time)."""
         if findings == self.findings:
             return
-        self.beginResetModel()
-        self.findings = list(findings)
-        self.endResetModel()
+        if len(findings) != len(self.findings):
+            self.beginResetModel()
+            self.findings = list(findings)
+            self.endResetModel()
+            return
+        old, self.findings = self.findings, list(findings)
+        for row, (before, after) in enumerate(zip(old, findings)):
+            if (before.rule, before.severity, before.message, before.fix is None) != \
+                    (after.rule, after.severity, after.message, after.fix is None):
+                self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.HEADERS) - 1))
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
         return 0 if parent.isValid() else len(self.findings)

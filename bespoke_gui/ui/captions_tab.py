@@ -117,7 +117,7 @@ def _save_job(work: list[tuple[CaptionFile, str]], progress: Any, cancelled: Any
     for index, (caption, text) in enumerate(work):
         try:
             saved = save_caption(caption, text)
-            out.append((caption.path, (saved, file_stat(caption.path)), "", ""))
+            out.append((caption.path, (saved, saved.stat_key), "", ""))
         except CaptionChangedOnDisk as exc:
             out.append((caption.path, None, "changed", str(exc)))
         except CaptionEncodeError as exc:
@@ -225,6 +225,7 @@ class CaptionsTab(QWidget):
         self._jobs: list[JobHandle] = []
         self._load_handle: JobHandle | None = None
         self._hovering = False
+        self._highlight_key: tuple | None = None
         self.batch_stack = QUndoStack(self)
         self.last_batch: ApplyResult | None = None
 
@@ -320,10 +321,12 @@ class CaptionsTab(QWidget):
         self.findings_view.verticalHeader().hide()
         self.findings_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         header = self.findings_view.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        # Fixed widths: ResizeToContents would measure every row on each keystroke's update.
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(3, QHeaderView.ResizeMode.ResizeToContents)
+        header.resizeSection(0, 24)
+        header.resizeSection(1, 130)
+        header.resizeSection(3, 200)
         self.findings_view.clicked.connect(self._finding_clicked)
 
         middle = QWidget()
@@ -686,6 +689,7 @@ class CaptionsTab(QWidget):
     # --- pixels -------------------------------------------------------------------------------
     def _load_pixels(self, item: CaptionItem) -> None:
         self.current_pixels = None
+        self._highlight_key = None
         self.pixel_view.set_pixels(None)
         self.palette_strip.set_palette([])
         self.pixel_label.setText("")
@@ -713,6 +717,7 @@ class CaptionsTab(QWidget):
 
     def _show_pixels(self, item: CaptionItem, pixels: ImagePixels) -> None:
         self.current_pixels = pixels
+        self._highlight_key = None
         self.pixel_view.set_pixels(pixels.pixels)
         self.palette_strip.set_palette(pixels.palette)
         h, w = pixels.pixels.shape[:2]
@@ -730,6 +735,10 @@ class CaptionsTab(QWidget):
         """Light the pixels of the hex code or colour word at ``position``; True when one was there."""
         pixels = self.current_pixels
         match = self._match_at(position) if position >= 0 else None
+        key = (id(pixels), match.kind, match.colour, match.text) if pixels is not None and match is not None else None
+        if key == self._highlight_key:
+            return key is not None  # unchanged: no repaint of the image on every keystroke
+        self._highlight_key = key
         if pixels is None or match is None:
             self.pixel_view.set_highlight(None)
             return False
@@ -755,6 +764,7 @@ class CaptionsTab(QWidget):
             self.highlight_match_at(self.editor.textCursor().position())
 
     def _palette_hovered(self, code: str) -> None:
+        self._highlight_key = ("palette", code)
         if self.current_pixels is None or not code:
             self.pixel_view.set_highlight(None)
             return
@@ -989,7 +999,7 @@ class CaptionsTab(QWidget):
             if item is None:
                 continue
             item.caption = saved
-            item.stat_key = file_stat(path)
+            item.stat_key = saved.stat_key
             doc = self.documents.get(path)
             if doc is not None:
                 replace_document_text(doc, saved.text)

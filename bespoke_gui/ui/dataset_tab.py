@@ -323,7 +323,9 @@ class DatasetTab(QWidget):
         if updates:
             self.model.apply_details(updates)
         now = time.monotonic()
-        if force_summary or (updates and now - self._last_summary > _SUMMARY_EVERY_S):
+        # A big table's summary costs tens of ms: refresh it less often the bigger it is.
+        every = _SUMMARY_EVERY_S * max(1.0, self.model.rowCount() / 2000)
+        if force_summary or (updates and now - self._last_summary > every):
             self._last_summary = now
             self._show_summary()
 

@@ -23,7 +23,7 @@ import numpy as np
 from PIL import Image
 
 from bespoke_gui.core.degrade import degrade_like_diffusion
-from bespoke_gui.core.epochs import AnalysisSettings, analyze_pixels, analyze_samples
+from bespoke_gui.core.epochs import AnalysisSettings, analyze_samples
 from bespoke_gui.core.metrics import measure_image
 from bespoke_gui.core.pixelgrid import downscale
 from bespoke_gui.core.portraits import draw_portrait

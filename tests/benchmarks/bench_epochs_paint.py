@@ -60,19 +60,8 @@ def timed(fn, repeats: int = REPEATS) -> tuple[float, float]:
 
 
 def main() -> int:
-    import PySide6
     from PySide6.QtCore import QPointF, QSettings
     from PySide6.QtWidgets import QApplication
-
-    ballast: list[None] = []
-    if PySide6.__version__ == "6.12.0" and sys.version_info < (3, 12):
-        # PySide6 6.12.0 on Python 3.11 drops a reference to None on every call of a
-        # method returning void, which aborts the interpreter after a few thousand calls
-        # (a mortal None). Extra references keep this measurement alive; the app needs
-        # another PySide6 (6.11.3 does not do it) or Python 3.12+, where None is immortal.
-        ballast = [None] * 5_000_000
-        print("warning: PySide6 6.12.0 on Python 3.11 leaks None references; see the comment in this script")
-    none_refs = sys.getrefcount(None)
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     from bespoke_gui.core.epochs import AnalysisSettings
@@ -140,11 +129,6 @@ def main() -> int:
         median, worst = timed(lambda: tab.grab())
         print(f"tab: repaint: median {median:.1f} ms, worst {worst:.1f} ms")
         runner.shutdown()
-    if ballast:
-        print(f"references to None lost during the run: {none_refs - sys.getrefcount(None)}")
-        sys.stdout.flush()
-        # Freeing the ballast (or interpreter shutdown) would now free None itself.
-        os._exit(0)
     return 0
 
 

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from bespoke_gui.cli import main
-from bespoke_gui.core.demo import write_demo_workspace
+from bespoke_gui.core.demo import IMAGES_DIRNAME, write_demo_workspace
 from bespoke_gui.core.exactgrid import downsample_exact, find_exact_grid
 from bespoke_gui.core.imageio import load_image, probe_image
 
@@ -30,7 +30,7 @@ def _hashes(folder: Path) -> dict[str, str]:
 
 def test_demo_workspace_scan_backup_resize_verify(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = write_demo_workspace(tmp_path / "demo", epochs=1, prompts=1)
-    images = root / "training_data"
+    images = root / IMAGES_DIRNAME
     originals = _hashes(images)
     image_count = sum(1 for name in originals if name.endswith(".png"))
     assert image_count >= 40

@@ -14,6 +14,7 @@ from PIL import Image
 from bespoke_gui.cli import main
 from bespoke_gui.core.colour import srgb_to_oklab
 from bespoke_gui.core.demo import (
+    IMAGES_DIRNAME,
     OUTPUT_NAME,
     DemoError,
     control_epoch,
@@ -48,7 +49,7 @@ def test_same_call_writes_the_same_bytes(demo: Path, tmp_path: Path) -> None:
 
 
 def test_training_images_are_nearest_upscales_with_captions(demo: Path) -> None:
-    images = sorted((demo / "training_data").glob("*.png"))
+    images = sorted((demo / IMAGES_DIRNAME).glob("*.png"))
     assert len(images) == COUNT
     for index, path in enumerate(images):
         portrait = draw_portrait(index)
@@ -146,7 +147,7 @@ def test_control_background_appears_at_the_control_epoch(tmp_path: Path) -> None
 
 def test_workspace_discovery_finds_every_part(demo: Path) -> None:
     workspace = discover(demo)
-    assert workspace.images_dir == demo / "training_data"
+    assert workspace.images_dir == demo / IMAGES_DIRNAME
     assert workspace.config_path == demo / "training_config.toml"
     assert [p.name for p in workspace.sample_dirs] == [f"epoch_{e:02d}" for e in range(1, EPOCHS + 1)]
 
@@ -181,7 +182,7 @@ def test_progress_and_cancel(tmp_path: Path) -> None:
             flag.set()
 
     root = write_demo_workspace(tmp_path / "cancelled", count=40, epochs=3, prompts=3, progress=stop_after_config, cancelled=flag)
-    written = list((root / "training_data").glob("*.png"))
+    written = list((root / IMAGES_DIRNAME).glob("*.png"))
     assert len(written) < 40
     assert not list((root / "samples").rglob("*.png"))
     assert not [p for p in root.rglob("*") if p.name.startswith(TEMP_PREFIX)]
@@ -190,7 +191,7 @@ def test_progress_and_cancel(tmp_path: Path) -> None:
 def test_cli_writes_and_refuses(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     target = tmp_path / "cli"
     assert main(["demo", str(target), "--count", "2", "--epochs", "1", "--prompts", "1"]) == 0
-    assert len(list((target / "training_data").glob("*.png"))) == 2
+    assert len(list((target / IMAGES_DIRNAME).glob("*.png"))) == 2
     other = tmp_path / "other"
     other.mkdir()
     (other / "x.png").write_bytes(b"")
@@ -203,7 +204,7 @@ def test_demo_records_its_ground_truth(demo: Path) -> None:
     truth = read_demo_truth(demo)
     assert (truth["count"], truth["epochs"], truth["prompts"]) == (COUNT, EPOCHS, PROMPTS)
     images = truth["images"]
-    assert [Path(i["image"]).name for i in images] == sorted(p.name for p in (demo / "training_data").glob("*.png"))
+    assert [Path(i["image"]).name for i in images] == sorted(p.name for p in (demo / IMAGES_DIRNAME).glob("*.png"))
     for index, entry in enumerate(images):
         portrait = draw_portrait(index)
         assert entry["mistakes"] == list(portrait.mistakes) and entry["hex_codes"] == portrait.hex_codes
@@ -215,4 +216,4 @@ def test_demo_records_its_ground_truth(demo: Path) -> None:
         assert all(0 <= x < 24 and 0 <= y < 24 for x, y in entry["stray_cells"])
     last = [s for s in samples if s["epoch"] == EPOCHS]
     assert all(len(s["stray_cells"]) <= 3 for s in last)
-    assert read_demo_truth(demo / "training_data") == {}
+    assert read_demo_truth(demo / IMAGES_DIRNAME) == {}

@@ -7,7 +7,7 @@ import pytest
 
 from bespoke_gui.core.samples import collect_samples, parse_epoch_folder, parse_sample_name
 
-from epoch_fixtures import face_art, sample_name, save_png
+from epoch_fixtures import sample_name, save_png
 
 
 def test_parse_epoch_form_with_and_without_seed() -> None:

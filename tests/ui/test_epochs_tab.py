@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 
 from bespoke_gui.core.workspace import discover
@@ -139,6 +139,24 @@ def test_clicking_a_cell_opens_the_inspector_with_palette_and_pipelines(qtbot, c
         assert "colours" in inspector.pipeline_labels[method].text()
     assert inspector.pipeline_labels["grid"].text().endswith(f"{len(colours)} colours")
     assert "stray" in inspector.describe_pixel(*SPECK_AT)
+    # Choosing a palette colour dims every pixel of the other colours.
+    inspector.heatmap_check.setChecked(False)
+    inspector.grid_check.setChecked(False)
+    view = inspector.recovery_view
+    view.resize(240, 240)
+    rect = view.image_rect()
+
+    def shown(x: int, y: int) -> tuple[int, int, int]:
+        c = view.grab().toImage().pixelColor(
+            int(rect.left() + (x + 0.5) * rect.width() / 24), int(rect.top() + (y + 0.5) * rect.height() / 24)
+        )
+        return c.red(), c.green(), c.blue()
+
+    assert shown(0, 0) == BACKGROUND
+    speck_row = next(r for r in range(model.rowCount()) if model.data(model.index(r, 1)) == "#e628c8")
+    inspector.palette_table.selectRow(speck_row)
+    assert sum(shown(0, 0)) < sum(BACKGROUND) // 2
+    assert shown(*SPECK_AT) == SPECK
     # A broken cell gives its message instead of an inspector.
     assert tab.open_inspector(5, 5) is None
 
@@ -233,12 +251,12 @@ def test_drops_are_taken_by_the_tab_and_two_runs_sit_side_by_side(qtbot, context
     tab = _tab(qtbot, context)
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(run_512)), QUrl.fromLocalFile(str(run_256))])
-    enter = QDragEnterEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    enter = QDragEnterEvent(QPoint(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
     tab.dragEnterEvent(enter)
     assert enter.isAccepted()
     text_only = QMimeData()
     text_only.setUrls([QUrl.fromLocalFile(str(tmp_path / "notes.txt"))])
-    refused = QDragEnterEvent(QPointF(10, 10), Qt.DropAction.CopyAction, text_only, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    refused = QDragEnterEvent(QPoint(10, 10), Qt.DropAction.CopyAction, text_only, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
     tab.dragEnterEvent(refused)
     assert not refused.isAccepted()
     drop = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
@@ -333,7 +351,7 @@ def test_a_drop_on_the_tab_inside_the_window_loads_samples_and_opens_no_workspac
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(sample))])
     target = tab.grid.viewport()
-    enter = QDragEnterEvent(QPointF(20, 20), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    enter = QDragEnterEvent(QPoint(20, 20), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
     QApplication.sendEvent(target, enter)
     drop = QDropEvent(QPointF(20, 20), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
     QApplication.sendEvent(target, drop)

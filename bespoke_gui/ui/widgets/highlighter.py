@@ -70,63 +70,102 @@ class CaptionHighlighter(QSyntaxHighlighter):
 
     # --- painting ---------------------------------------------------------------------
     def highlightBlock(self, text: str) -> None:  # noqa: N802 - Qt override
+        """Compose the layers per segment: every boundary of a keyword, the trigger, the cut
+        and a finding splits the block, and each segment gets one merged format (one
+        setFormat per segment keeps a keystroke in a long caption cheap)."""
         block_start = self.currentBlock().position()
-        block_end = block_start + len(text)
+        length = len(text)
+        block_end = block_start + length
+        # Layers as (start, end, format, keeps an existing background), in block offsets.
+        base: list[tuple[int, int, QTextCharFormat]] = []
         for match in self._keywords.classify(text):
-            if match.kind == HEX_KIND:
-                fmt = QTextCharFormat()
-                if match.colour:
-                    colour = QColor(match.colour)
-                    fmt.setBackground(colour)
-                    fmt.setForeground(contrast_text(colour))
-                else:
-                    fmt.setForeground(QColor("#888888"))
-                    fmt.setFontItalic(True)
-                self.setFormat(match.start, match.end - match.start, fmt)
-            else:
-                fmt = self._formats.get(match.kind)
-                if fmt is not None:
-                    self.setFormat(match.start, match.end - match.start, fmt)
+            fmt = self._hex_format(match.colour) if match.kind == HEX_KIND else self._formats.get(match.kind)
+            if fmt is not None:
+                base.append((match.start, match.end, fmt))
+        overlays: list[tuple[int, int, QTextCharFormat, bool]] = []
         if self._trigger_end > block_start:
-            trigger = QTextCharFormat()
-            trigger.setBackground(QColor(self._keywords.kind_colour(TRIGGER_KIND)).lighter(185))
-            trigger.setFontWeight(QFont.Weight.Bold)
-            self._overlay(0, min(self._trigger_end, block_end) - block_start, trigger)
+            overlays.append((0, min(self._trigger_end, block_end) - block_start, self._trigger_format(), False))
         if self._cut_offset is not None and self._cut_offset < block_end and self.currentBlock().blockNumber() == 0:
-            cut = QTextCharFormat()
-            cut.setBackground(QColor(CUT_BACKGROUND))
-            cut.setFontStrikeOut(True)
-            start = max(self._cut_offset - block_start, 0)
-            self._overlay(start, len(text) - start, cut, keep_background=True)
+            overlays.append((max(self._cut_offset - block_start, 0), length, self._cut_format(), True))
         for finding in self._findings:
-            spans = ((finding.start, finding.end),) + tuple(finding.other_spans)
-            for start, end in spans:
+            for start, end in ((finding.start, finding.end),) + tuple(finding.other_spans):
                 if end <= block_start or start >= block_end or end <= start:
                     continue
-                under = QTextCharFormat()
-                under.setUnderlineStyle(QTextCharFormat.UnderlineStyle.WaveUnderline)
-                under.setUnderlineColor(QColor(SEVERITY_COLOURS.get(finding.severity, "#888888")))
-                a = max(start, block_start) - block_start
-                b = min(end, block_end) - block_start
-                self._overlay(a, b - a, under)
-
-    def _overlay(self, start: int, length: int, extra: QTextCharFormat, keep_background: bool = False) -> None:
-        """Merge ``extra`` into the formats already set, run by run (keeps the keyword colours).
-
-        With ``keep_background`` a run that already has a background (a hex swatch) keeps it.
-        """
-        if length <= 0:
+                overlays.append((max(start, block_start) - block_start, min(end, block_end) - block_start,
+                                 self._underline_format(finding.severity), False))
+        if not overlays:
+            for start, end, fmt in base:
+                self.setFormat(start, end - start, fmt)
             return
-        end = start + length
-        run_start = start
-        current = self.format(start)
-        for i in range(start + 1, end + 1):
-            fmt = self.format(i) if i < end else None
-            if fmt is None or fmt != current:
-                merged = QTextCharFormat(current)
-                had_background = current.hasProperty(QTextCharFormat.Property.BackgroundBrush)
-                merged.merge(extra)
+        cuts = {0, length}
+        for start, end, _fmt in base:
+            cuts.update((start, end))
+        for start, end, _fmt, _keep in overlays:
+            cuts.update((max(start, 0), min(end, length)))
+        points = sorted(c for c in cuts if 0 <= c <= length)
+        b = 0
+        for seg_start, seg_end in zip(points, points[1:]):
+            if seg_end <= seg_start:
+                continue
+            while b < len(base) and base[b][1] <= seg_start:
+                b += 1
+            under = base[b][2] if b < len(base) and base[b][0] <= seg_start else None
+            layers = [o for o in overlays if o[0] <= seg_start and o[1] >= seg_end]
+            if not layers:
+                if under is not None:
+                    self.setFormat(seg_start, seg_end - seg_start, under)
+                continue
+            merged = QTextCharFormat(under) if under is not None else QTextCharFormat()
+            had_background = under is not None and under.hasProperty(QTextCharFormat.Property.BackgroundBrush)
+            for _s, _e, fmt, keep_background in layers:
                 if keep_background and had_background:
-                    merged.setBackground(current.background())
-                self.setFormat(run_start, i - run_start, merged)
-                run_start, current = i, fmt  # type: ignore[assignment]
+                    background = merged.background()
+                    merged.merge(fmt)
+                    merged.setBackground(background)
+                else:
+                    merged.merge(fmt)
+            self.setFormat(seg_start, seg_end - seg_start, merged)
+
+    # Formats are built once and reused: building QTextCharFormats is not free.
+    def _hex_format(self, colour: str | None) -> QTextCharFormat:
+        key = f"hex:{colour}"
+        fmt = self._formats.get(key)
+        if fmt is None:
+            fmt = QTextCharFormat()
+            if colour:
+                qcolour = QColor(colour)
+                fmt.setBackground(qcolour)
+                fmt.setForeground(contrast_text(qcolour))
+            else:
+                fmt.setForeground(QColor("#888888"))
+                fmt.setFontItalic(True)
+            self._formats[key] = fmt
+        return fmt
+
+    def _trigger_format(self) -> QTextCharFormat:
+        fmt = self._formats.get("overlay:trigger")
+        if fmt is None:
+            fmt = QTextCharFormat()
+            fmt.setBackground(QColor(self._keywords.kind_colour(TRIGGER_KIND)).lighter(185))
+            fmt.setFontWeight(QFont.Weight.Bold)
+            self._formats["overlay:trigger"] = fmt
+        return fmt
+
+    def _cut_format(self) -> QTextCharFormat:
+        fmt = self._formats.get("overlay:cut")
+        if fmt is None:
+            fmt = QTextCharFormat()
+            fmt.setBackground(QColor(CUT_BACKGROUND))
+            fmt.setFontStrikeOut(True)
+            self._formats["overlay:cut"] = fmt
+        return fmt
+
+    def _underline_format(self, severity: str) -> QTextCharFormat:
+        key = f"overlay:{severity}"
+        fmt = self._formats.get(key)
+        if fmt is None:
+            fmt = QTextCharFormat()
+            fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.WaveUnderline)
+            fmt.setUnderlineColor(QColor(SEVERITY_COLOURS.get(severity, "#888888")))
+            self._formats[key] = fmt
+        return fmt
