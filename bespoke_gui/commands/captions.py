@@ -55,7 +55,13 @@ def _resolve(folder: str, config: str | None) -> _Target:
     if not path.is_dir():
         raise ValueError(f"{path}: not a folder")
     workspace = discover(path)
-    images_dir = path.resolve() if list_images(path) or any(path.glob("*.txt")) else workspace.images_dir
+    # Images right here, else the workspace's images folder, else a folder of captions alone.
+    if list_images(path):
+        images_dir: Path | None = path.resolve()
+    elif workspace.images_dir is not None:
+        images_dir = workspace.images_dir
+    else:
+        images_dir = path.resolve() if any(path.glob("*.txt")) else None
     if images_dir is None:
         raise ValueError(f"{path}: no images or captions found")
     config_path = Path(config).expanduser() if config else workspace.config_path

@@ -110,7 +110,7 @@ def render_collage(result: AnalysisResult, scale: int = 6, runs: list[str] | Non
             )
             canvas.paste(art, (x, y))
             metrics = item.metrics
-            caption = f"{metrics.unique_colors}c {metrics.stray_count}s"
+            caption = f"{metrics.unique_colors} col, {metrics.stray_count} stray"
             if len(items) > 1:
                 caption += f" +{len(items) - 1}"
             draw.text((x, y + tile + 2), caption, fill=_BAD if metrics.messy else _MUTED, font=font)

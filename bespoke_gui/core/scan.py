@@ -338,7 +338,7 @@ def image_details(path: Path) -> RowDetails:
 
 
 def fill_details(
-    paths: Sequence[Path],
+    paths: Sequence[Path | str],
     progress: ProgressFn = no_progress,
     cancelled: CancelFn = never_cancelled,
     sink: DetailsSink | None = None,
@@ -347,12 +347,13 @@ def fill_details(
     """Details for every path on all cores; ``sink(index, details)`` hears each one at once.
 
     ``sink`` runs on a worker thread: it must only hand the data over (e.g. append to
-    a deque), never touch a widget.
+    a deque), never touch a widget. Paths may be strings: a GUI handing over 10,000
+    of them should not have to build Path objects on its own thread.
     """
 
-    def work(item: tuple[int, Path]) -> RowDetails:
+    def work(item: tuple[int, Path | str]) -> RowDetails:
         index, path = item
-        details = image_details(path)
+        details = image_details(Path(path))
         if sink is not None:
             sink(index, details)
         return details

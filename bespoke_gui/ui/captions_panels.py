@@ -65,6 +65,18 @@ class CaptionEditor(QPlainTextEdit):
             self.hovered_position.emit(-1)
 
 
+ENCODING_RULES = ("not-utf8", "utf8-bom")
+
+
+def fix_label(finding: Finding) -> str:
+    """What clicking the fix column does: the lint's text fix, or re-saving as plain UTF-8."""
+    if finding.fix is not None:
+        return finding.fix.label
+    if finding.rule in ENCODING_RULES:
+        return "save as UTF-8"
+    return ""
+
+
 class FindingsModel(QAbstractTableModel):
     """Lint findings of the open caption: severity, rule, message and the fix (click to apply)."""
 
@@ -115,18 +127,19 @@ class FindingsModel(QAbstractTableModel):
             if column == 2:
                 return finding.message
             if column == 3:
-                return f"Fix: {finding.fix.label}" if finding.fix else ""
+                label = fix_label(finding)
+                return f"Fix: {label}" if label else ""
         if role == Qt.ItemDataRole.ForegroundRole:
             if column == 0:
                 return QColor(SEVERITY_COLOURS.get(finding.severity, "#888888"))
-            if column == 3 and finding.fix:
+            if column == 3 and fix_label(finding):
                 return QColor("#1565c0")
         if role == Qt.ItemDataRole.ToolTipRole:
             tip = f"{finding.severity} · {finding.rule} ({RULES.get(finding.rule, '')})\n{finding.message}"
-            if finding.fix:
-                tip += f"\n\nClick the fix column to apply: {finding.fix.label}"
+            if fix_label(finding):
+                tip += f"\n\nClick the fix column to apply: {fix_label(finding)}"
             return tip
-        if role == Qt.ItemDataRole.FontRole and column == 3 and finding.fix:
+        if role == Qt.ItemDataRole.FontRole and column == 3 and fix_label(finding):
             font = QFont()
             font.setUnderline(True)
             return font

@@ -55,7 +55,6 @@ from bespoke_gui.core.captions import (
     load_caption_dataset,
     read_caption,
     save_caption,
-    split_phrases,
 )
 from bespoke_gui.core.jobs import map_items
 from bespoke_gui.core.keywords import (
@@ -88,7 +87,7 @@ from bespoke_gui.ui.captions_model import (
     file_stat,
     load_thumbnails,
 )
-from bespoke_gui.ui.captions_panels import CaptionEditor, FindingsModel, LegendLabel, PaletteStrip
+from bespoke_gui.ui.captions_panels import ENCODING_RULES, CaptionEditor, FindingsModel, LegendLabel, PaletteStrip
 from bespoke_gui.ui.context import AppContext
 from bespoke_gui.ui.widgets.highlighter import CaptionHighlighter
 from bespoke_gui.ui.widgets.pixel_view import PixelView
@@ -328,6 +327,9 @@ class CaptionsTab(QWidget):
         header.resizeSection(1, 130)
         header.resizeSection(3, 200)
         self.findings_view.clicked.connect(self._finding_clicked)
+        self.findings_view.setWordWrap(True)
+        # Heights follow the messages when the rows change (not on every keystroke's update).
+        self.findings_model.modelReset.connect(self.findings_view.resizeRowsToContents)
 
         middle = QWidget()
         middle_layout = QVBoxLayout(middle)
@@ -673,11 +675,22 @@ class CaptionsTab(QWidget):
         if index.column() == FindingsModel.FIX_COLUMN and finding.fix is not None:
             self.apply_fix(finding.fix.text)
             return
+        if index.column() == FindingsModel.FIX_COLUMN and finding.rule in ENCODING_RULES:
+            self.save_as_utf8()
+            return
         cursor = self.editor.textCursor()
         length = len(self.editor.toPlainText())
         cursor.setPosition(min(finding.start, length))
         cursor.setPosition(min(finding.end, length), QTextCursor.MoveMode.KeepAnchor)
         self.editor.setTextCursor(cursor)
+
+    def save_as_utf8(self) -> JobHandle | None:
+        """Re-save the open caption as plain UTF-8 (what sd-scripts reads), line ends kept."""
+        item = self.current
+        if item is None or item.caption is None:
+            return None
+        item.caption = item.caption.as_utf8()
+        return self._save([item])
 
     def apply_fix(self, new_text: str) -> None:
         """A fix is one undoable edit of the open caption (not saved until the user saves)."""
@@ -860,6 +873,8 @@ class CaptionsTab(QWidget):
                 problems.append(message)
             self.model.refresh_row(row)
         self._update_header()
+        if self.current is not None and any(r[0] == self.current.caption_path for r in results):
+            self.analyse_current()  # e.g. a "not UTF-8" finding is gone once saved as UTF-8
         saved_count = sum(1 for r in results if r[1] is not None)
         status = f"Saved {saved_count} caption(s)"
         if problems:

@@ -84,9 +84,15 @@ class ConfigTreeModel(QAbstractItemModel):
             messages.setdefault(finding.key, []).append(f"{finding.severity}: {finding.message}")
         self._findings = worst
         self._messages = {k: "\n".join(v) for k, v in messages.items()}
-        for key in self._by_key:
-            index = self.index_for_key(key)
-            self.dataChanged.emit(index, index.siblingAtColumn(COL_COMMENT))
+        # One signal per table, not per key: a header sized to its contents re-measures
+        # every row on each dataChanged, so per-key signals cost seconds on a big config.
+        parents = {id(node.parent): node.parent for node in self._by_key.values() if node.parent is not None}
+        for parent in parents.values():
+            if not parent.children:
+                continue
+            first = self.createIndex(0, COL_KEY, parent.children[0])
+            last = self.createIndex(len(parent.children) - 1, COL_COMMENT, parent.children[-1])
+            self.dataChanged.emit(first, last)
 
     def index_for_key(self, key: str, column: int = COL_KEY) -> QModelIndex:
         node = self._by_key.get(key)

@@ -104,12 +104,14 @@ def bench_gui(folder: Path, count: int) -> None:
     timer.timeout.connect(tick)
     timer.start()
     started = time.perf_counter()
+    gaps["last"] = started
     context.set_workspace(workspace)
     while tab.model.rowCount() < count:
         app.processEvents()
         time.sleep(0.001)
     table_s = time.perf_counter() - started
-    print(f"GUI table shown (rows in the model):  {table_s:6.2f} s for {count} images")
+    print(f"GUI table shown (rows in the model):  {table_s:6.2f} s for {count} images "
+          f"(longest event-loop stall meanwhile: {gaps['max'] * 1000:.0f} ms)")
     gaps["max"] = 0.0
     gaps["last"] = time.perf_counter()
     context.runner.wait_idle(3600)

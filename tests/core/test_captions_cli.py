@@ -92,3 +92,13 @@ def test_lint_real_hex_captions_in_a_tmp_copy(realdata: Path, tmp_path: Path, ca
     rows = json.loads(capsys.readouterr().out)
     files_with_shared = {r["file"] for r in rows if r["rule"] == "hex-shared"}
     assert len(files_with_shared) >= 18
+
+
+def test_lint_a_workspace_root_finds_its_images_folder(dataset: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = dataset.parent
+    (root / "prompts.txt").write_text("pixel art, a prompt\nanother line\n", encoding="utf-8")
+    (root / "training_config.toml").write_text('train_data_dir = "data"\noutput_name = "x"\nkeep_tokens = 1\n',
+                                               encoding="utf-8")
+    main(["lint", str(root), "--json", "--no-images"])
+    files = {r["file"] for r in json.loads(capsys.readouterr().out)}
+    assert "prompts.txt" not in files and "a.txt" in files

@@ -303,3 +303,20 @@ def test_highlighter_colours_kinds_hex_swatches_and_findings(qtbot) -> None:  # 
     assert any(strike and start >= 27 for start, _u, strike, _w, _b in ranges)
     assert any(weight >= 700 and start == 0 for start, _u, _s, weight, _b in ranges)
     assert ("#c06148" in {b for start, *_rest, b in ranges if start == 17})  # findings keep the swatch
+
+
+def test_latin1_caption_is_flagged_and_saved_as_utf8_in_one_click(tab: CaptionsTab, workspace: Path) -> None:
+    folder = data_dir(workspace)
+    make_image(folder / "d.png")
+    (folder / "d.txt").write_bytes("pixel art, caf\u00e9 hat\r\n".encode("cp1252"))
+    tab.context.set_workspace(discover(workspace))
+    wait(tab)
+    tab.step(3)
+    assert tab.current is not None and tab.current.name == "d.png"
+    assert "Windows-1252" in tab.header.text()
+    row = next(i for i, f in enumerate(tab.findings_model.findings) if f.rule == "not-utf8")
+    assert tab.findings_model.data(tab.findings_model.index(row, FindingsModel.FIX_COLUMN)) == "Fix: save as UTF-8"
+    tab._finding_clicked(tab.findings_model.index(row, FindingsModel.FIX_COLUMN))
+    wait(tab)
+    assert (folder / "d.txt").read_bytes() == "pixel art, caf\u00e9 hat\r\n".encode("utf-8")
+    assert "not-utf8" not in [f.rule for f in tab.findings_model.findings]
