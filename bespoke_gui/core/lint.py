@@ -63,6 +63,7 @@ RULES: dict[str, str] = {
     "duplicate-phrase": "duplicated phrase",
     "double-space": "doubled space",
     "token-overflow": "longer than the token window",
+    "clarity-missing": "no pixel-art clarity phrase",
     "multi-line": "more than one line",
     "empty-caption": "empty caption",
     "not-utf8": "not UTF-8",
@@ -72,6 +73,7 @@ RULES: dict[str, str] = {
     "unreadable": "caption could not be read",
 }
 
+CLARITY_PHRASE = "hard color borders, sharp pixel edges"
 _DOUBLE_SPACE_RE = re.compile(r"(?<=\S) {2,}(?=\S)")
 
 
@@ -217,6 +219,7 @@ class CaptionLinter:
         self._lines(findings, text)
         self._colours(findings, text, phrases, buckets, matches, palette, facts)
         self._trigger(findings, text, phrases)
+        self._clarity(findings, text, phrases, matches)
         self._tokens(findings, text, phrases, matches, facts)
         findings.sort(key=lambda f: (f.start, SEVERITY_ORDER[f.severity]))
         return findings
@@ -485,6 +488,24 @@ class CaptionLinter:
             0, span_end, Fix("add the trigger at the front", fixed)))
 
     # -- tokens
+
+    def _clarity(self, findings: list[Finding], text: str, phrases: list[Phrase],
+                 matches: list[KeywordMatch]) -> None:
+        """The user's captions carry a clarity phrase so the model keeps hard pixel edges."""
+        if any(m.kind == "clarity" for m in matches):
+            return
+        line_phrases = [p for p in phrases if p.line == 0]
+        keep = max(self.settings.keep_tokens, 0)
+        # Insert right after the kept trigger phrases: early enough never to be cut off.
+        if keep and len(line_phrases) >= keep:
+            at = line_phrases[keep - 1].end
+            fixed = text[:at] + ", " + CLARITY_PHRASE + text[at:]
+        else:
+            fixed = CLARITY_PHRASE + (", " + text if text.strip() else "")
+        findings.append(Finding(
+            "clarity-missing", INFO,
+            f'no pixel-art clarity phrase such as "{CLARITY_PHRASE}": the model is not told to keep hard edges',
+            0, len(first_line(text)), Fix(f'add "{CLARITY_PHRASE}" after the trigger', fixed)))
 
     def _tokens(self, findings: list[Finding], text: str, phrases: list[Phrase], matches: list[KeywordMatch],
                 facts: CaptionFacts) -> None:

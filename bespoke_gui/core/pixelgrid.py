@@ -12,8 +12,9 @@ API (all plain data; no Qt):
     recovery.labels        # (cells, cells) int32: index of each pixel's palette colour
     recovery.palette       # Palette(colours (K, 3) uint8, counts (K,) int64), most used first
     recovery.raw           # (cells, cells, 3) uint8: each cell's own colour before palette merging
-    recovery.cell_spread   # (cells, cells) float32: how far the cell's inner pixels stray from
-                           # its colour (mean absolute RGB difference, 0 for a solid cell)
+    recovery.cell_spread   # (cells, cells) float32: how far the cell's inner part strays from
+                           # its colour (mean absolute RGB difference of its sub-block means,
+                           # 0 for a solid cell, about half the difference for a split cell)
     recovery.grid          # GridFit: x_edges / y_edges (cells + 1 floats), pitch, offset, score 0..1
     recovery.exact         # True when the input was a clean block upscale (lossless path)
 
@@ -25,9 +26,11 @@ Methods:
   (cell count known), then each boundary line moved to its own nearby energy peak, so
   offset, drift and slightly uneven cells are followed. Each cell's colour is the
   per-channel median of the means of 4 x 4 sub-blocks of its inner 60 % (the blurred
-  rims are skipped; see ``cell_colours``), and
-  near-duplicate colours are merged into the intended palette by clustering in OKLab
-  with the cell counts as weights (``merge_threshold``, default 0.04).
+  rims are skipped; see ``cell_colours``). Near-duplicate colours are then merged into
+  the intended palette (``apply_palette``): clustering in OKLab with the cell counts as
+  weights (``merge_threshold``, default 0.04), joining clusters that a slow drift split
+  along a seam of near-equal cells, and folding a lone cell a shade off its
+  neighbours into their colour.
 - ``"nearest"``: the plan's first pipeline, one Pillow NEAREST resize to cells x cells.
 - ``"two-stage"``: the plan's second pipeline: Lanczos to 4 x cells (96), optional
   sharpen, nearest to cells, quantize to 32 colours with Pillow's fast octree.

@@ -182,15 +182,20 @@ def _subfolders(folder: Path) -> list[Path]:
     )
 
 
-def _run_label_for(folder: Path) -> str:
-    """A dropped sample folder's run: itself, or its parent when its name is generic."""
+def _run_for(folder: Path) -> tuple[str, Path]:
+    """A dropped sample folder's run label and the folder that names it.
+
+    The folder itself, or its parent when its own name is an epoch or a generic
+    ``sample``/``samples`` folder (``run_512/sample`` is run ``run_512``; two epoch
+    folders of one run are one run).
+    """
     if parse_epoch_folder(folder.name) is not None or folder.name.lower() in _GENERIC_FOLDER_NAMES:
         parent = folder.parent
         if parent.name and parent != folder:
             if parent.name.lower() in _GENERIC_FOLDER_NAMES and parent.parent.name:
-                return parent.parent.name
-            return parent.name
-    return folder.name or str(folder)
+                return parent.parent.name, parent.parent
+            return parent.name, parent
+    return folder.name or str(folder), folder
 
 
 def describe_sample(path: Path, run: str, folder_epoch: int | None) -> tuple[SampleInfo, str | None]:
@@ -261,10 +266,12 @@ def collect_samples(paths: Iterable[Path | str], run_labels: Iterable[str] | Non
             if not _is_image(path):
                 pending_messages.append(SampleMessage(str(path), "not an image file (by its extension)"))
                 continue
-            run = run_name(label or _run_label_for(path.parent), resolved.parent)
+            base, root = _run_for(resolved.parent)
+            run = run_name(label or base, root)
             found.append((path, parse_epoch_folder(path.parent.name)))
         else:
-            run = run_name(label or _run_label_for(path), resolved)
+            base, root = _run_for(resolved)
+            run = run_name(label or base, root)
             direct = _images_in(path)
             folder_epoch = parse_epoch_folder(path.name)
             found.extend((image, folder_epoch) for image in direct)

@@ -343,17 +343,19 @@ def fill_details(
     cancelled: CancelFn = never_cancelled,
     sink: DetailsSink | None = None,
     workers: int | None = None,
+    folder: str | Path | None = None,
 ) -> BatchResult[RowDetails]:
     """Details for every path on all cores; ``sink(index, details)`` hears each one at once.
 
     ``sink`` runs on a worker thread: it must only hand the data over (e.g. append to
-    a deque), never touch a widget. Paths may be strings: a GUI handing over 10,000
-    of them should not have to build Path objects on its own thread.
+    a deque), never touch a widget. With ``folder``, ``paths`` are names inside it: a GUI
+    handing over 10,000 files should not have to build paths on its own thread.
     """
+    base = str(folder) if folder is not None else None
 
     def work(item: tuple[int, Path | str]) -> RowDetails:
         index, path = item
-        details = image_details(Path(path))
+        details = image_details(Path(base, path) if base is not None else Path(path))
         if sink is not None:
             sink(index, details)
         return details

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import collections
 import html
-import os
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -286,9 +285,11 @@ class DatasetTab(QWidget):
             # Worker thread: hand the data over, touch nothing else.
             queue.append((generation, targets[position], details))
 
-        # Plain strings: building 10,000 Path objects here would stall the GUI thread.
-        paths = [os.path.join(str(rows[i].folder), rows[i].name) for i in targets]
-        handle = self.context.runner.start(fill_details, paths, sink=sink, description="Reading colours and grids")
+        # Names only: building 10,000 paths here would stall the GUI thread; the workers do it.
+        names = [rows[i].name for i in targets]
+        handle = self.context.runner.start(
+            fill_details, names, sink=sink, folder=rows[targets[0]].folder, description="Reading colours and grids"
+        )
         self.details_job = handle
         self.panel.track(handle)
         handle.finished.connect(lambda _r, h=handle: self._details_ended(h))

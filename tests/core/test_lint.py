@@ -133,7 +133,8 @@ def test_every_fix_resolves_its_own_finding() -> None:
 
 
 def test_dataset_majority_trigger_and_lint_job() -> None:
-    texts = ["pixel art, a", "pixel art, b", "Pixel  Art, c", "pixelart, d", "hat, pixel art"]
+    clear = ", sharp pixel edges"  # so only the trigger rules speak
+    texts = [t + clear for t in ["pixel art, a", "pixel art, b", "Pixel  Art, c", "pixelart, d", "hat, pixel art"]]
     assert dataset_trigger(texts, 1) == ("pixel art",)
     assert dataset_trigger(["a, x", "b, y"], 1) is None
     items = [LintInput(f"{i}.txt", t) for i, t in enumerate(texts)]
@@ -179,3 +180,16 @@ def test_real_captions_with_hex_show_the_shared_code_problem(realdata: Path) -> 
                          LintSettings(keep_tokens=1, max_token_length=225))
     assert not clean.has_errors
     assert clean.files_by_rule()["hex-shared"] == 0
+
+
+def test_missing_clarity_phrase_is_noted_with_a_fix_after_the_trigger() -> None:
+    from bespoke_gui.core.lint import CaptionLinter, LintSettings
+
+    linter = CaptionLinter(settings=LintSettings(keep_tokens=1))
+    text = "pixel art, red hair, blue eyes"
+    found = [f for f in linter.lint(text) if f.rule == "clarity-missing"]
+    assert len(found) == 1 and found[0].severity == "info"
+    assert found[0].fix is not None
+    assert found[0].fix.text == "pixel art, hard color borders, sharp pixel edges, red hair, blue eyes"
+    assert not [f for f in linter.lint(found[0].fix.text) if f.rule == "clarity-missing"]
+    assert not [f for f in linter.lint(text + ", sharp pixel edges") if f.rule == "clarity-missing"]

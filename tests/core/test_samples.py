@@ -144,3 +144,12 @@ def test_real_epoch8_folder(realdata: Path) -> None:
     assert {s.epoch for s in result.samples} == {8}
     assert "control_background_green" in {s.prompt for s in result.samples}
     assert result.runs == ["bespokebaby2"]
+
+
+def test_epoch_folders_of_one_run_dropped_separately_are_one_run(tmp_path: Path) -> None:
+    for epoch in (3, 4):
+        _png(tmp_path / "my_run" / "samples" / f"epoch_{epoch:02d}" / sample_name(epoch, 0))
+    folders = [tmp_path / "my_run" / "samples" / "epoch_03", tmp_path / "my_run" / "samples" / "epoch_04"]
+    result = collect_samples(folders)
+    assert result.runs == ["my_run"]
+    assert [s.epoch for s in result.samples] == [3, 4]
