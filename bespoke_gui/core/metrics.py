@@ -26,9 +26,10 @@ Stray reasons (a pixel of the recovered art is scored on each; the highest wins)
   to a neighbour's colour or a blend of two neighbours (fuzz between regions). A rare
   colour unlike its neighbours (an earring, a glint) scores low: it may be intended.
 - SPECK: a single pixel whose eight neighbours all share one other colour (a flat
-  region). In the background, or in a colour used nowhere else, it is stray; inside the
-  figure a darker dot in a palette colour (an eye, the nose) is taken as intended, a
-  lighter one (skin-tone showing through black hair) as stray.
+  region). In the background, or in a colour used nowhere else, it is stray (unless it
+  is a lighter shade of its region: a glint); inside the figure a darker dot (an eye,
+  the nose) or a lighter shade of the region (a highlight) is taken as intended, a
+  lighter dot of another colour (skin-tone inside black hair) as stray.
 - MIXED_CELL: the cell's inner pixels are not one colour (blurred, or drawn off-grid).
 
 Per epoch (``summarise_epochs(items, targets)`` -> list of :class:`EpochSummary`): the
@@ -81,6 +82,8 @@ class StraySettings:
     neighbour_close: float = 0.07  # OKLab: "close to a neighbour's colour"
     blend_tolerance: float = 0.03
     lighter_by: float = 0.12  # OKLab L: a speck this much lighter than its region
+    highlight_shade: float = 0.15  # OKLab: a lighter speck this close to its region is a glint
+    region_cells: int = 8  # a colour on at least this many cells fills regions
     spread_start: float = 8.0  # mean |RGB - median| inside a cell
     spread_full: float = 20.0
     stray_at: float = 0.5
@@ -227,14 +230,23 @@ def stray_map(
     uniform = np.all((neighbour_labels == reference[None]) | ~valid, axis=0) & (reference >= 0)
     speck = uniform & (reference != labels)
     if np.any(speck):
-        region_l = lab_pal[np.maximum(reference, 0)][..., 0]
-        lighter = lab_raw[..., 0] - region_l > settings.lighter_by
+        region_lab = lab_pal[np.maximum(reference, 0)]
+        lighter = lab_raw[..., 0] - region_lab[..., 0] > settings.lighter_by
+        shade = np.sqrt(((lab_raw - region_lab) ** 2).sum(axis=2)) < settings.highlight_shade
         in_background = (reference == background_label) if background_label is not None else np.zeros_like(speck)
-        # A colour used nowhere else, alone in a flat region, is no eye or nose.
         rare = counts <= settings.rare_cells
-        scores[REASON_SPECK] = np.where(
-            speck, np.where(in_background | rare, 0.9, np.where(lighter, 0.6, 0.25)), 0.0
-        )
+        common = counts >= settings.region_cells
+        highlight = (lab_raw[..., 0] - region_lab[..., 0] > 0.04) & shade
+        score = np.full(speck.shape, 0.25, dtype=np.float32)  # darker dot: an eye, the nose
+        # A lighter shade of the region is a highlight; a lighter dot of another colour
+        # (skin-tone in the black hair, an eye colour in the hair) is a mistake.
+        score = np.where(lighter, 0.6, score)
+        score = np.where(highlight & ~common, 0.3, score)
+        # A colour used nowhere else, alone in a flat region, is no eye or nose; unless
+        # it is a lighter shade of the region around it (a glint).
+        score = np.where(rare & ~highlight, 0.9, score)
+        score = np.where(in_background, 0.9, score)
+        scores[REASON_SPECK] = np.where(speck, score, 0.0)
 
     # Mixed cell: the cell's inner pixels disagree.
     spread_span = max(settings.spread_full - settings.spread_start, 1e-6)

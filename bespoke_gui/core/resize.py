@@ -19,6 +19,7 @@ leaves each file either old or new.
 from __future__ import annotations
 
 import errno
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -56,7 +57,7 @@ FILTERS: dict[str, str] = {"lanczos": "Lanczos", "nearest": "Nearest", "pixel": 
 FILTER_EXPLANATIONS: dict[str, str] = {
     "lanczos": "Smooth resampling. Blurs hard pixel edges into new in-between colours.",
     "nearest": "Keeps the original colours, but blocks can come out of uneven sizes.",
-    "pixel": "Finds the true pixel grid (24x24 here) and makes each pixel one solid block, "
+    "pixel": "Finds the true pixel grid (e.g. 24x24) and makes each pixel one solid block, "
     "block sizes as even as possible. Images without an exact grid are reported, not guessed.",
 }
 # Pixel art compresses so well that a low zlib level costs almost no size and saves time.
@@ -167,15 +168,29 @@ class SizeReport:
         ]
 
 
+_KOHYA_REPEATS_DIR = re.compile(r"^\d+_.+")
+
+
 def default_out_dir(images_dir: Path, size: int) -> Path:
-    """``<images_dir>_<size>`` beside the images folder (``-2``, ``-3``... when taken)."""
+    """``<images_dir>_<size>`` beside the images folder (``-2``, ``-3``... when taken).
+
+    A kohya repeats folder (``training_data/10_bespoke``) is the exception: a sibling
+    ``10_bespoke_256`` would become a second concept that kohya trains on too, so the
+    suggestion is ``training_data_256/10_bespoke``, the same layout under a new root.
+    """
     images_dir = Path(images_dir)
-    candidate = images_dir.with_name(f"{images_dir.name}_{size}")
+
+    def candidate(n: int) -> Path:
+        suffix = f"_{size}" if n == 1 else f"_{size}-{n}"
+        if _KOHYA_REPEATS_DIR.match(images_dir.name):
+            parent = images_dir.parent
+            return parent.with_name(parent.name + suffix) / images_dir.name
+        return images_dir.with_name(images_dir.name + suffix)
+
     n = 1
-    while candidate.exists() and any(candidate.iterdir()):
+    while candidate(n).exists() and any(candidate(n).iterdir()):
         n += 1
-        candidate = images_dir.with_name(f"{images_dir.name}_{size}-{n}")
-    return candidate
+    return candidate(n)
 
 
 def _pillow_image(pixels: np.ndarray) -> Image.Image:

@@ -135,6 +135,8 @@ class ResizeDialog(QDialog):
             label = QLabel("")
             label.setWordWrap(True)
             label.setMinimumWidth(220)
+            # Three lines for every column, so the three views stay the same size side by side.
+            label.setFixedHeight(label.fontMetrics().lineSpacing() * 3 + 4)
             label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignHCenter)
             column.addWidget(heading)
             column.addWidget(view, 1)

@@ -353,6 +353,11 @@ class DatasetTab(QWidget):
                          + "</span> (tick <i>Problems only</i> to list them)")
         else:
             parts.append('<span style="color:#1b7f3b;">No problems found.</span>')
+        if summary.without_exact_grid:
+            parts.append(html.escape(
+                f"{len(summary.without_exact_grid)} images have no exact pixel grid: the pixel-exact resize "
+                f"reports them instead of guessing (type \"none\" in the filter to list them)."
+            ))
         if summary.captions_without_images:
             shown = ", ".join(summary.captions_without_images[:8])
             more = len(summary.captions_without_images) - 8

@@ -70,6 +70,14 @@ def test_lighter_speck_inside_dark_hair_is_stray_but_a_dark_dot_in_skin_is_not()
     assert (12, 14) not in metrics.stray_pixels
 
 
+def test_a_lighter_shade_dot_in_the_hair_is_a_highlight() -> None:
+    art = face_art()
+    art[4, 11] = (95, 70, 55)  # a glint: a lighter shade of the hair, used once
+    metrics = measure(art)
+    assert (11, 4) not in metrics.stray_pixels
+    assert 0 < metrics.stray_score[4, 11] < 0.5
+
+
 def test_off_palette_blend_between_regions_is_stray() -> None:
     art = face_art()
     # One cell on the hair/skin edge in a blend of the two: fuzz, used nowhere else.

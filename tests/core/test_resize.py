@@ -200,6 +200,16 @@ def test_default_out_dir_never_reuses_a_full_folder(tmp_path: Path) -> None:
     assert default_out_dir(images, 256) == tmp_path / "imgs_256-2"
 
 
+def test_default_out_dir_keeps_a_kohya_repeats_folder_out_of_the_training_root(tmp_path: Path) -> None:
+    images = tmp_path / "training_data" / "10_bespoke"
+    images.mkdir(parents=True)
+    # Not training_data/10_bespoke_256: kohya would train on that as a second concept.
+    assert default_out_dir(images, 256) == tmp_path / "training_data_256" / "10_bespoke"
+    (tmp_path / "training_data_256" / "10_bespoke").mkdir(parents=True)
+    (tmp_path / "training_data_256" / "10_bespoke" / "a.png").write_bytes(b"x")
+    assert default_out_dir(images, 256) == tmp_path / "training_data_256-2" / "10_bespoke"
+
+
 # --- in place ---------------------------------------------------------------------------------
 def test_in_place_backs_up_first_and_can_be_restored(images: Path) -> None:
     config = images.parent / "training_config.toml"
