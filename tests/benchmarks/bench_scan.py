@@ -53,30 +53,8 @@ def bench_core(folder: Path, count: int) -> None:
     print(f"core quick_scan (listing + headers): {elapsed:6.2f} s for {count} images")
 
 
-def keep_singletons_alive() -> None:
-    """Stopgap for PySide6 6.12.0 on Python 3.11, for this measurement only.
-
-    That build drops a reference to True on every ``Signal.emit`` and to None whenever a
-    C++-called Python override (``data()``, ``headerData()``) returns None; with mortal
-    singletons (Python < 3.12) the interpreter aborts ("bool_dealloc"/"none_dealloc")
-    after a few thousand calls. Raising their counts far out of reach keeps this
-    benchmark alive; the app itself needs a fix in its start-up (or Python 3.12+).
-    """
-    import ctypes
-
-    import PySide6
-
-    if sys.version_info >= (3, 12) or PySide6.__version__ != "6.12.0":
-        return
-    print("warning: PySide6 6.12.0 on Python 3.11 leaks references to None and True; "
-          "see keep_singletons_alive() in this script")
-    for singleton in (None, True, False):
-        ctypes.c_ssize_t.from_address(id(singleton)).value += 1 << 40
-
-
 def bench_gui(folder: Path, count: int) -> None:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    keep_singletons_alive()
     from PySide6.QtCore import QSettings, QTimer
     from PySide6.QtWidgets import QApplication
 
