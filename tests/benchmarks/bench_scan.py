@@ -7,7 +7,8 @@ of 24x24 art, so writing them is quick) with captions. Measured:
 
 * core: ``quick_scan`` (directory listing and a header read per image);
 * GUI: the Dataset tab offscreen, from ``set_workspace`` until the model has every row,
-  then until the details job (colours and exact grids on all cores) has filled them,
+  then until the details job (colours and exact grids; worker processes from 400
+  images on) has filled them,
   with the longest event-loop stall seen meanwhile (a 10 ms timer's longest gap).
 """
 

@@ -194,3 +194,33 @@ def test_dataset_backup_holds_images_captions_and_config(dataset: Path) -> None:
     assert (info.path / "training_config.toml").read_text() == 'output_name = "x"\n'
     assert (info.path / "training data" / "pörträt ☺ 1.png").is_file()
     assert verify_backup(info.path).ok
+
+
+def test_worker_processes_give_the_same_details_as_threads(dataset: Path) -> None:
+    names = sorted(p.name for p in dataset.iterdir() if p.suffix == ".png" and not p.name.startswith("."))
+    heard: dict[int, object] = {}
+    in_processes = fill_details(names, folder=dataset, processes=True, workers=2, sink=lambda i, d: heard.update({i: d}))
+    in_threads = fill_details(names, folder=dataset, processes=False, workers=2)
+    assert in_processes.results == in_threads.results
+    assert in_processes.errors == [] and sorted(heard) == list(range(len(names)))
+    by_name = dict(zip(names, in_processes.results))
+    assert by_name["good_1.png"].grid == (24, 24) and "empty file" in by_name["zero.png"].error
+
+
+def test_cancelling_worker_processes_stops_between_chunks(tmp_path: Path) -> None:
+    folder = tmp_path / "many"
+    folder.mkdir()
+    upscale(art(1), 96).save(folder / "a.png")
+    data = (folder / "a.png").read_bytes()
+    names = [f"img_{i:04d}.png" for i in range(600)]
+    for name in names:
+        (folder / name).write_bytes(data)
+    seen = {"done": 0}
+
+    def progress(done: int, _total: int, _message: str) -> None:
+        seen["done"] = done
+
+    result = fill_details(names, progress=progress, cancelled=lambda: seen["done"] >= 32, folder=folder, workers=2)
+    assert result.cancelled
+    finished = [r for r in result.results if r is not None]
+    assert 32 <= len(finished) < 600 and all(r.grid == (24, 24) for r in finished)
