@@ -26,13 +26,22 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Iterable, Sequence
 
 import numpy as np
 
 from bespoke_gui.core.imageio import ImageLoadError, load_image
-from bespoke_gui.core.jobs import CancelFn, ItemError, ProgressFn, map_items, never_cancelled, no_progress
+from bespoke_gui.core.jobs import (
+    CancelFn,
+    ItemError,
+    ProgressFn,
+    default_workers,
+    map_items,
+    never_cancelled,
+    no_progress,
+)
 from bespoke_gui.core.metrics import (
     EpochSummary,
     ImageMetrics,
@@ -64,6 +73,9 @@ class SampleImageError(OSError):
         return self.message
 
 
+PROCESS_THRESHOLD = 16
+
+
 @dataclass(frozen=True)
 class AnalysisSettings:
     cells: int = DEFAULT_CELLS
@@ -74,6 +86,9 @@ class AnalysisSettings:
     targets: Targets = field(default_factory=Targets)
     workers: int | None = None
     max_side: int = MAX_SIDE
+    # None: worker processes from PROCESS_THRESHOLD samples on. The analysis is mostly
+    # Python; on threads it holds the GIL and makes the window's item views wait for it.
+    processes: bool | None = None
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
@@ -228,14 +243,19 @@ def analyze_samples(
     """Collect the samples under ``paths``, analyse each on all cores, summarise per epoch."""
     sample_set = collect_samples(list(paths), run_labels=run_labels)
     samples = sample_set.samples
+    workers = settings.workers or default_workers()
+    processes = settings.processes
+    if processes is None:
+        processes = len(samples) >= PROCESS_THRESHOLD and workers > 1
     batch = map_items(
-        lambda sample: analyze_one(sample, settings),
+        partial(analyze_one, settings=settings),
         samples,
         progress=progress,
         cancelled=cancelled,
-        workers=settings.workers,
+        workers=workers,
         label=lambda sample: str(sample.path),
         message="analysing samples",
+        processes=processes,
     )
     images = [item for item in batch.results if item is not None]
     messages = list(sample_set.messages)

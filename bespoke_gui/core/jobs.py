@@ -9,10 +9,12 @@ signals, the CLI turns it into a terminal progress line.
 
 from __future__ import annotations
 
+import multiprocessing
+import multiprocessing.context
 import os
 import threading
 import time
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Generic, Iterable, Sequence, TypeVar
@@ -101,15 +103,21 @@ def map_items(
     workers: int | None = None,
     label: Callable[[T], str] = str,
     message: str = "",
+    processes: bool = False,
+    on_result: Callable[[int, R], None] | None = None,
 ) -> BatchResult[R]:
-    """Apply ``func`` to every item on a thread pool, in input order.
+    """Apply ``func`` to every item on a pool of workers, results in input order.
 
     An exception from one item becomes an :class:`ItemError` and the rest carry on;
-    errors are listed in input order. Cancelling stops submitting new items; items
-    already submitted (at most ``workers * 2``) finish, so no file is left half-written,
-    and the result says ``cancelled``. Progress is reported from the calling thread.
-    Threads suit this work because Pillow and NumPy release the GIL while they decode,
-    resample and reduce.
+    errors are listed in input order. Cancelling stops submitting new work; work already
+    submitted (a few units per worker) finishes, so no file is left half-written, and the
+    result says ``cancelled``. Progress is reported from the calling thread, and so is
+    ``on_result(index, result)`` as each item arrives.
+
+    Threads suit work that spends its time in Pillow and NumPy, which release the GIL.
+    ``processes=True`` runs chunks of items in worker processes instead (``func`` and
+    the items must pickle): for Python-heavy work, whose threads would hold the GIL and
+    make every callback of a window's item views wait for it.
     """
     items = items if isinstance(items, Sequence) else list(items)
     total = len(items)
@@ -118,30 +126,86 @@ def map_items(
     progress(0, total, message)
     if total == 0:
         return out
+    # A unit of work is a run of consecutive indices: one item on threads, a chunk in processes.
+    size = max(1, min(16, total // (workers * 4))) if processes else 1
+    units = [list(range(start, min(start + size, total))) for start in range(0, total, size)]
     done = 0
-    next_index = 0
-    running: dict[Future[R], int] = {}
+    next_unit = 0
+    running: dict[Future[list[tuple[bool, object]]], list[int]] = {}
     failed: list[tuple[int, ItemError]] = []
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bespoke-job") as pool:
-        while next_index < total or running:
+    pool: Executor
+    if processes:
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=process_context())
+    else:
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bespoke-job")
+    with pool:
+        while next_unit < len(units) or running:
             # Keep the queue short so that a cancel takes effect within a few items.
-            while next_index < total and len(running) < workers * 2 and not cancelled():
-                running[pool.submit(func, items[next_index])] = next_index
-                next_index += 1
+            while next_unit < len(units) and len(running) < workers * 2 and not cancelled():
+                unit = units[next_unit]
+                running[pool.submit(_run_unit, func, [items[i] for i in unit])] = unit
+                next_unit += 1
             if not running:
                 break
             finished, _ = wait(list(running), timeout=0.1, return_when=FIRST_COMPLETED)
             for fut in finished:
-                index = running.pop(fut)
+                unit = running.pop(fut)
                 try:
-                    out.results[index] = fut.result()
-                except Exception as exc:  # noqa: BLE001 - reported per item, job carries on
-                    failed.append((index, ItemError(_safe_label(label, items[index]), describe_exception(exc))))
-                done += 1
-                progress(done, total, message or _safe_label(label, items[index]))
+                    outcomes = fut.result()
+                except Exception as exc:  # noqa: BLE001 - a worker died: every item of its unit failed
+                    outcomes = [(False, describe_exception(exc))] * len(unit)
+                for index, (ok, value) in zip(unit, outcomes):
+                    if ok:
+                        out.results[index] = value  # type: ignore[assignment]
+                        if on_result is not None:
+                            on_result(index, value)  # type: ignore[arg-type]
+                    else:
+                        failed.append((index, ItemError(_safe_label(label, items[index]), str(value))))
+                done += len(unit)
+                progress(done, total, message or _safe_label(label, items[unit[-1]]))
     out.errors = [error for _index, error in sorted(failed, key=lambda pair: pair[0])]
     out.cancelled = done < total
     return out
+
+
+def _run_unit(func: Callable[[T], R], unit: list[T]) -> list[tuple[bool, object]]:
+    """Run one unit of work, each item on its own: (True, result) or (False, message)."""
+    outcomes: list[tuple[bool, object]] = []
+    for item in unit:
+        try:
+            outcomes.append((True, func(item)))
+        except Exception as exc:  # noqa: BLE001 - reported per item, the job carries on
+            outcomes.append((False, describe_exception(exc)))
+    return outcomes
+
+
+# Modules the worker processes load once, before forking a child per worker.
+_PROCESS_PRELOAD = ["numpy", "PIL.Image", "bespoke_gui.core.scan", "bespoke_gui.core.epochs"]
+
+
+def warm_up_processes() -> None:
+    """Start the forkserver (and its preloaded imports) now, so the first job that uses
+    worker processes does not pay for it. Safe to call from any thread; errors are
+    left for the job itself to report."""
+    context = process_context()
+    if context.get_start_method() == "forkserver":
+        try:
+            from multiprocessing import forkserver
+
+            forkserver.ensure_running()
+        except (OSError, ValueError, RuntimeError):
+            # RuntimeError: a main module without a __main__ guard; the job will say so.
+            pass
+
+
+def process_context() -> multiprocessing.context.BaseContext:
+    """forkserver where there is one: children fork from a clean server process, never
+    from the app's own process with its Qt and worker threads (forking those is unsafe)."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(_PROCESS_PRELOAD)
+        return context
+    return multiprocessing.get_context("spawn")
 
 
 class RateEstimator:

@@ -6,6 +6,7 @@ import hashlib
 import importlib
 import logging
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from bespoke_gui import __version__
-from bespoke_gui.core.jobs import format_duration
+from bespoke_gui.core.jobs import format_duration, warm_up_processes
 from bespoke_gui.core.workspace import Workspace, discover
 from bespoke_gui.ui.bridge import JobHandle, JobRunner
 from bespoke_gui.ui.context import AppContext
@@ -136,6 +137,8 @@ class MainWindow(QMainWindow):
 
         self._build_menus()
         self._restore_window_state()
+        # The worker-process server loads NumPy and Pillow once, in the background.
+        threading.Thread(target=warm_up_processes, name="bespoke-warm-up", daemon=True).start()
 
     # --- menus ------------------------------------------------------------------------
     def _build_menus(self) -> None:

@@ -199,3 +199,22 @@ def test_rate_estimator_and_duration_format() -> None:
     assert format_duration(None) == "--:--"
     assert format_duration(75.4) == "01:15"
     assert format_duration(3725) == "1:02:05"
+
+
+def test_map_items_in_worker_processes_keeps_order_and_per_item_errors() -> None:
+    items = [str(i) for i in range(40)]
+    items[7] = "seven"
+    arrived: list[int] = []
+    seen: list[tuple[int, int]] = []
+    out = map_items(int, items, progress=lambda d, t, m: seen.append((d, t)), workers=2,
+                    processes=True, on_result=lambda i, r: arrived.append(i))
+    assert out.results == [None if i == 7 else i for i in range(40)]
+    assert [e.path for e in out.errors] == ["seven"]
+    assert "invalid literal" in out.errors[0].message
+    assert sorted(arrived) == [i for i in range(40) if i != 7]
+    assert seen[-1] == (40, 40) and not out.cancelled
+
+
+def test_map_items_in_processes_stops_submitting_when_cancelled() -> None:
+    out = map_items(int, [str(i) for i in range(500)], cancelled=lambda: True, workers=2, processes=True)
+    assert out.cancelled and all(r is None for r in out.results)
