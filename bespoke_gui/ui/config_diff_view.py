@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QTextCursor, QTextFormat
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -41,34 +41,22 @@ from bespoke_gui.core.config_diff import (
     side_by_side,
 )
 from bespoke_gui.core.tomlconfig import scan_keys
+from bespoke_gui.ui.widgets.row_table_model import RowTableModel
 
 KIND_COLOURS = {ADDED: "#2e7d32", REMOVED: "#c62828", CHANGED: "#1565c0", TYPE_CHANGED: "#6a1b9a"}
 ROW_BACKGROUNDS = {"replace": "#fff3c4", "delete": "#fbd5d5", "insert": "#d4f5d4", "filler": "#eeeeee"}
 KIND_LABELS = {ADDED: "added", REMOVED: "removed", CHANGED: "changed", TYPE_CHANGED: "type changed"}
 
 
-class KeyDiffModel(QAbstractTableModel):
+class KeyDiffModel(RowTableModel[KeyChange]):
     HEADERS = ("Key", "Change", "Old", "New", "Table")
 
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self.changes: list[KeyChange] = []
+    @property
+    def changes(self) -> list[KeyChange]:
+        return self.rows
 
     def set_changes(self, changes: list[KeyChange]) -> None:
-        self.beginResetModel()
-        self.changes = list(changes)
-        self.endResetModel()
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.changes)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
+        self.set_rows(changes)
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():

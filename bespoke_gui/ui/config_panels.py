@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any, Callable
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QSyntaxHighlighter, QTextCharFormat, QTextDocument, QUndoCommand
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -27,6 +27,7 @@ from bespoke_gui.core.config_checks import ERROR, INFO, WARNING, Finding
 from bespoke_gui.core.config_presets import PresetPreview
 from bespoke_gui.core.tomlconfig import CommentLie
 from bespoke_gui.ui.config_diff_view import ConfigDiffView
+from bespoke_gui.ui.widgets.row_table_model import RowTableModel
 
 SEVERITY_COLOURS = {ERROR: "#d32f2f", WARNING: "#b07800", INFO: "#1e88e5"}
 SEVERITY_MARKS = {ERROR: "✖ error", WARNING: "▲ warning", INFO: "● note"}
@@ -71,28 +72,15 @@ class TextSnapshotCommand(QUndoCommand):
 # ---------------------------------------------------------------- checks
 
 
-class FindingsModel(QAbstractTableModel):
+class FindingsModel(RowTableModel[Finding]):
     HEADERS = ("Severity", "Line", "Key", "Finding")
 
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self.findings: list[Finding] = []
+    @property
+    def findings(self) -> list[Finding]:
+        return self.rows
 
     def set_findings(self, findings: list[Finding]) -> None:
-        self.beginResetModel()
-        self.findings = list(findings)
-        self.endResetModel()
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.findings)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
+        self.set_rows(findings)
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():

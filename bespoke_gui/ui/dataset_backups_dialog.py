@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from bespoke_gui.core.backup import BackupInfo, RestoreReport, VerifyReport, list_backups, restore_backup, verify_backup
 from bespoke_gui.ui.bridge import JobHandle
 from bespoke_gui.ui.context import AppContext
-from bespoke_gui.ui.dataset_progress import JobPanel
+from bespoke_gui.ui.widgets.job_panel import JobPanel
 
 _COLUMNS = ("Created", "Kind", "Label", "Files", "Size", "Folder")
 _PATH_ROLE = Qt.ItemDataRole.UserRole + 1

@@ -39,7 +39,7 @@ from bespoke_gui.ui.bridge import JobHandle
 from bespoke_gui.ui.context import AppContext
 from bespoke_gui.ui.dataset_backups_dialog import BackupsDialog
 from bespoke_gui.ui.dataset_model import COL_NAME, COL_PROBLEMS, ScanFilterProxy, ScanTableModel
-from bespoke_gui.ui.dataset_progress import JobPanel
+from bespoke_gui.ui.widgets.job_panel import JobPanel
 from bespoke_gui.ui.dataset_resize_dialog import ResizeDialog, ResizeRequest
 
 _DRAIN_MS = 120

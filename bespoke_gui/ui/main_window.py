@@ -14,22 +14,20 @@ from PySide6.QtCore import QByteArray, QSettings, Qt, QUrl
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
-    QHBoxLayout,
     QLabel,
     QMainWindow,
     QMessageBox,
-    QProgressBar,
-    QPushButton,
     QTabWidget,
     QWidget,
 )
 
 from bespoke_gui import __version__
-from bespoke_gui.core.jobs import format_duration, warm_up_processes
+from bespoke_gui.core.jobs import warm_up_processes
 from bespoke_gui.core.workspace import Workspace, discover
 from bespoke_gui.ui.bridge import JobHandle, JobRunner
 from bespoke_gui.ui.context import AppContext
 from bespoke_gui.ui.tabs import TAB_SPECS
+from bespoke_gui.ui.widgets.job_panel import JobPanel
 
 log = logging.getLogger(__name__)
 MAX_RECENT = 10
@@ -59,53 +57,6 @@ def discover_with_overrides(root: str | Path, overrides: dict[str, Any]) -> Work
     return workspace.with_overrides(**parts) if parts else workspace
 
 
-class JobProgressBar(QWidget):
-    """The status bar's view of the newest running job: count, rate, time left, Cancel."""
-
-    def __init__(self, runner: JobRunner, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._handle: JobHandle | None = None
-        self.label = QLabel()
-        self.bar = QProgressBar()
-        self.bar.setMaximumWidth(220)
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.clicked.connect(self._cancel)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.label)
-        layout.addWidget(self.bar)
-        layout.addWidget(self.cancel_button)
-        runner.job_started.connect(self.track)
-        runner.active_changed.connect(self._active_changed)
-        self.setVisible(False)
-
-    def track(self, handle: JobHandle) -> None:
-        self._handle = handle
-        self.label.setText(handle.description)
-        self.bar.setRange(0, 0)
-        handle.progress.connect(self._on_progress)
-        self.setVisible(True)
-
-    def _on_progress(self, done: int, total: int, message: str, rate: float, left: float) -> None:
-        handle = self.sender()
-        if handle is not self._handle:
-            return
-        self.bar.setRange(0, max(total, 1))
-        self.bar.setValue(done)
-        eta = format_duration(None if left < 0 else left)
-        self.label.setText(f"{self._handle.description}: {done}/{total} · {rate:.1f}/s · {eta} left")
-
-    def _active_changed(self, count: int) -> None:
-        if count == 0:
-            self._handle = None
-            self.setVisible(False)
-
-    def _cancel(self) -> None:
-        if self._handle is not None:
-            self._handle.cancel()
-            self.label.setText(f"{self._handle.description}: cancelling…")
-
-
 class MainWindow(QMainWindow):
     def __init__(self, settings: QSettings | None = None, runner: JobRunner | None = None) -> None:
         super().__init__()
@@ -130,7 +81,11 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.tabs if self.tab_widgets else self.empty_hint)
 
         self.workspace_label = QLabel("No workspace")
-        self.progress = JobProgressBar(self.runner)
+        # The status bar follows the newest job; every tab may start one.
+        self.progress = JobPanel()
+        self.progress.setVisible(False)
+        self.runner.job_started.connect(self.progress.track)
+        self.runner.active_changed.connect(lambda count: self.progress.setVisible(count > 0))
         self.statusBar().addWidget(self.workspace_label, 1)
         self.statusBar().addPermanentWidget(self.progress)
         self.context.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))

@@ -99,3 +99,26 @@ def test_damaged_settings_are_ignored_not_wiped(qtbot, qt_settings):
     window = _window(qtbot, qt_settings)
     assert window.recent_workspaces() == ["/some/where"]
     assert qt_settings.value("window/geometry") == "not a geometry"
+
+
+def test_status_bar_follows_the_running_job_and_its_cancel_works(qtbot, qt_settings):
+    import time
+
+    window = _window(qtbot, qt_settings)
+
+    def slow(progress, cancelled):
+        for i in range(300):
+            if cancelled():
+                return i
+            time.sleep(0.01)
+            progress(i + 1, 300, "")
+        return 300
+
+    handle = window.runner.start(slow, description="Counting")
+    qtbot.waitUntil(lambda: "/300" in window.progress.label.text(), timeout=5000)
+    assert not window.progress.isHidden()
+    assert "/s" in window.progress.label.text() and "left" in window.progress.label.text()
+    window.progress.cancel_button.click()
+    qtbot.waitUntil(lambda: handle.is_done, timeout=5000)
+    assert handle.was_cancelled and handle.result < 300
+    qtbot.waitUntil(lambda: window.progress.isHidden(), timeout=5000)

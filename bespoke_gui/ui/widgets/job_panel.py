@@ -1,4 +1,4 @@
-"""The Dataset tab's progress line: what runs, count, rate, time left, and a Cancel that works."""
+"""A progress line for jobs: what runs, count, rate, time left, and a Cancel that works."""
 
 from __future__ import annotations
 
