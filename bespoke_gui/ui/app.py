@@ -13,6 +13,7 @@ from PySide6.QtCore import QCoreApplication, QSettings
 from PySide6.QtWidgets import QApplication
 
 from bespoke_gui.ui.main_window import MainWindow
+from bespoke_gui.ui.tabs import TAB_SPECS
 
 log = logging.getLogger(__name__)
 ORGANIZATION = "Bespoke GUI"
@@ -85,8 +86,9 @@ def render_screenshot(
     window.setProperty("headless", True)
     window.resize(*size)
     if not window.select_tab(tab):
-        known = ", ".join(window.tab_widgets) or "none yet"
+        known = ", ".join(title for title, _spec in TAB_SPECS) or "none yet"
         raise ValueError(f"no tab named {tab!r} (tabs: {known})")
+    window.ensure_all_tabs()
     window.show()
     if demo:
         window.open_demo(Path(workspace) if workspace else None)

@@ -10,7 +10,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QUrl
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, QUrl
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QTabWidget,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -69,16 +70,20 @@ class MainWindow(QMainWindow):
 
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
+        # Each tab is built when first needed (shown, or just after the window is up), so
+        # the window appears without importing and building every tab first.
         self.tab_widgets: dict[str, QWidget] = {}
-        for title, spec in TAB_SPECS:
-            widget = load_tab_class(spec)(self.context)
-            self.tab_widgets[title] = widget
-            self.tabs.addTab(widget, title)
+        self._tab_specs = dict(TAB_SPECS)
+        for title, _spec in TAB_SPECS:
+            holder = QWidget()
+            QVBoxLayout(holder).setContentsMargins(0, 0, 0, 0)
+            self.tabs.addTab(holder, title)
+        self.tabs.currentChanged.connect(lambda index: self.ensure_tab(self.tabs.tabText(index)))
         self.empty_hint = QLabel(
             "Open a workspace: File > Open Workspace…, drop a folder here, or File > Open Demo Workspace."
         )
         self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.setCentralWidget(self.tabs if self.tab_widgets else self.empty_hint)
+        self.setCentralWidget(self.tabs if self._tab_specs else self.empty_hint)
 
         self.workspace_label = QLabel("No workspace")
         # The status bar follows the newest job; every tab may start one.
@@ -92,6 +97,8 @@ class MainWindow(QMainWindow):
 
         self._build_menus()
         self._restore_window_state()
+        self.ensure_tab(self.tabs.tabText(self.tabs.currentIndex()))
+        QTimer.singleShot(0, self._build_next_tab)
         # The worker-process server loads NumPy and Pillow once, in the background.
         threading.Thread(target=warm_up_processes, name="bespoke-warm-up", daemon=True).start()
 
@@ -174,6 +181,31 @@ class MainWindow(QMainWindow):
             self.restoreState(state)
         last_tab = self.settings.value("window/tab", "")
         self.select_tab(str(last_tab))
+
+    def ensure_tab(self, title: str) -> QWidget | None:
+        """The tab called ``title``, built now if it was not yet."""
+        if title in self.tab_widgets or title not in self._tab_specs:
+            return self.tab_widgets.get(title)
+        widget = load_tab_class(self._tab_specs[title])(self.context)
+        self.tab_widgets[title] = widget
+        for index in range(self.tabs.count()):
+            if self.tabs.tabText(index) == title:
+                layout = self.tabs.widget(index).layout()
+                assert layout is not None
+                layout.addWidget(widget)
+        return widget
+
+    def ensure_all_tabs(self) -> None:
+        for title in self._tab_specs:
+            self.ensure_tab(title)
+
+    def _build_next_tab(self) -> None:
+        # One tab per event-loop turn, so the window stays responsive while they build.
+        for title in self._tab_specs:
+            if title not in self.tab_widgets:
+                self.ensure_tab(title)
+                QTimer.singleShot(0, self._build_next_tab)
+                return
 
     def select_tab(self, title: str) -> bool:
         for index in range(self.tabs.count()):

@@ -122,3 +122,16 @@ def test_status_bar_follows_the_running_job_and_its_cancel_works(qtbot, qt_setti
     qtbot.waitUntil(lambda: handle.is_done, timeout=5000)
     assert handle.was_cancelled and handle.result < 300
     qtbot.waitUntil(lambda: window.progress.isHidden(), timeout=5000)
+
+
+def test_tabs_are_built_after_the_window_is_up_and_all_follow_the_workspace(qtbot, qt_settings, tmp_path):
+    from bespoke_gui.ui.tabs import TAB_SPECS
+
+    window = _window(qtbot, qt_settings)
+    assert len(window.tab_widgets) == 1  # only the tab on show is built before the window appears
+    qtbot.waitUntil(lambda: len(window.tab_widgets) == len(TAB_SPECS), timeout=10000)
+    assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == [title for title, _ in TAB_SPECS]
+    root = _make_workspace(tmp_path / "ws")
+    window.open_workspace(root, wait=True)
+    qtbot.waitUntil(lambda: window.context.workspace is not None, timeout=5000)
+    window.runner.wait_idle(30)
