@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import re
+import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -191,6 +192,39 @@ def find_sample_dirs(root: Path, images_dir: Path | None = None) -> tuple[Path, 
     return tuple(found)
 
 
+def _find_key(data: object, key: str) -> object:
+    """A key anywhere in a TOML tree (sd-scripts flattens its sections)."""
+    if isinstance(data, dict):
+        if key in data:
+            return data[key]
+        for value in data.values():
+            found = _find_key(value, key)
+            if found is not None:
+                return found
+    return None
+
+
+def images_dir_from_config(config: Path, root: Path, caption_extension: str = DEFAULT_CAPTION_EXTENSION) -> Path | None:
+    """The images folder the config trains on, when it lies in this workspace.
+
+    The config's ``train_data_dir`` says which folder is the training set, so a resized
+    copy beside it (``training_data_256``) is never taken for it. sd-scripts reads the
+    ``<repeats>_<name>`` folders inside it, so the best of those is returned.
+    """
+    try:
+        data = tomllib.loads(config.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    value = _find_key(data, "train_data_dir")
+    if not isinstance(value, str) or not value.strip():
+        return None
+    folder = Path(value).expanduser()
+    folder = (folder if folder.is_absolute() else config.parent / folder).resolve()
+    if not folder.is_dir() or not folder.is_relative_to(root):
+        return None  # written for another machine (a cloud GPU), or outside the workspace
+    return find_images_dir(folder, caption_extension)
+
+
 def discover(root: str | Path, caption_extension: str = DEFAULT_CAPTION_EXTENSION) -> Workspace:
     """Find the parts of the workspace in ``root``; NotADirectoryError when it is no folder."""
     root_path = Path(root).expanduser().resolve()
@@ -199,11 +233,14 @@ def discover(root: str | Path, caption_extension: str = DEFAULT_CAPTION_EXTENSIO
     if not root_path.is_dir():
         raise NotADirectoryError(f"not a folder (it is a file): {root_path}")
     caption_extension = normalize_caption_extension(caption_extension)
-    images_dir = find_images_dir(root_path, caption_extension)
+    config_path = find_config(root_path)
+    images_dir = images_dir_from_config(config_path, root_path, caption_extension) if config_path else None
+    if images_dir is None:
+        images_dir = find_images_dir(root_path, caption_extension)
     return Workspace(
         root=root_path,
         images_dir=images_dir,
-        config_path=find_config(root_path),
+        config_path=config_path,
         sample_dirs=find_sample_dirs(root_path, images_dir),
         caption_extension=caption_extension,
     )

@@ -215,3 +215,19 @@ def test_real_data_root_finds_a_real_config(realdata: Path) -> None:
     assert "train_data_dir" in workspace.config_path.read_text(encoding="utf-8") or "[[datasets]]" in (
         workspace.config_path.read_text(encoding="utf-8")
     )
+
+
+def test_the_configs_train_data_dir_wins_over_a_resized_copy_beside_it(tmp_path: Path) -> None:
+    root = tmp_path / "ws"
+    for folder in ("resized", "training_data/10_bespoke"):
+        data = root / folder
+        data.mkdir(parents=True)
+        for i in range(3):
+            (data / f"img_{i}.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+            (data / f"img_{i}.txt").write_text("pixel art", encoding="utf-8")
+    config = root / "training_config.toml"
+    config.write_text('[training_arguments]\ntrain_data_dir = "training_data"\n', encoding="utf-8")
+    assert discover(root).images_dir == (root / "training_data" / "10_bespoke").resolve()
+    # A path for another machine says nothing about this one: discovery falls back to looking.
+    config.write_text('[training_arguments]\ntrain_data_dir = "/workspace/training_data"\n', encoding="utf-8")
+    assert discover(root).images_dir is not None
