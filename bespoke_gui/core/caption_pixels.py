@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
 from bespoke_gui.core.exactgrid import downsample_exact, find_exact_grid
+from bespoke_gui.core.imageio import load_image
 from bespoke_gui.core.keywords import hex_to_rgb
 
 # Beyond this many distinct colours a picture is not pixel art; the palette keeps the commonest.
@@ -33,17 +33,17 @@ class ImagePixels:
 
 
 def load_rgb(path: Path) -> np.ndarray:
-    """An image as HxWx3 uint8; transparent pixels are composited on black (what training sees)."""
-    with Image.open(path) as img:
-        if img.width * img.height > MAX_PIXELS:
-            raise ValueError(f"{img.width}x{img.height} is too big for a pixel-art image")
-        img.load()
-        if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
-            rgba = img.convert("RGBA")
-            base = Image.new("RGBA", rgba.size, (0, 0, 0, 255))
-            base.alpha_composite(rgba)
-            return np.asarray(base.convert("RGB"))
-        return np.asarray(img.convert("RGB"))
+    """An image as HxWx3 uint8; transparent pixels are composited on black (what training sees).
+
+    Decoding goes through ``imageio.load_image``, so a broken file gets the same one-line
+    message here as in the Dataset tab.
+    """
+    loaded = load_image(path, max_pixels=MAX_PIXELS)
+    pixels = loaded.pixels
+    if pixels.shape[2] == 4:
+        alpha = pixels[:, :, 3:4].astype(np.uint16)
+        return (pixels[:, :, :3].astype(np.uint16) * alpha // 255).astype(np.uint8)
+    return pixels
 
 
 def palette_of(pixels: np.ndarray) -> tuple[list[tuple[int, int, int]], list[int]]:
