@@ -19,6 +19,7 @@ import io
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Mapping
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
@@ -209,7 +210,10 @@ def _check_text(summary: EpochSummary) -> str:
     return ", ".join(f"{c.name} {c.status}" for c in summary.checks)
 
 
-def markdown_text(result: AnalysisResult, collage_name: str | None = COLLAGE_NAME) -> str:
+def markdown_text(
+    result: AnalysisResult, collage_name: str | None = COLLAGE_NAME, chosen: Mapping[str, str] | None = None
+) -> str:
+    """The report; ``chosen`` maps a run to the epoch the user picked for production."""
     settings = result.settings
     targets = settings.targets
     lines = ["# Epoch report", ""]
@@ -267,10 +271,15 @@ def markdown_text(result: AnalysisResult, collage_name: str | None = COLLAGE_NAM
         lines += ["", "## Problems and notes", ""]
         lines += [f"- error: {_md_escape(str(e))}" for e in result.errors]
         lines += [f"- note: {_md_escape(str(m))}" for m in result.messages]
+    if chosen:
+        lines += ["", "## Chosen for production", ""]
+        lines += [f"- {run}: {label}" for run, label in chosen.items()]
     return "\n".join(lines) + "\n"
 
 
-def write_report(result: AnalysisResult, out_dir: Path | str, scale: int = 6) -> ReportFiles:
+def write_report(
+    result: AnalysisResult, out_dir: Path | str, scale: int = 6, chosen: Mapping[str, str] | None = None
+) -> ReportFiles:
     """Write the collage, the Markdown report and both CSV tables into ``out_dir``."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -284,5 +293,5 @@ def write_report(result: AnalysisResult, out_dir: Path | str, scale: int = 6) ->
     atomic_write_with(files.collage, lambda handle: collage.save(handle, format="PNG"))
     atomic_write_text(files.epochs_csv, epochs_csv_text(result))
     atomic_write_text(files.images_csv, images_csv_text(result))
-    atomic_write_text(files.markdown, markdown_text(result, COLLAGE_NAME))
+    atomic_write_text(files.markdown, markdown_text(result, COLLAGE_NAME, chosen))
     return files

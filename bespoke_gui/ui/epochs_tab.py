@@ -38,7 +38,6 @@ from PySide6.QtWidgets import (
 )
 
 from bespoke_gui.core.epochs import AnalysisSettings, retarget
-from bespoke_gui.core.files import atomic_write_text
 from bespoke_gui.core.jobs import CancelFn, ProgressFn
 from bespoke_gui.core.metrics import Targets
 from bespoke_gui.core.report import ReportFiles, write_report
@@ -97,14 +96,11 @@ def _report_job(
     progress: ProgressFn,
     cancelled: CancelFn,
 ) -> ReportFiles:
-    """Write the engine's report; the epochs chosen for production are added to the Markdown."""
+    """Write the engine's report, with the epochs chosen for production."""
     progress(0, 1, "writing the report")
-    files = write_report(state.result, folder)
     labels = {(s.run, s.column): s.label for s in state.result.epochs}
-    lines = [f"- {run}: {labels.get((run, column), column_label(column))}" for run, column in chosen.items()]
-    if lines:
-        text = files.markdown.read_text(encoding="utf-8")
-        atomic_write_text(files.markdown, text + "\n## Chosen for production\n\n" + "\n".join(lines) + "\n")
+    named = {run: labels.get((run, column), column_label(column)) for run, column in chosen.items()}
+    files = write_report(state.result, folder, chosen=named)
     progress(1, 1, "report written")
     return files
 

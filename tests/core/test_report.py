@@ -81,3 +81,13 @@ def test_read_only_report_is_refused(result: AnalysisResult, tmp_path: Path) -> 
     finally:
         os.chmod(files.markdown, stat.S_IRUSR | stat.S_IWUSR)
     assert files.markdown.read_bytes() == before
+
+
+def test_markdown_names_the_epochs_chosen_for_production() -> None:
+    from bespoke_gui.core.epochs import AnalysisResult, AnalysisSettings
+    from bespoke_gui.core.report import markdown_text
+
+    empty = AnalysisResult(images=[], errors=[], messages=[], epochs=[], best={}, runs=[], settings=AnalysisSettings())
+    text = markdown_text(empty, chosen={"run512": "epoch 8"})
+    assert "## Chosen for production" in text and "- run512: epoch 8" in text
+    assert "Chosen for production" not in markdown_text(empty)
