@@ -117,6 +117,8 @@ class AnalysisResult:
     runs: list[str] = field(default_factory=list)
     settings: AnalysisSettings = field(default_factory=AnalysisSettings)
     cancelled: bool = False
+    # The samples behind ``errors`` (same order), so a grid can still place a broken file.
+    failed: list[SampleInfo] = field(default_factory=list)
 
     def for_run(self, run: str) -> list[ImageAnalysis]:
         return [item for item in self.images if item.sample.run == run]
@@ -258,6 +260,7 @@ def analyze_samples(
         processes=processes,
     )
     images = [item for item in batch.results if item is not None]
+    by_path = {str(sample.path): sample for sample, item in zip(samples, batch.results) if item is None}
     messages = list(sample_set.messages)
     for item in images:
         messages.extend(SampleMessage(str(item.sample.path), note) for note in item.notes)
@@ -266,6 +269,7 @@ def analyze_samples(
     return AnalysisResult(
         images=images,
         errors=list(batch.errors),
+        failed=[by_path[e.path] for e in batch.errors if e.path in by_path],
         messages=messages,
         epochs=epochs,
         best=best,

@@ -28,7 +28,7 @@ import difflib
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from typing import Iterable, NamedTuple, Sequence
 
 from bespoke_gui.core.captions import UTF8, UTF8_BOM, Phrase, first_line, normalize_phrase, split_phrases
 from bespoke_gui.core.jobs import CancelFn, ProgressFn, never_cancelled, no_progress
@@ -189,6 +189,21 @@ def _move_to_front(text: str, phrases: list[Phrase], wanted: list[Phrase], after
 # --------------------------------------------------------------------------- the rules
 
 
+class _PhraseInfo(NamedTuple):
+    """What a phrase's text alone decides; cached per text (a dataset repeats most phrases,
+    and a keystroke leaves all but one phrase of the caption as they were)."""
+
+    normalized: str
+    matches: tuple[KeywordMatch, ...]  # offsets relative to the phrase
+    roles: tuple[tuple[int, str | None], ...]  # (index in matches, the feature it describes) per colour
+    hexes: tuple[int, ...]  # indices of the hex codes in matches
+    has_clarity: bool
+
+
+def _shifted(m: KeywordMatch, shift: int) -> KeywordMatch:
+    return KeywordMatch(m.start + shift, m.end + shift, m.kind, m.text, m.colour)
+
+
 class CaptionLinter:
     """Lints one caption at a time; holds the keywords, the token counter and the settings."""
 
@@ -198,11 +213,14 @@ class CaptionLinter:
         self.settings = settings or LintSettings()
         self.counter = counter or default_counter()
         self._features = set(self.keywords.feature_kinds)
-        self._attribution_cache: dict[str, list[tuple[int, str | None]]] = {}
+        self._phrase_cache: dict[str, _PhraseInfo] = {}
 
     def lint(self, text: str, palette: Sequence[tuple[int, int, int]] | None = None,
              encoding: str = UTF8, facts: CaptionFacts | None = None) -> list[Finding]:
         findings: list[Finding] = []
+        # Every keyword match with caption offsets is built only for a caller that asks for
+        # the facts (the editor); a dataset lint needs the few that findings point at.
+        want_matches = facts is not None
         facts = facts if facts is not None else CaptionFacts()
         if not text.strip():
             findings.append(Finding("empty-caption", ERROR,
@@ -211,18 +229,40 @@ class CaptionLinter:
         self._encoding(findings, text, encoding)
         all_phrases = split_phrases(text, keep_empty=True)
         phrases = [p for p in all_phrases if p.text]
-        buckets = [self._phrase_matches(p) for p in phrases]
-        matches = [m for bucket in buckets for m in bucket]
-        facts.matches, facts.phrases = matches, phrases
+        infos = [self._phrase_info(p.text) for p in phrases]
+        # Phrases come in text order, so the first line's are a prefix.
+        on_first_line = len(phrases)
+        for k, p in enumerate(phrases):
+            if p.line:
+                on_first_line = k
+                break
+        if want_matches:
+            facts.matches = [_shifted(m, p.start) for p, info in zip(phrases, infos) for m in info.matches]
+        facts.phrases = phrases
+        hexes = [_shifted(info.matches[i], p.start) for p, info in zip(phrases, infos) for i in info.hexes]
+        clarity = {p.index for p, info in zip(phrases, infos) if info.has_clarity}
         self._separators(findings, text, all_phrases)
-        self._duplicates(findings, text, phrases)
+        self._duplicates(findings, text, phrases, infos)
         self._lines(findings, text)
-        self._colours(findings, text, phrases, buckets, matches, palette, facts)
-        self._trigger(findings, text, phrases)
-        self._clarity(findings, text, phrases, matches)
-        self._tokens(findings, text, phrases, matches, facts)
+        self._colours(findings, text, phrases, infos, hexes, palette, facts)
+        self._trigger(findings, text, phrases[:on_first_line], infos[:on_first_line])
+        self._clarity(findings, text, phrases[:on_first_line], clarity)
+        self._tokens(findings, text, phrases[:on_first_line], clarity, facts)
         findings.sort(key=lambda f: (f.start, SEVERITY_ORDER[f.severity]))
         return findings
+
+    def _phrase_info(self, phrase: str) -> _PhraseInfo:
+        info = self._phrase_cache.get(phrase)
+        if info is None:
+            matches = tuple(self.keywords.classify_phrase(phrase))
+            roles = tuple((matches.index(m), feature) for m, feature in _attribute(list(matches), self._features))
+            hexes = tuple(i for i, m in enumerate(matches) if m.kind == HEX_KIND)
+            info = _PhraseInfo(normalize_phrase(phrase), matches, roles, hexes,
+                               any(m.kind == "clarity" for m in matches))
+            if len(self._phrase_cache) > 65536:
+                self._phrase_cache.clear()
+            self._phrase_cache[phrase] = info
+        return info
 
     # -- file-level
 
@@ -255,15 +295,16 @@ class CaptionLinter:
             fixed = _remove_empty(text, p)
             findings.append(Finding(rule, WARNING, message, span_start, span_end,
                                     Fix("remove the stray comma", fixed)))
-        for m in _DOUBLE_SPACE_RE.finditer(text):
-            fixed = text[:m.start()] + " " + text[m.end():]
-            findings.append(Finding("double-space", INFO, "doubled space", m.start(), m.end(),
-                                    Fix("collapse to one space", fixed)))
+        if "  " in text:
+            for m in _DOUBLE_SPACE_RE.finditer(text):
+                fixed = text[:m.start()] + " " + text[m.end():]
+                findings.append(Finding("double-space", INFO, "doubled space", m.start(), m.end(),
+                                        Fix("collapse to one space", fixed)))
 
-    def _duplicates(self, findings: list[Finding], text: str, phrases: list[Phrase]) -> None:
+    def _duplicates(self, findings: list[Finding], text: str, phrases: list[Phrase], infos: list[_PhraseInfo]) -> None:
         seen: dict[str, Phrase] = {}
-        for p in phrases:
-            key = p.normalized
+        for p, info in zip(phrases, infos):
+            key = info.normalized
             if key in seen:
                 findings.append(Finding(
                     "duplicate-phrase", WARNING, f'"{p.text}" appears twice (also phrase {seen[key].index + 1})',
@@ -273,6 +314,8 @@ class CaptionLinter:
                 seen[key] = p
 
     def _lines(self, findings: list[Finding], text: str) -> None:
+        if "\n" not in text:
+            return
         lines = text.split("\n")
         extra = [ln for ln in lines[1:] if ln.strip()]
         if not extra:
@@ -286,32 +329,17 @@ class CaptionLinter:
 
     # -- colours
 
-    def _phrase_matches(self, phrase: Phrase) -> list[KeywordMatch]:
-        shift = phrase.start
-        return [KeywordMatch(m.start + shift, m.end + shift, m.kind, m.text, m.colour)
-                for m in self.keywords.classify_phrase(phrase.text)]
-
-    def _attributed(self, phrase: Phrase, bucket: list[KeywordMatch]) -> list[tuple[KeywordMatch, str | None]]:
-        """``_attribute`` for a phrase, cached by the phrase's text (offsets shift, roles do not)."""
-        roles = self._attribution_cache.get(phrase.text)
-        if roles is None:
-            relative = list(self.keywords.classify_phrase(phrase.text))
-            roles = [(relative.index(m), feature) for m, feature in _attribute(relative, self._features)]
-            if len(self._attribution_cache) > 65536:
-                self._attribution_cache.clear()
-            self._attribution_cache[phrase.text] = roles
-        return [(bucket[i], feature) for i, feature in roles]
-
-    def _colours(self, findings: list[Finding], text: str, phrases: list[Phrase], buckets: list[list[KeywordMatch]],
-                 matches: list[KeywordMatch], palette: Sequence[tuple[int, int, int]] | None,
+    def _colours(self, findings: list[Finding], text: str, phrases: list[Phrase], infos: list[_PhraseInfo],
+                 hexes: list[KeywordMatch], palette: Sequence[tuple[int, int, int]] | None,
                  facts: CaptionFacts) -> None:
         tuning = self.keywords.tuning
         # feature -> [(phrase index, colour match)]
         by_feature: dict[str, list[tuple[int, KeywordMatch]]] = {}
         hex_features: dict[str, dict[str, KeywordMatch]] = {}
         hex_order: list[str] = []
-        for p, bucket in zip(phrases, buckets):
-            for m, feature in self._attributed(p, bucket):
+        for p, info in zip(phrases, infos):
+            for i, feature in info.roles:
+                m = _shifted(info.matches[i], p.start)
                 if m.kind == HEX_KIND and m.colour and m.colour not in hex_features:
                     hex_features[m.colour] = {}
                     hex_order.append(m.colour)
@@ -322,8 +350,8 @@ class CaptionLinter:
                     hex_features[m.colour].setdefault(feature, m)
         facts.feature_colours = by_feature
 
-        for m in matches:
-            if m.kind == HEX_KIND and m.colour is None:
+        for m in hexes:
+            if m.colour is None:
                 findings.append(Finding("hex-invalid", WARNING,
                                         f"{m.text} is not a colour code (#rrggbb)", m.start, m.end))
 
@@ -338,19 +366,19 @@ class CaptionLinter:
                     f"{code} names {listed}: one colour cannot be the truth for different features",
                     spans[0][0], spans[0][1], None, tuple(spans[1:])))
 
-        if palette:
-            self._palette(findings, text, matches, palette, tuning.palette_tolerance)
+        if palette and hexes:
+            self._palette(findings, text, hexes, palette, tuning.palette_tolerance)
 
         for feature in tuning.single_colour_features:
             self._conflicts(findings, feature, by_feature.get(feature, []), tuning.word_conflict_delta_e)
         for a, b in tuning.similar_feature_pairs:
             self._similar(findings, a, b, by_feature.get(a, []), by_feature.get(b, []), palette)
 
-    def _palette(self, findings: list[Finding], text: str, matches: list[KeywordMatch],
+    def _palette(self, findings: list[Finding], text: str, hexes: list[KeywordMatch],
                  palette: Sequence[tuple[int, int, int]], tolerance: int) -> None:
         reported: set[str] = set()
-        for m in matches:
-            if m.kind != HEX_KIND or m.colour is None or m.colour in reported:
+        for m in hexes:
+            if m.colour is None or m.colour in reported:
                 continue
             rgb = hex_to_rgb(m.colour)
             nearest = min(palette, key=lambda c: max(abs(c[0] - rgb[0]), abs(c[1] - rgb[1]), abs(c[2] - rgb[2])))
@@ -445,19 +473,21 @@ class CaptionLinter:
 
     # -- trigger
 
-    def _trigger(self, findings: list[Finding], text: str, phrases: list[Phrase]) -> None:
+    def _trigger(self, findings: list[Finding], text: str, line_phrases: list[Phrase],
+                 line_infos: list[_PhraseInfo]) -> None:
+        """``line_phrases``: the first line's phrases (what sd-scripts reads)."""
         keep = self.settings.keep_tokens
         trigger = self.settings.trigger
         if keep <= 0 or not trigger:
             return
-        line_phrases = [p for p in phrases if p.line == 0]
         wanted = [normalize_phrase(t) for t in trigger]
-        head = [p.normalized for p in line_phrases[:keep]]
+        head = [info.normalized for info in line_infos[:keep]]
         if head == wanted:
             return
         positions: list[Phrase] = []
         for w in wanted:
-            found = next((p for p in line_phrases if p.normalized == w and p not in positions), None)
+            found = next((p for p, info in zip(line_phrases, line_infos)
+                          if info.normalized == w and p not in positions), None)
             if found is None:
                 break
             positions.append(found)
@@ -489,12 +519,11 @@ class CaptionLinter:
 
     # -- tokens
 
-    def _clarity(self, findings: list[Finding], text: str, phrases: list[Phrase],
-                 matches: list[KeywordMatch]) -> None:
-        """The user's captions carry a clarity phrase so the model keeps hard pixel edges."""
-        if any(m.kind == "clarity" for m in matches):
+    def _clarity(self, findings: list[Finding], text: str, line_phrases: list[Phrase], clarity: set[int]) -> None:
+        """The user's captions carry a clarity phrase so the model keeps hard pixel edges.
+        ``clarity``: the indices of the phrases (on any line) that have one."""
+        if clarity:
             return
-        line_phrases = [p for p in phrases if p.line == 0]
         keep = max(self.settings.keep_tokens, 0)
         # Insert right after the kept trigger phrases: early enough never to be cut off.
         if keep and len(line_phrases) >= keep:
@@ -507,7 +536,7 @@ class CaptionLinter:
             f'no pixel-art clarity phrase such as "{CLARITY_PHRASE}": the model is not told to keep hard edges',
             0, len(first_line(text)), Fix(f'add "{CLARITY_PHRASE}" after the trigger', fixed)))
 
-    def _tokens(self, findings: list[Finding], text: str, phrases: list[Phrase], matches: list[KeywordMatch],
+    def _tokens(self, findings: list[Finding], text: str, line_phrases: list[Phrase], clarity: set[int],
                 facts: CaptionFacts) -> None:
         line = first_line(text)
         limit = self.settings.max_token_length
@@ -519,7 +548,6 @@ class CaptionLinter:
         cut = self.counter.cut(line, limit)
         facts.cut_offset = cut.offset
         offset = cut.offset if cut.offset is not None else len(line)
-        line_phrases = [p for p in phrases if p.line == 0]
         lost = [p for p in line_phrases if p.start >= offset]
         partly = [p for p in line_phrases if p.start < offset < p.end]
         names = [f'"{p.text}"' for p in lost]
@@ -530,8 +558,7 @@ class CaptionLinter:
         if self.settings.shuffle_caption:
             note = f" (shuffle_caption is on: any phrase after the first {self.settings.keep_tokens} can land past it)"
         fix = None
-        clarity = {m.start for m in matches if m.kind == "clarity"}
-        late_clarity = [p for p in lost + partly if any(p.start <= s < p.end for s in clarity)]
+        late_clarity = [p for p in lost + partly if p.index in clarity]
         if late_clarity and not self.settings.shuffle_caption:
             keep = max(self.settings.keep_tokens, 0)
             fix = Fix("move the clarity phrases up, after the trigger",

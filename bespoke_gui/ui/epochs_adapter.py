@@ -20,7 +20,7 @@ import numpy as np
 from bespoke_gui.core.epochs import AnalysisResult, AnalysisSettings, ImageAnalysis, analyze_samples, retarget
 from bespoke_gui.core.jobs import CancelFn, ProgressFn
 from bespoke_gui.core.metrics import REASONS, Targets
-from bespoke_gui.core.samples import SampleInfo, SampleMessage, collect_samples, parse_epoch_folder
+from bespoke_gui.core.samples import SampleInfo, SampleMessage, parse_epoch_folder
 from bespoke_gui.ui.epochs_data import GridCell, GridColumn, GridData, GridRow, column_label, heatmap_rgba
 
 _REASON_TEXT = np.array([REASONS.get(code, "") for code in range(max(REASONS) + 1)], dtype=object)
@@ -218,12 +218,8 @@ def load_roots(
     """Analyse the samples under ``roots`` (the job the tab runs for a drop or a workspace)."""
     result = analyze_samples(list(roots), settings, progress=progress, cancelled=cancelled)
     result = _join_epoch_folder_runs(result, roots)
-    failed: list[FailedSample] = []
-    if result.errors:
-        # The analysis reports failures by path; the sample names say where they belong.
-        infos = {str(s.path): s for s in collect_samples(list(roots)).samples}
-        for error in result.errors:
-            failed.append(FailedSample(error.path, error.message, infos.get(error.path)))
+    infos = {str(s.path): s for s in result.failed}
+    failed = [FailedSample(error.path, error.message, infos.get(error.path)) for error in result.errors]
     state = EpochsState(roots=list(roots), result=result, failed=failed, prompt_texts=read_prompt_texts(prompts_file))
     state.grid = build_grid(state)
     return state

@@ -113,6 +113,9 @@ def test_bad_files_get_one_clear_message_each(tmp_path: Path) -> None:
         assert "\n" not in errors[name] and "Traceback" not in errors[name]
     analysed = {item.sample.path.name for item in result.images}
     assert analysed == {"good.png", "opaque_alpha.png", "paletted.png"}
+    # Each failure keeps its parsed sample, so the grid can place it in its epoch column.
+    assert [Path(e.path).name for e in result.errors] == [s.path.name for s in result.failed]
+    assert {s.epoch for s in result.failed} == {5}
     notes = {Path(m.path).name: m.message for m in result.messages if "alpha" in m.message or "palett" in m.message}
     assert "alpha" in notes["opaque_alpha.png"] and "paletted" in notes["paletted.png"]
     assert all(item.sample.epoch == 5 for item in result.images)
