@@ -227,23 +227,25 @@ def split_phrases(text: str, keep_empty: bool = False) -> list[Phrase]:
     its span is empty, just before the separator that ends it. A blank line is not an
     empty phrase.
     """
+    # This runs for every caption of a dataset lint and on every keystroke: kept lean
+    # (tuples built directly, no per-piece method lookups).
     phrases: list[Phrase] = []
+    append = phrases.append
+    make = tuple.__new__
     offset = 0
-    lines = text.split("\n")
-    last_line = len(lines) - 1
-    for line_number, line in enumerate(lines):
+    for line_number, line in enumerate(text.split("\n")):
         pieces = line.split(",")
-        last_piece = len(pieces) - 1
-        for k, piece in enumerate(pieces):
+        bounded = len(pieces) > 1
+        for piece in pieces:
             stripped = piece.strip()
             if stripped:
-                start = offset + piece.find(stripped[0])
-                phrases.append(Phrase(len(phrases), start, start + len(stripped), stripped, line_number))
-            elif keep_empty and last_piece > 0:
+                start = offset + len(piece) - len(piece.lstrip())
+                append(make(Phrase, (len(phrases), start, start + len(stripped), stripped, line_number)))
+            elif keep_empty and bounded:
                 # Bounded by a comma on at least one side: a stray comma, not a blank line.
-                phrases.append(Phrase(len(phrases), offset + len(piece), offset + len(piece), "", line_number))
-            offset += len(piece) + (1 if k < last_piece else 0)
-        offset += 1 if line_number < last_line else 0
+                end = offset + len(piece)
+                append(make(Phrase, (len(phrases), end, end, "", line_number)))
+            offset += len(piece) + 1  # the comma after it, or (after a line's last piece) the line end
     return phrases
 
 

@@ -80,7 +80,9 @@ def normalize_hex(code: str) -> str | None:
     return "#" + body.lower()
 
 
+@lru_cache(maxsize=65536)
 def hex_to_rgb(code: str) -> tuple[int, int, int]:
+    """Cached: lint converts the same few codes for every caption."""
     norm = normalize_hex(code)
     if norm is None:
         raise ValueError(f"not a colour code: {code}")

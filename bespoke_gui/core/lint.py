@@ -28,6 +28,7 @@ import difflib
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Iterable, NamedTuple, Sequence
 
 from bespoke_gui.core.captions import UTF8, UTF8_BOM, Phrase, first_line, normalize_phrase, split_phrases
@@ -229,25 +230,39 @@ class CaptionLinter:
         self._encoding(findings, text, encoding)
         all_phrases = split_phrases(text, keep_empty=True)
         phrases = [p for p in all_phrases if p.text]
-        infos = [self._phrase_info(p.text) for p in phrases]
         # Phrases come in text order, so the first line's are a prefix.
         on_first_line = len(phrases)
-        for k, p in enumerate(phrases):
-            if p.line:
-                on_first_line = k
-                break
+        if "\n" in text:
+            for k, p in enumerate(phrases):
+                if p.line:
+                    on_first_line = k
+                    break
+        facts.phrases = phrases
+        # One pass: what each phrase's text decides (cached), the phrases naming colours, the hex
+        # codes (caption offsets), the clarity phrases.
+        cached = self._phrase_cache.get
+        infos: list[_PhraseInfo] = []
+        coloured: list[tuple[Phrase, _PhraseInfo]] = []
+        hexes: list[KeywordMatch] = []
+        clarity: set[int] = set()
+        for p in phrases:
+            info = cached(p.text) or self._phrase_info(p.text)
+            infos.append(info)
+            if info.roles:
+                coloured.append((p, info))
+                for i in info.hexes:
+                    hexes.append(_shifted(info.matches[i], p.start))
+            if info.has_clarity:
+                clarity.add(p.index)
         if want_matches:
             facts.matches = [_shifted(m, p.start) for p, info in zip(phrases, infos) for m in info.matches]
-        facts.phrases = phrases
-        hexes = [_shifted(info.matches[i], p.start) for p, info in zip(phrases, infos) for i in info.hexes]
-        clarity = {p.index for p, info in zip(phrases, infos) if info.has_clarity}
         self._separators(findings, text, all_phrases)
         self._duplicates(findings, text, phrases, infos)
         self._lines(findings, text)
-        self._colours(findings, text, phrases, infos, hexes, palette, facts)
+        self._colours(findings, text, coloured, hexes, palette, facts)
         self._trigger(findings, text, phrases[:on_first_line], infos[:on_first_line])
         self._clarity(findings, text, phrases[:on_first_line], clarity)
-        self._tokens(findings, text, phrases[:on_first_line], clarity, facts)
+        self._tokens(findings, text, phrases[:on_first_line], clarity, facts, exact_total=want_matches)
         findings.sort(key=lambda f: (f.start, SEVERITY_ORDER[f.severity]))
         return findings
 
@@ -329,17 +344,21 @@ class CaptionLinter:
 
     # -- colours
 
-    def _colours(self, findings: list[Finding], text: str, phrases: list[Phrase], infos: list[_PhraseInfo],
+    def _colours(self, findings: list[Finding], text: str, coloured: list[tuple[Phrase, _PhraseInfo]],
                  hexes: list[KeywordMatch], palette: Sequence[tuple[int, int, int]] | None,
                  facts: CaptionFacts) -> None:
+        """``coloured``: the phrases with a colour word or hex code; ``hexes``: every hex code."""
         tuning = self.keywords.tuning
         # feature -> [(phrase index, colour match)]
         by_feature: dict[str, list[tuple[int, KeywordMatch]]] = {}
         hex_features: dict[str, dict[str, KeywordMatch]] = {}
         hex_order: list[str] = []
-        for p, info in zip(phrases, infos):
+        make = tuple.__new__  # KeywordMatch(...) without the Python-level __new__: this loop is hot
+        for p, info in coloured:
+            shift = p.start
             for i, feature in info.roles:
-                m = _shifted(info.matches[i], p.start)
+                r = info.matches[i]
+                m = make(KeywordMatch, (r.start + shift, r.end + shift, r.kind, r.text, r.colour))
                 if m.kind == HEX_KIND and m.colour and m.colour not in hex_features:
                     hex_features[m.colour] = {}
                     hex_order.append(m.colour)
@@ -370,7 +389,9 @@ class CaptionLinter:
             self._palette(findings, text, hexes, palette, tuning.palette_tolerance)
 
         for feature in tuning.single_colour_features:
-            self._conflicts(findings, feature, by_feature.get(feature, []), tuning.word_conflict_delta_e)
+            items = by_feature.get(feature)
+            if items is not None and len(items) >= 2:  # one colour cannot conflict with itself
+                self._conflicts(findings, feature, items, tuning.word_conflict_delta_e)
         for a, b in tuning.similar_feature_pairs:
             self._similar(findings, a, b, by_feature.get(a, []), by_feature.get(b, []), palette)
 
@@ -537,17 +558,23 @@ class CaptionLinter:
             0, len(first_line(text)), Fix(f'add "{CLARITY_PHRASE}" after the trigger', fixed)))
 
     def _tokens(self, findings: list[Finding], text: str, line_phrases: list[Phrase], clarity: set[int],
-                facts: CaptionFacts) -> None:
+                facts: CaptionFacts, exact_total: bool = True) -> None:
+        """``exact_total``: the caller reads ``facts.token_total``; without it, a line that cannot
+        reach the window is not counted (a CLIP token always covers at least one byte)."""
         line = first_line(text)
         limit = self.settings.max_token_length
+        if not exact_total and len(line) <= limit and line.isascii():
+            facts.token_total = -1  # not counted: it fits
+            facts.cut_offset = None
+            return
         total = self.counter.count(line)
         facts.token_total = total
         facts.cut_offset = None
         if total <= limit:
             return
-        cut = self.counter.cut(line, limit)
-        facts.cut_offset = cut.offset
-        offset = cut.offset if cut.offset is not None else len(line)
+        cut_offset = self.counter.cut_offset(line, limit)
+        facts.cut_offset = cut_offset
+        offset = cut_offset if cut_offset is not None else len(line)
         lost = [p for p in line_phrases if p.start >= offset]
         partly = [p for p in line_phrases if p.start < offset < p.end]
         names = [f'"{p.text}"' for p in lost]
@@ -565,7 +592,8 @@ class CaptionLinter:
                       _move_to_front(text, line_phrases, late_clarity, after=keep))
         findings.append(Finding(
             "token-overflow", WARNING,
-            f"{total} tokens, over the {limit}-token window{' (estimate)' if cut.is_estimate else ''}: {detail}{note}",
+            f"{total} tokens, over the {limit}-token window{' (estimate)' if self.counter.is_estimate else ''}: "
+            f"{detail}{note}",
             offset, len(line), fix))
 
 

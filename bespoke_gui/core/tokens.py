@@ -95,6 +95,20 @@ class TokenCounter:
             out.append((total, match.end()))
         return out
 
+    def cut_offset(self, text: str, max_token_length: int | None = None) -> int | None:
+        """Only where :meth:`cut` cuts ``text`` (None when it fits): stops at the cut, without
+        counting the rest (the editor asks on every keystroke in a long caption)."""
+        limit = normalize_max_token_length(max_token_length)
+        total = 0
+        cached = self._cache.get
+        for match in _WORD_RE.finditer(text):
+            word = match.group(0).lower()
+            count = cached(word)
+            total += count if count is not None else self._word_tokens(word)
+            if total > limit:
+                return match.start()
+        return None
+
     def cut(self, text: str, max_token_length: int | None = None) -> "TokenCut":
         """Where sd-scripts cuts ``text`` with this ``max_token_length``."""
         limit = normalize_max_token_length(max_token_length)

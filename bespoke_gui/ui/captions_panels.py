@@ -41,7 +41,7 @@ class CaptionEditor(QPlainTextEdit):
         if self._cut_position is None:
             return
         cursor = self.textCursor()
-        cursor.setPosition(min(self._cut_position, len(self.toPlainText())))
+        cursor.setPosition(min(self._cut_position, self.document().characterCount() - 1))
         rect = self.cursorRect(cursor)
         painter = QPainter(self.viewport())
         painter.setPen(QPen(QColor("#d32f2f"), 2))
@@ -87,18 +87,29 @@ class FindingsModel(QAbstractTableModel):
         super().__init__(parent)
         self.findings: list[Finding] = []
 
-    def set_findings(self, findings: list[Finding]) -> None:
-        """Reset only when the rows differ in number; otherwise update the rows that changed
-        (a keystroke moves every span, and a reset would re-lay out the table each time)."""
-        if findings == self.findings:
+    def set_findings(self, findings: list[Finding], reset: bool = False) -> None:
+        """Update only the rows that changed, adding or removing rows at the end when the number
+        differs: a keystroke moves every span, and a reset would re-lay out the whole table
+        (a comma typed adds an "empty phrase" finding, the next letter takes it away).
+        ``reset``: another caption's findings, not an edit's: the table starts afresh."""
+        if findings == self.findings and not reset:
             return
-        if len(findings) != len(self.findings):
+        old, new = self.findings, list(findings)
+        if reset or not old or not new:
             self.beginResetModel()
-            self.findings = list(findings)
+            self.findings = new
             self.endResetModel()
             return
-        old, self.findings = self.findings, list(findings)
-        for row, (before, after) in enumerate(zip(old, findings)):
+        if len(new) < len(old):
+            self.beginRemoveRows(QModelIndex(), len(new), len(old) - 1)
+            self.findings = old[:len(new)]
+            self.endRemoveRows()
+        elif len(new) > len(old):
+            self.beginInsertRows(QModelIndex(), len(old), len(new) - 1)
+            self.findings = old + new[len(old):]
+            self.endInsertRows()
+        self.findings = new
+        for row, (before, after) in enumerate(zip(old, new)):
             if (before.rule, before.severity, before.message, before.fix is None) != \
                     (after.rule, after.severity, after.message, after.fix is None):
                 self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.HEADERS) - 1))
@@ -166,7 +177,9 @@ class PaletteStrip(QWidget):
         self.update()
 
     def set_marked(self, codes: set[str]) -> None:
-        """Swatches the caption names get a frame."""
+        """Swatches the caption names get a frame (repainted only when they change)."""
+        if codes == self._marked:
+            return
         self._marked = codes
         self.update()
 

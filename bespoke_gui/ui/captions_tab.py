@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QListView,
     QMessageBox,
     QPlainTextDocumentLayout,
     QPushButton,
@@ -84,6 +83,7 @@ from bespoke_gui.ui.captions_model import (
     CaptionItem,
     CaptionItemDelegate,
     CaptionListModel,
+    CaptionListView,
     file_stat,
     load_thumbnails,
 )
@@ -93,6 +93,7 @@ from bespoke_gui.ui.widgets.highlighter import CaptionHighlighter
 from bespoke_gui.ui.widgets.pixel_view import PixelView
 
 KEYWORDS_SETTING = "captions/keywords_file"
+PANEL_DELAY_MS = 120  # the findings table follows typing after this pause
 PIXEL_CACHE = 48
 LINT_FILTERS = (("", "All"), ("unsaved", "Unsaved"), ("changed", "Changed on disk"), ("errors", "With errors"),
                 ("warnings", "With warnings"), ("any", "With any finding"))
@@ -214,6 +215,9 @@ class CaptionsTab(QWidget):
         self.documents: dict[Path, QTextDocument] = {}
         self.current: CaptionItem | None = None
         self.facts = CaptionFacts()
+        self._analysed_text: str | None = None  # the text self.facts describe
+        self._analysed_path: Path | None = None  # the caption they belong to
+        self._panel_path: Path | None = None  # the caption whose findings the table shows
         self.palettes: dict[Path, tuple] = {}
         self.pixels_cache: OrderedDict[Path, ImagePixels] = OrderedDict()
         self.current_pixels: ImagePixels | None = None
@@ -243,6 +247,13 @@ class CaptionsTab(QWidget):
         self._analyse_timer.setSingleShot(True)
         self._analyse_timer.setInterval(0)
         self._analyse_timer.timeout.connect(self.analyse_current)
+        # While typing, the findings table (word-wrapped rows measured again on every change:
+        # the costliest widget of a keystroke) follows once the typing pauses; the editor's
+        # underlines, cut and token count follow every key.
+        self._panel_timer = QTimer(self)
+        self._panel_timer.setSingleShot(True)
+        self._panel_timer.setInterval(PANEL_DELAY_MS)
+        self._panel_timer.timeout.connect(self.update_findings_panel)
 
         context.workspace_changed.connect(self.set_workspace)
         context.workspace_part_changed.connect(self._part_changed)
@@ -254,10 +265,9 @@ class CaptionsTab(QWidget):
         self.model = CaptionListModel(self._request_thumbnails, self)
         self.proxy = CaptionFilterProxy(self)
         self.proxy.setSourceModel(self.model)
-        self.list = QListView()
+        self.list = CaptionListView()
         self.list.setModel(self.proxy)
         self.list.setItemDelegate(CaptionItemDelegate(self.list))
-        self.list.setUniformItemSizes(True)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.list.selectionModel().currentChanged.connect(self._current_changed)
 
@@ -328,8 +338,11 @@ class CaptionsTab(QWidget):
         header.resizeSection(3, 200)
         self.findings_view.clicked.connect(self._finding_clicked)
         self.findings_view.setWordWrap(True)
-        # Heights follow the messages when the rows change (not on every keystroke's update).
+        # Heights follow the messages: all rows on a reset (another caption), else only the
+        # rows added or changed (an edit), never the whole table on every keystroke.
         self.findings_model.modelReset.connect(self.findings_view.resizeRowsToContents)
+        self.findings_model.rowsInserted.connect(self._finding_rows_inserted)
+        self.findings_model.dataChanged.connect(self._finding_rows_changed)
 
         middle = QWidget()
         middle_layout = QVBoxLayout(middle)
@@ -473,7 +486,9 @@ class CaptionsTab(QWidget):
         self.current_pixels = None
         self.pixel_view.set_pixels(None)
         self.palette_strip.set_palette([])
+        self._panel_timer.stop()
         self.findings_model.set_findings([])
+        self._analysed_text = self._analysed_path = self._panel_path = None
         self.token_label.setText("")
         self.header.setText("")
         self.banner.hide()
@@ -558,6 +573,10 @@ class CaptionsTab(QWidget):
             doc.setDefaultFont(self.editor.font())
             doc.setPlainText(item.text)
             doc.clearUndoRedoStacks()
+            # Connected before any highlighter is given this document, so an edit is analysed
+            # before Qt highlights it: the edited block is drawn once, with fresh overlays.
+            doc.contentsChange.connect(
+                lambda _position, removed, added, path=item.caption_path: self._text_edited(path, removed, added))
             doc.contentsChanged.connect(lambda path=item.caption_path: self._contents_changed(path))
             self.documents[item.caption_path] = doc
         return doc
@@ -630,13 +649,29 @@ class CaptionsTab(QWidget):
             return
         was_dirty = item.dirty
         item.text = doc.toPlainText()
-        if item is self.current:
-            self._analyse_timer.start()
+        if item is self.current and item.text != self._analysed_text:
+            self._analyse_timer.start()  # an edit the highlighter did not see first (no layout yet)
         if was_dirty != item.dirty:
             self._update_header()
         self.model.refresh_row(row)
 
-    def analyse_current(self) -> None:
+    def _text_edited(self, path: Path, removed: int, added: int) -> None:
+        """The open caption's text changed and Qt is about to highlight it: analyse it first, so
+        the highlighter draws the edited block once, with the new token cut and findings."""
+        if not shiboken6.isValid(self.model) or (removed == 0 and added == 0):
+            return
+        if self.current is None or self.current.caption_path != path:
+            return
+        doc = self.documents.get(path)
+        if doc is None or doc is not self.highlighter.document():
+            return
+        self.analyse_current(overlays_later=True)
+
+    def analyse_current(self, overlays_later: bool = False) -> None:
+        """Lint the open caption and show the result: highlighter overlays, cut marker, findings,
+        token count, palette marks and the list row. ``overlays_later``: an edit Qt is about to
+        highlight (only the blocks it does not redraw are highlighted again, on the next pass)."""
+        self._analyse_timer.stop()
         item = self.current
         if item is None:
             return
@@ -647,31 +682,59 @@ class CaptionsTab(QWidget):
         encoding = item.caption.encoding if item.caption is not None else "utf-8"
         findings = self.linter.lint(text, palette, encoding, facts)
         self.facts = facts
+        self._analysed_text = text
         item.findings = findings
         keep = self.linter.settings.keep_tokens
         line_phrases = [p for p in facts.phrases if p.line == 0]
         trigger_end = line_phrases[keep - 1].end if keep > 0 and len(line_phrases) >= keep else 0
-        self.highlighter.set_overlays(trigger_end, facts.cut_offset, findings)
+        self.highlighter.set_overlays(trigger_end, facts.cut_offset, findings, later=overlays_later)
         self.editor.set_cut_position(facts.cut_offset)
-        self.findings_model.set_findings(findings)
+        self._analysed_path = item.caption_path
+        if overlays_later:
+            self._panel_timer.start()  # typing: the table follows when it pauses
+        else:
+            self.update_findings_panel()
         limit = self.linter.settings.max_token_length
         estimate = " (estimate: the CLIP tokenizer is not installed)" if self.linter.counter.is_estimate else ""
         label = f"{facts.token_total} / {limit} tokens{estimate}"
         if facts.cut_offset is not None:
             lost = [p.text for p in line_phrases if p.start >= facts.cut_offset]
             label += f" — cut at character {facts.cut_offset}; {len(lost)} phrase(s) past it"
-            self.token_label.setStyleSheet("color: #c62828;")
-        else:
-            self.token_label.setStyleSheet("")
+        style = "color: #c62828;" if facts.cut_offset is not None else ""
+        if style != self.token_label.styleSheet():
+            self.token_label.setStyleSheet(style)  # a style change re-polishes the label: only when it flips
         self.token_label.setText(label)
         codes = {m.colour for m in facts.matches if m.kind == HEX_KIND and m.colour}
         self.palette_strip.set_marked(codes)  # type: ignore[arg-type]
         self.model.refresh_row(self.model.row_of(item.caption_path))
 
+    def update_findings_panel(self) -> None:
+        """Show the last analysis in the findings table: another caption's findings replace the
+        table, an edit's update the rows that changed."""
+        self._panel_timer.stop()
+        item = self.current
+        findings = item.findings if item is not None else []
+        path = item.caption_path if item is not None else None
+        self.findings_model.set_findings(findings, reset=path != self._panel_path)
+        self._panel_path = path
+
+    def _finding_rows_inserted(self, _parent: QModelIndex, first: int, last: int) -> None:
+        for row in range(first, last + 1):
+            self.findings_view.resizeRowToContents(row)
+
+    def _finding_rows_changed(self, top: QModelIndex, bottom: QModelIndex, _roles: object = None) -> None:
+        for row in range(top.row(), bottom.row() + 1):
+            self.findings_view.resizeRowToContents(row)
+
     def _finding_clicked(self, index: QModelIndex) -> None:
         if not index.isValid():
             return
         finding = self.findings_model.findings[index.row()]
+        if self._panel_timer.isActive() or self.current is None or finding not in self.current.findings:
+            # The table is behind the typing: its fixes hold an older text. Catch up; the user
+            # sees the current findings and clicks again.
+            self.update_findings_panel()
+            return
         if index.column() == FindingsModel.FIX_COLUMN and finding.fix is not None:
             self.apply_fix(finding.fix.text)
             return

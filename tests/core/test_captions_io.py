@@ -122,6 +122,18 @@ def test_phrases_have_offsets_and_empty_ones_are_found() -> None:
     assert [p.text for p in with_empty].count("") == 2  # ",," and the trailing comma before the newline
 
 
+def test_phrase_offsets_hold_for_every_kind_of_separator() -> None:
+    text = ",lead,\t tab\tphrase ,\n\n  second line,,\r\nthird\u00a0word , ,last"
+    with_empty = split_phrases(text, keep_empty=True)
+    for p in with_empty:
+        assert text[p.start:p.end] == p.text
+        assert p.index == with_empty.index(p)
+    assert [p.text for p in with_empty if p.text] == ["lead", "tab\tphrase", "second line", "third\u00a0word", "last"]
+    assert [p.line for p in with_empty if p.text] == [0, 0, 2, 3, 3]
+    assert [(p.start, p.line) for p in with_empty if not p.text] == [(0, 0), (20, 0), (36, 2), (38, 2), (52, 3)]
+    assert [p.text for p in split_phrases(text)] == [p.text for p in with_empty if p.text]
+
+
 def test_dataset_pairs_images_and_captions(tmp_path: Path) -> None:
     (tmp_path / "a.png").write_bytes(b"")
     (tmp_path / "a.txt").write_bytes(b"pixel art")

@@ -193,3 +193,40 @@ def test_missing_clarity_phrase_is_noted_with_a_fix_after_the_trigger() -> None:
     assert found[0].fix.text == "pixel art, hard color borders, sharp pixel edges, red hair, blue eyes"
     assert not [f for f in linter.lint(found[0].fix.text) if f.rule == "clarity-missing"]
     assert not [f for f in linter.lint(text + ", sharp pixel edges") if f.rule == "clarity-missing"]
+
+
+def test_phrase_results_are_reused_without_mixing_up_offsets() -> None:
+    # The linter caches what a phrase's text decides; spans must still follow each caption.
+    linter = CaptionLinter(settings=LintSettings(keep_tokens=1, max_token_length=75, trigger=("pixel art",)))
+    shared = "hair (#c06148), lips (#c06148)"
+    for text in ("pixel art, " + shared, "pixel art, red hat, blue eyes, " + shared):
+        found = [f for f in linter.lint(text) if f.rule == "hex-shared"]
+        assert len(found) == 1
+        assert text[found[0].start:found[0].end] == "#c06148"
+        assert found[0].start == text.index("#c06148")
+        assert [text[s:e] for s, e in found[0].other_spans] == ["#c06148"]
+        assert found[0].other_spans[0][0] == text.rindex("#c06148")
+
+
+def test_facts_are_filled_only_when_asked_and_findings_do_not_depend_on_it() -> None:
+    from bespoke_gui.core.lint import CaptionFacts
+
+    linter = CaptionLinter(settings=LintSettings(keep_tokens=1, max_token_length=75, trigger=("pixel art",)))
+    text = "pixel art, hair (#c06148), brown eyes, brown hair,, " + ", ".join(f"phrase {i}" for i in range(40))
+    facts = CaptionFacts()
+    with_facts = linter.lint(text, [(192, 97, 72)], "utf-8", facts)
+    assert with_facts == linter.lint(text, [(192, 97, 72)], "utf-8")
+    assert [text[m.start:m.end] for m in facts.matches][:3] == ["pixel art", "hair", "#c06148"]
+    assert facts.cut_offset is not None and facts.token_total > 75
+    assert "token-overflow" in rules(with_facts) and "similar-features" in rules(with_facts)
+
+
+def test_dataset_lint_matches_linting_each_caption() -> None:
+    texts = [CLEAN, CLEAN + ", blue eyes", "pixel art,, hat (#zzz)", "pixel art, hair (#c06148), lips (#c06148)",
+             CLEAN + "\nsecond line", "hat, pixel art"]
+    result = lint_dataset([LintInput(str(i), t) for i, t in enumerate(texts)], LintSettings(keep_tokens=1))
+    linter = CaptionLinter(settings=LintSettings(keep_tokens=1, trigger=result.trigger))
+    assert result.trigger == ("pixel art",)
+    for i, text in enumerate(texts):
+        assert result.findings[str(i)] == linter.lint(text)
+    assert "trigger-not-first" in rules(result.findings["5"]) and "multi-line" in rules(result.findings["4"])

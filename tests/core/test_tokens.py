@@ -54,3 +54,22 @@ def test_cut_respects_each_window(limit: int) -> None:
     text = " ".join(["pixel"] * 300)
     cut = token_cut(text, limit)
     assert count_tokens(text[:cut.offset]) == limit
+
+
+@pytest.mark.parametrize("limit", [3, 75, 150, 225, 10_000])
+def test_cut_offset_alone_agrees_with_the_full_cut(limit: int) -> None:
+    # The editor asks only for the offset, which stops counting at the cut.
+    counter = TokenCounter()
+    text = ", ".join(f"pixel art, dark brown hair (#5a3820), wearing black rectangular sunglasses {i}" for i in range(30))
+    assert counter.cut_offset(text, limit) == counter.cut(text, limit).offset
+    assert counter.cut_offset("", limit) is None
+
+
+@pytest.mark.parametrize("estimate", [False, True])
+def test_a_token_never_covers_less_than_one_character_of_ascii(estimate: bool) -> None:
+    # Lint skips counting an ASCII line no longer than the window: it cannot overflow it.
+    counter = TokenCounter(force_estimate=estimate)
+    samples = ["pixel art, 24x24", "x" * 80, ",,,,;;!!", "0123456789" * 4, "a b c d e f", "don't it's",
+               "(#5a3820), #c06148 &amp; <b>", "supercalifragilisticexpialidocious " * 3, "\t  spaced   out  "]
+    for text in samples:
+        assert counter.count(text) <= len(text)

@@ -320,3 +320,138 @@ def test_latin1_caption_is_flagged_and_saved_as_utf8_in_one_click(tab: CaptionsT
     wait(tab)
     assert (folder / "d.txt").read_bytes() == "pixel art, caf\u00e9 hat\r\n".encode("utf-8")
     assert "not-utf8" not in [f.rule for f in tab.findings_model.findings]
+
+
+def test_a_keystroke_is_analysed_before_it_is_highlighted(tab: CaptionsTab, qtbot) -> None:  # type: ignore[no-untyped-def]
+    tab.step(2)
+    QApplication.processEvents()  # Qt highlights a newly shown document on its next pass
+    assert tab.editor.toPlainText() == "pixel art, black shirt"
+    tab.editor.setFocus()
+    tab.editor.moveCursor(tab.editor.textCursor().MoveOperation.End)
+    before = tab.token_label.text()
+    qtbot.keyClick(tab.editor, Qt.Key.Key_Comma)
+    # No event-loop pass needed: the count, the lint and the highlight follow the key at once.
+    assert tab.current is not None and "empty-phrase" in [f.rule for f in tab.current.findings]
+    assert tab.token_label.text() != before
+    assert tab.highlighter.refresh_stale_blocks() == 0  # the edit's own pass drew the new overlays
+    block = tab.editor.document().firstBlock()
+    no_underline = QTextCharFormat.UnderlineStyle.NoUnderline
+    assert any(r.format.underlineStyle() != no_underline and r.start + r.length == len("pixel art, black shirt,")
+               for r in block.layout().formats())
+    qtbot.keyClicks(tab.editor, " hat")
+    assert "empty-phrase" not in [f.rule for f in tab.current.findings]
+    assert tab.current.text == "pixel art, black shirt, hat"
+    assert tab.facts.token_total > 0 and tab.token_label.text().startswith(f"{tab.facts.token_total} / 75")
+
+
+def test_the_findings_table_follows_when_typing_pauses(tab: CaptionsTab, qtbot) -> None:  # type: ignore[no-untyped-def]
+    tab.step(2)
+    tab.editor.setFocus()
+    tab.editor.moveCursor(tab.editor.textCursor().MoveOperation.End)
+    qtbot.keyClick(tab.editor, Qt.Key.Key_Comma)
+    assert "empty-phrase" not in [f.rule for f in tab.findings_model.findings]  # not on every key
+    qtbot.waitUntil(lambda: "empty-phrase" in [f.rule for f in tab.findings_model.findings], timeout=2000)
+    assert tab.findings_model.findings == tab.current.findings
+
+
+def test_a_fix_clicked_while_the_table_is_behind_is_not_applied(tab: CaptionsTab, qtbot) -> None:  # type: ignore[no-untyped-def]
+    tab.step(1)
+    row = next(i for i, f in enumerate(tab.findings_model.findings) if f.rule == "double-comma")
+    tab.editor.setFocus()
+    tab.editor.moveCursor(tab.editor.textCursor().MoveOperation.End)
+    qtbot.keyClicks(tab.editor, " now")
+    tab._finding_clicked(tab.findings_model.index(row, FindingsModel.FIX_COLUMN))
+    # The fix held the text before " now": applying it would have thrown the typing away.
+    assert tab.editor.toPlainText() == "pixel art, red hat,, brown eyes now"
+    assert tab.findings_model.findings == tab.current.findings  # the table caught up instead
+    row = next(i for i, f in enumerate(tab.findings_model.findings) if f.rule == "double-comma")
+    tab._finding_clicked(tab.findings_model.index(row, FindingsModel.FIX_COLUMN))
+    assert tab.editor.toPlainText() == "pixel art, red hat, brown eyes now"
+
+
+def test_findings_rows_follow_an_edit_without_a_reset(tab: CaptionsTab, qtbot) -> None:  # type: ignore[no-untyped-def]
+    resets = []
+    tab.findings_model.modelReset.connect(lambda: resets.append(1))
+    tab.step(2)
+    assert resets == [1]  # another caption: the table starts afresh
+    tab.editor.setFocus()
+    tab.editor.moveCursor(tab.editor.textCursor().MoveOperation.End)
+    rows = tab.findings_model.rowCount()
+    qtbot.keyClick(tab.editor, Qt.Key.Key_Comma)
+    tab.update_findings_panel()  # what the pause after typing does
+    assert tab.findings_model.rowCount() == rows + 1
+    qtbot.keyClick(tab.editor, Qt.Key.Key_X)
+    tab.update_findings_panel()
+    assert tab.findings_model.rowCount() == rows
+    assert resets == [1]
+    assert [tab.findings_model.data(tab.findings_model.index(r, 1)) for r in range(rows)] == \
+        [f.rule for f in tab.findings_model.findings]
+
+
+def test_highlighter_redraws_only_the_blocks_whose_overlays_changed(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from bespoke_gui.core.lint import Finding
+
+    doc = QTextDocument()
+    highlighter = CaptionHighlighter(doc)
+    doc.setPlainText("pixel art, red hat\nsecond line, blue eyes\nthird line")
+    highlighter.rehighlight()
+    assert highlighter.refresh_stale_blocks() == 0
+    second = doc.findBlockByNumber(1)
+    finding = Finding("duplicate-phrase", "warning", "m", second.position(), second.position() + 6)
+    highlighter.set_overlays(0, None, [finding], later=True)
+    assert highlighter.refresh_stale_blocks() == 1  # only the second line
+    no_underline = QTextCharFormat.UnderlineStyle.NoUnderline
+    assert any(r.start == 0 and r.format.underlineStyle() != no_underline for r in second.layout().formats())
+    assert all(r.format.underlineStyle() == no_underline for r in doc.firstBlock().layout().formats())
+    highlighter.set_overlays(0, None, [finding])
+    assert highlighter.refresh_stale_blocks() == 0  # unchanged overlays: nothing drawn again
+    highlighter.set_overlays(0, None, [], later=True)  # a deferred refresh runs on the next event-loop pass
+    qtbot.waitUntil(lambda: all(r.format.underlineStyle() == no_underline for r in second.layout().formats()))
+
+
+def test_a_changed_row_repaints_alone_in_the_list(tab: CaptionsTab, qtbot) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QEvent, QObject
+
+    from bespoke_gui.ui.captions_model import ROW_HEIGHT
+
+    class PaintSpy(QObject):
+        def __init__(self) -> None:
+            super().__init__()
+            self.heights: list[int] = []
+
+        def eventFilter(self, watched, event) -> bool:  # type: ignore[no-untyped-def] # noqa: N802
+            if event.type() == QEvent.Type.Paint:
+                self.heights.append(event.region().boundingRect().height())
+            return False
+
+    spy = PaintSpy()
+    tab.list.viewport().installEventFilter(spy)
+    tab.editor.setFocus()
+    tab.editor.moveCursor(tab.editor.textCursor().MoveOperation.End)
+    qtbot.keyClicks(tab.editor, ",, hat")  # the row's unsaved marker and finding count change
+    qtbot.waitUntil(lambda: bool(spy.heights))
+    for _ in range(5):
+        QApplication.processEvents()
+    assert spy.heights and max(spy.heights) <= ROW_HEIGHT  # the one row, not every visible row
+    tab.list.viewport().removeEventFilter(spy)
+
+
+def test_highlighter_redraws_lines_that_moved_when_a_line_goes(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtGui import QTextCursor
+
+    from bespoke_gui.core.lint import Finding
+
+    doc = QTextDocument()
+    highlighter = CaptionHighlighter(doc)
+    doc.setPlainText("a\nhat\nb\nhat")
+    highlighter.rehighlight()
+    last = doc.findBlockByNumber(3)
+    highlighter.set_overlays(0, None, [Finding("duplicate-phrase", "warning", "m", last.position(), last.position() + 3)])
+    no_underline = QTextCharFormat.UnderlineStyle.NoUnderline
+    assert any(r.format.underlineStyle() != no_underline for r in last.layout().formats())
+    cursor = QTextCursor(doc.findBlockByNumber(1))
+    cursor.movePosition(QTextCursor.MoveOperation.NextBlock, QTextCursor.MoveMode.KeepAnchor)
+    cursor.removeSelectedText()  # the first "hat" line goes: the second "hat" is no longer a repeat
+    highlighter.set_overlays(0, None, [])
+    assert doc.toPlainText() == "a\nb\nhat"
+    assert all(r.format.underlineStyle() == no_underline for r in doc.findBlockByNumber(2).layout().formats())

@@ -4,13 +4,19 @@ the trigger phrases, the token cut point, and lint findings underlined.
 The keyword layer is computed per block as Qt asks for it (cheap: one regex pass); the
 overlays (trigger, cut, findings) come from the tab's last analysis through
 :meth:`CaptionHighlighter.set_overlays`, in document offsets.
+
+A caption is usually one block, so highlighting it again is the costliest step of a
+keystroke. The highlighter remembers which overlays each block was drawn with and
+highlights again only the blocks whose overlays changed. When the tab analyses an edit
+before Qt highlights it (``later=True``), the edited block is drawn once, with the new
+overlays, and the other blocks are brought up to date on the next pass of the event loop.
 """
 
 from __future__ import annotations
 
 from typing import Sequence
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QColor, QFont, QSyntaxHighlighter, QTextCharFormat, QTextDocument
 
 from bespoke_gui.core.keywords import HEX_KIND, TRIGGER_KIND, Keywords, default_keywords
@@ -35,6 +41,15 @@ class CaptionHighlighter(QSyntaxHighlighter):
         self._trigger_end = 0
         self._cut_offset: int | None = None
         self._findings: list[Finding] = []
+        # block number -> the overlays (block offsets and format keys) it was last drawn with.
+        # Numbers shift when lines come or go: the record holds for one block count only.
+        self._drawn: dict[int, tuple[tuple[int, int, str], ...]] = {}
+        self._drawn_blocks = 0
+        self._merged: dict[tuple, QTextCharFormat] = {}
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.setInterval(0)
+        self._refresh_timer.timeout.connect(self.refresh_stale_blocks)
         self._build_formats()
 
     # --- configuration ----------------------------------------------------------------
@@ -47,13 +62,46 @@ class CaptionHighlighter(QSyntaxHighlighter):
         self._build_formats()
         self.rehighlight()
 
-    def set_overlays(self, trigger_end: int, cut_offset: int | None, findings: Sequence[Finding]) -> None:
-        """Trigger phrases end at ``trigger_end``; text from ``cut_offset`` is past the token window."""
-        findings = list(findings)
-        if (trigger_end, cut_offset, findings) == (self._trigger_end, self._cut_offset, self._findings):
-            return
-        self._trigger_end, self._cut_offset, self._findings = trigger_end, cut_offset, findings
-        self.rehighlight()
+    def setDocument(self, document: QTextDocument | None) -> None:  # noqa: N802 - Qt override
+        self._refresh_timer.stop()  # Qt highlights a new document whole on its next pass
+        self._drawn.clear()
+        super().setDocument(document)
+
+    def _drawn_record(self, document: QTextDocument) -> dict[int, tuple[tuple[int, int, str], ...]]:
+        if document.blockCount() != self._drawn_blocks:
+            self._drawn.clear()  # lines were added or removed: the numbers no longer name the same blocks
+            self._drawn_blocks = document.blockCount()
+        return self._drawn
+
+    def set_overlays(self, trigger_end: int, cut_offset: int | None, findings: Sequence[Finding],
+                     later: bool = False) -> None:
+        """Trigger phrases end at ``trigger_end``; text from ``cut_offset`` is past the token window.
+
+        Only blocks whose overlays changed are highlighted again: now, or with ``later`` on the
+        next event-loop pass (for an edit that Qt is about to highlight anyway)."""
+        self._trigger_end, self._cut_offset, self._findings = trigger_end, cut_offset, list(findings)
+        if later:
+            self._refresh_timer.start()
+        else:
+            self.refresh_stale_blocks()
+
+    def refresh_stale_blocks(self) -> int:
+        """Highlight again the blocks drawn with other overlays than the current ones; how many."""
+        self._refresh_timer.stop()
+        document = self.document()
+        if document is None:
+            return 0
+        refreshed = 0
+        drawn = self._drawn_record(document)
+        block = document.firstBlock()
+        while block.isValid():
+            text = block.text()
+            if drawn.get(block.blockNumber()) != self._block_overlays(block.position(), len(text),
+                                                                      block.blockNumber()):
+                self.rehighlightBlock(block)
+                refreshed += 1
+            block = block.next()
+        return refreshed
 
     @property
     def cut_offset(self) -> int | None:
@@ -61,6 +109,7 @@ class CaptionHighlighter(QSyntaxHighlighter):
 
     def _build_formats(self) -> None:
         self._formats = {}
+        self._merged = {}
         for kind in self._keywords.kinds.values():
             fmt = QTextCharFormat()
             fmt.setForeground(QColor(kind.colour))
@@ -69,64 +118,105 @@ class CaptionHighlighter(QSyntaxHighlighter):
             self._formats[kind.name] = fmt
 
     # --- painting ---------------------------------------------------------------------
-    def highlightBlock(self, text: str) -> None:  # noqa: N802 - Qt override
-        """Compose the layers per segment: every boundary of a keyword, the trigger, the cut
-        and a finding splits the block, and each segment gets one merged format (one
-        setFormat per segment keeps a keystroke in a long caption cheap)."""
-        block_start = self.currentBlock().position()
-        length = len(text)
+    def _block_overlays(self, block_start: int, length: int, block_number: int) -> tuple[tuple[int, int, str], ...]:
+        """The overlays over one block, as (start, end, format key) in block offsets."""
         block_end = block_start + length
-        # Layers as (start, end, format, keeps an existing background), in block offsets.
-        base: list[tuple[int, int, QTextCharFormat]] = []
-        for match in self._keywords.classify(text):
-            fmt = self._hex_format(match.colour) if match.kind == HEX_KIND else self._formats.get(match.kind)
-            if fmt is not None:
-                base.append((match.start, match.end, fmt))
-        overlays: list[tuple[int, int, QTextCharFormat, bool]] = []
+        out: list[tuple[int, int, str]] = []
         if self._trigger_end > block_start:
-            overlays.append((0, min(self._trigger_end, block_end) - block_start, self._trigger_format(), False))
-        if self._cut_offset is not None and self._cut_offset < block_end and self.currentBlock().blockNumber() == 0:
-            overlays.append((max(self._cut_offset - block_start, 0), length, self._cut_format(), True))
+            out.append((0, min(self._trigger_end, block_end) - block_start, "trigger"))
+        if self._cut_offset is not None and self._cut_offset < block_end and block_number == 0:
+            out.append((max(self._cut_offset - block_start, 0), length, "cut"))
         for finding in self._findings:
             for start, end in ((finding.start, finding.end),) + tuple(finding.other_spans):
                 if end <= block_start or start >= block_end or end <= start:
                     continue
-                overlays.append((max(start, block_start) - block_start, min(end, block_end) - block_start,
-                                 self._underline_format(finding.severity), False))
+                out.append((max(start, block_start) - block_start, min(end, block_end) - block_start,
+                            finding.severity))
+        return tuple(out)
+
+    def highlightBlock(self, text: str) -> None:  # noqa: N802 - Qt override
+        """Compose the layers per segment: every boundary of a keyword, the trigger, the cut
+        and a finding splits the block, and each segment gets one merged format (one
+        setFormat per segment, merged formats reused, keeps a keystroke in a long caption cheap)."""
+        block = self.currentBlock()
+        length = len(text)
+        overlays = self._block_overlays(block.position(), length, block.blockNumber())
+        self._drawn_record(block.document())[block.blockNumber()] = overlays
+        # The keyword layer as (start, end, format key), in block offsets.
+        base: list[tuple[int, int, str]] = []
+        for match in self._keywords.classify(text):
+            if match.kind == HEX_KIND:
+                key = self._hex_key(match.colour)
+            elif match.kind in self._formats:
+                key = match.kind
+            else:
+                continue
+            base.append((match.start, match.end, key))
+        formats = self._formats
         if not overlays:
-            for start, end, fmt in base:
-                self.setFormat(start, end - start, fmt)
+            for start, end, key in base:
+                self.setFormat(start, end - start, formats[key])
             return
         cuts = {0, length}
-        for start, end, _fmt in base:
-            cuts.update((start, end))
-        for start, end, _fmt, _keep in overlays:
-            cuts.update((max(start, 0), min(end, length)))
+        for start, end, _key in base:
+            cuts.add(start)
+            cuts.add(end)
+        bounds = set()
+        for start, end, _key in overlays:
+            bounds.add(max(start, 0))
+            bounds.add(min(end, length))
+        cuts |= bounds
         points = sorted(c for c in cuts if 0 <= c <= length)
+        merged_formats = self._merged
         b = 0
-        for seg_start, seg_end in zip(points, points[1:]):
-            if seg_end <= seg_start:
-                continue
+        layers: tuple[str, ...] = ()
+        for index in range(len(points) - 1):
+            seg_start, seg_end = points[index], points[index + 1]
+            if index == 0 or seg_start in bounds:
+                # The overlays over a segment change only where an overlay starts or ends.
+                layers = tuple(o[2] for o in overlays if o[0] <= seg_start and o[1] >= seg_end)
             while b < len(base) and base[b][1] <= seg_start:
                 b += 1
             under = base[b][2] if b < len(base) and base[b][0] <= seg_start else None
-            layers = [o for o in overlays if o[0] <= seg_start and o[1] >= seg_end]
             if not layers:
                 if under is not None:
-                    self.setFormat(seg_start, seg_end - seg_start, under)
+                    self.setFormat(seg_start, seg_end - seg_start, formats[under])
                 continue
-            merged = QTextCharFormat(under) if under is not None else QTextCharFormat()
-            had_background = under is not None and under.hasProperty(QTextCharFormat.Property.BackgroundBrush)
-            for _s, _e, fmt, keep_background in layers:
-                if keep_background and had_background:
-                    background = merged.background()
-                    merged.merge(fmt)
-                    merged.setBackground(background)
-                else:
-                    merged.merge(fmt)
+            merged = merged_formats.get((under, layers))
+            if merged is None:
+                merged = self._merge(under, layers)
+                merged_formats[(under, layers)] = merged
             self.setFormat(seg_start, seg_end - seg_start, merged)
 
+    def _merge(self, under: str | None, layers: tuple[str, ...]) -> QTextCharFormat:
+        """A keyword's format with overlays on top; the cut keeps a swatch's own background."""
+        base = self._formats[under] if under is not None else None
+        merged = QTextCharFormat(base) if base is not None else QTextCharFormat()
+        had_background = base is not None and base.hasProperty(QTextCharFormat.Property.BackgroundBrush)
+        for key in layers:
+            fmt = self._overlay_format(key)
+            if key == "cut" and had_background:
+                background = merged.background()
+                merged.merge(fmt)
+                merged.setBackground(background)
+            else:
+                merged.merge(fmt)
+        return merged
+
+    def _overlay_format(self, key: str) -> QTextCharFormat:
+        if key == "trigger":
+            return self._trigger_format()
+        if key == "cut":
+            return self._cut_format()
+        return self._underline_format(key)
+
     # Formats are built once and reused: building QTextCharFormats is not free.
+    def _hex_key(self, colour: str | None) -> str:
+        key = f"hex:{colour}"
+        if key not in self._formats:
+            self._hex_format(colour)
+        return key
+
     def _hex_format(self, colour: str | None) -> QTextCharFormat:
         key = f"hex:{colour}"
         fmt = self._formats.get(key)
