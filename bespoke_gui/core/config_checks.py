@@ -143,7 +143,7 @@ def _type_problem(spec: ArgSpec, value: Any) -> tuple[str, str] | None:
         if isinstance(value, str) and value.strip().lower() in ("false", "no", "0", "off", ""):
             return ERROR, f"is the string {format_value(value)}, which Python reads as true; write false without quotes"
         if isinstance(value, str):
-            return ERROR, f"is a string; this is an on/off switch: write true or false without quotes"
+            return ERROR, "is a string; this is an on/off switch: write true or false without quotes"
         return WARNING, f"is {got} {format_value(value)}; this is an on/off switch: write true or false"
     if kind is ArgType.INT:
         if _is_int(value):
