@@ -182,7 +182,9 @@ class ConfigTab(QWidget):
                                   | QAbstractItemView.EditTrigger.SelectedClicked)
         self.tree.setAlternatingRowColors(True)
         self.tree.setUniformRowHeights(True)
-        self.tree.header().setSectionResizeMode(COL_KEY, QHeaderView.ResizeMode.ResizeToContents)
+        # Sized once per load, not on every change: a header sized to its contents asks the
+        # model for every row on each update, which is slow while workers hold the GIL.
+        self.tree.header().setSectionResizeMode(COL_KEY, QHeaderView.ResizeMode.Interactive)
         self.tree.header().resizeSection(COL_VALUE, 170)
         self.tree.header().resizeSection(COL_TYPE, 64)
         self.tree.header().setStretchLastSection(True)
@@ -336,6 +338,7 @@ class ConfigTab(QWidget):
             self._applying = False
         self.model.set_document(cfg.doc)
         self.tree.expandAll()
+        self.tree.resizeColumnToContents(COL_KEY)
         self._set_parse_error(error)
         self.undo_stack.setClean()
         self._update_title()

@@ -2,10 +2,69 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+from PySide6.QtCore import QSize
+from PySide6.QtGui import QPainter, QPaintEvent
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QStyle, QStyleOptionProgressBar, QWidget
 
 from bespoke_gui.core.jobs import format_duration
 from bespoke_gui.ui.bridge import JobHandle
+
+
+class ProgressMeter(QWidget):
+    """A progress bar drawn by the style, that schedules its repaint instead of forcing one.
+
+    QProgressBar.setValue repaints at once, and an immediate repaint also paints every
+    other dirty widget of the window (a table full of Python model calls) while worker
+    threads compete for the GIL: measured 100-170 ms a call while a workspace loads.
+    ``update()`` lets Qt coalesce those paints into the normal paint cycle.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._minimum, self._maximum, self._value = 0, 1, 0
+        self._text_visible = True
+
+    def setRange(self, minimum: int, maximum: int) -> None:  # noqa: N802 - QProgressBar's name
+        if (minimum, maximum) != (self._minimum, self._maximum):
+            self._minimum, self._maximum = minimum, maximum
+            self.update()
+
+    def setValue(self, value: int) -> None:  # noqa: N802
+        if value != self._value:
+            self._value = value
+            self.update()
+
+    def setTextVisible(self, visible: bool) -> None:  # noqa: N802
+        self._text_visible = visible
+        self.update()
+
+    def minimum(self) -> int:
+        return self._minimum
+
+    def maximum(self) -> int:
+        return self._maximum
+
+    def value(self) -> int:
+        return self._value
+
+    def text(self) -> str:
+        if self._maximum <= self._minimum:
+            return ""
+        share = (self._value - self._minimum) / (self._maximum - self._minimum)
+        return f"{round(100 * share)}%"
+
+    def sizeHint(self) -> QSize:
+        return QSize(200, self.fontMetrics().height() + 8)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        option = QStyleOptionProgressBar()
+        option.initFrom(self)
+        option.minimum, option.maximum, option.progress = self._minimum, self._maximum, self._value
+        option.text = self.text()
+        option.textVisible = self._text_visible
+        painter = QPainter(self)
+        self.style().drawControl(QStyle.ControlElement.CE_ProgressBar, option, painter, self)
+        painter.end()
 
 
 class JobPanel(QWidget):
@@ -15,7 +74,7 @@ class JobPanel(QWidget):
         super().__init__(parent)
         self.handle: JobHandle | None = None
         self.label = QLabel("Ready")
-        self.bar = QProgressBar()
+        self.bar = ProgressMeter()
         self.bar.setRange(0, 1)
         self.bar.setValue(0)
         self.bar.setTextVisible(True)
