@@ -44,6 +44,7 @@ from bespoke_gui.core.keywords import (
     rgb_to_hex,
 )
 from bespoke_gui.core.tokens import DEFAULT_MAX_TOKEN_LENGTH, TokenCounter, default_counter
+from bespoke_gui.core.sdscripts_args import find_key
 
 ERROR = "error"
 WARNING = "warning"
@@ -730,23 +731,6 @@ class TrainingSettings:
         return LintSettings(keep, self.max_token_length or DEFAULT_MAX_TOKEN_LENGTH, self.shuffle_caption, trigger)
 
 
-def _find_key(data: object, key: str) -> object:
-    """The first value of ``key`` anywhere in the TOML (sections, [[datasets.subsets]] ...)."""
-    if isinstance(data, dict):
-        if key in data:
-            return data[key]
-        for value in data.values():
-            found = _find_key(value, key)
-            if found is not None:
-                return found
-    elif isinstance(data, list):
-        for value in data:
-            found = _find_key(value, key)
-            if found is not None:
-                return found
-    return None
-
-
 def read_training_settings(path: Path | None) -> TrainingSettings:
     """keep_tokens, max_token_length, shuffle_caption and caption_extension from an sd-scripts TOML.
 
@@ -770,13 +754,13 @@ def read_training_settings(path: Path | None) -> TrainingSettings:
         except (TypeError, ValueError):
             return None
 
-    extension = _find_key(data, "caption_extension")
+    extension = find_key(data, "caption_extension")
     extension = str(extension) if isinstance(extension, str) and extension else ".txt"
     if not extension.startswith("."):
         extension = "." + extension
     return TrainingSettings(
-        keep_tokens=as_int(_find_key(data, "keep_tokens")),
-        max_token_length=as_int(_find_key(data, "max_token_length")),
-        shuffle_caption=bool(_find_key(data, "shuffle_caption") or False),
+        keep_tokens=as_int(find_key(data, "keep_tokens")),
+        max_token_length=as_int(find_key(data, "max_token_length")),
+        shuffle_caption=bool(find_key(data, "shuffle_caption") or False),
         caption_extension=extension,
     )

@@ -281,3 +281,24 @@ def dataset_schema_for(level: str) -> dict[str, SchemaType]:
 
 def suggest_dataset_key(name: str, level: str) -> list[str]:
     return difflib.get_close_matches(name, list(dataset_schema_for(level)), n=2, cutoff=0.75)
+
+
+def find_key(data: object, key: str) -> object:
+    """The first value of ``key`` anywhere in a parsed TOML tree, or None.
+
+    sd-scripts flattens a --config_file's sections, so a key means the same in any of
+    them; this also looks inside arrays of tables ([[datasets.subsets]]).
+    """
+    if isinstance(data, dict):
+        if key in data:
+            return data[key]
+        children: list[object] = list(data.values())
+    elif isinstance(data, list):
+        children = list(data)
+    else:
+        return None
+    for child in children:
+        found = find_key(child, key)
+        if found is not None:
+            return found
+    return None

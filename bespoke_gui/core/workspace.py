@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bespoke_gui.core.files import is_temp_file
+from bespoke_gui.core.sdscripts_args import find_key
 
 IMAGE_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff"})
 DEFAULT_CAPTION_EXTENSION = ".txt"
@@ -192,18 +193,6 @@ def find_sample_dirs(root: Path, images_dir: Path | None = None) -> tuple[Path, 
     return tuple(found)
 
 
-def _find_key(data: object, key: str) -> object:
-    """A key anywhere in a TOML tree (sd-scripts flattens its sections)."""
-    if isinstance(data, dict):
-        if key in data:
-            return data[key]
-        for value in data.values():
-            found = _find_key(value, key)
-            if found is not None:
-                return found
-    return None
-
-
 def images_dir_from_config(config: Path, root: Path, caption_extension: str = DEFAULT_CAPTION_EXTENSION) -> Path | None:
     """The images folder the config trains on, when it lies in this workspace.
 
@@ -215,7 +204,7 @@ def images_dir_from_config(config: Path, root: Path, caption_extension: str = DE
         data = tomllib.loads(config.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return None
-    value = _find_key(data, "train_data_dir")
+    value = find_key(data, "train_data_dir")
     if not isinstance(value, str) or not value.strip():
         return None
     folder = Path(value).expanduser()

@@ -13,7 +13,7 @@ import os
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Iterable, Sequence
 
 import numpy as np
 
@@ -21,6 +21,7 @@ from bespoke_gui.core.epochs import AnalysisResult, AnalysisSettings, ImageAnaly
 from bespoke_gui.core.jobs import CancelFn, ProgressFn
 from bespoke_gui.core.metrics import REASONS, Targets
 from bespoke_gui.core.samples import SampleInfo, SampleMessage, parse_epoch_folder
+from bespoke_gui.core.sdscripts_args import find_key
 from bespoke_gui.ui.epochs_data import GridCell, GridColumn, GridData, GridRow, column_label, heatmap_rgba
 
 _REASON_TEXT = np.array([REASONS.get(code, "") for code in range(max(REASONS) + 1)], dtype=object)
@@ -98,24 +99,13 @@ _PROMPT_FILE_NAMES = ("prompts.txt", "sample_prompts.txt", "sample_prompt.txt")
 _MAX_PROMPT_FILE_BYTES = 1_000_000
 
 
-def _find_key(table: Any, key: str) -> Any:
-    if isinstance(table, dict):
-        if key in table:
-            return table[key]
-        for value in table.values():
-            found = _find_key(value, key)
-            if found is not None:
-                return found
-    return None
-
-
 def find_prompts_file(root: Path | None, config_path: Path | None) -> Path | None:
     """The sd-scripts sample prompts file: the config's ``sample_prompts``, else a usual name."""
     candidates: list[Path] = []
     if config_path is not None:
         try:
             with open(config_path, "rb") as handle:
-                value = _find_key(tomllib.load(handle), "sample_prompts")
+                value = find_key(tomllib.load(handle), "sample_prompts")
         except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
             value = None
         if isinstance(value, str) and value.strip():

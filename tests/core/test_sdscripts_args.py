@@ -59,3 +59,13 @@ def test_dataset_schema_levels() -> None:
     assert "learning_rate" not in sa.DATASET_GENERAL_KEYS
     assert sa.dataset_schema_for("subset") is sa.SUBSET_KEYS
     assert sa.DATASET_KEYS["validation_split"] is sa.SchemaType.FLOAT
+
+
+def test_find_key_looks_in_every_section_and_array_of_tables() -> None:
+    from bespoke_gui.core.sdscripts_args import find_key
+
+    data = {"general": {"a": 1}, "datasets": [{"subsets": [{"keep_tokens": 2}]}], "training": {"b": False}}
+    assert find_key(data, "a") == 1
+    assert find_key(data, "keep_tokens") == 2
+    assert find_key(data, "b") is False
+    assert find_key(data, "missing") is None
