@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from bespoke_gui.core.backup import BackupInfo, RestoreReport, VerifyReport, list_backups, restore_backup, verify_backup
 from bespoke_gui.ui.bridge import JobHandle
 from bespoke_gui.ui.context import AppContext
+from bespoke_gui.ui.widgets.confirm import ask_to_confirm
 from bespoke_gui.ui.widgets.job_panel import JobPanel
 
 _COLUMNS = ("Created", "Kind", "Label", "Files", "Size", "Folder")
@@ -167,22 +168,16 @@ class BackupsDialog(QDialog):
         info = self.selected_backup()
         if info is None:
             return None
-        box = QMessageBox(
-            QMessageBox.Icon.Question,
+        self.confirm_box = ask_to_confirm(
+            self,
             "Restore backup",
             f"Restore {info.file_count} files from {info.path.name} ({info.created.replace('T', ' ')})?\n\n"
             f"The current versions of those files are backed up (and verified) first, "
             f"so this restore can be undone.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            self,
+            "Restore",
+            lambda i=info: self.restore(i),
         )
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        yes = box.button(QMessageBox.StandardButton.Yes)
-        yes.setText("Restore")
-        yes.clicked.connect(lambda _checked=False, i=info: self.restore(i))
-        self.confirm_box = box
-        box.open()  # not exec(): no nested event loop under qasync
-        return box
+        return self.confirm_box
 
     def restore(self, info: BackupInfo) -> JobHandle:
         handle = self._start(restore_backup, info.path, description=f"Restoring {info.path.name}")

@@ -39,6 +39,7 @@ from bespoke_gui.ui.bridge import JobHandle
 from bespoke_gui.ui.context import AppContext
 from bespoke_gui.ui.dataset_backups_dialog import BackupsDialog
 from bespoke_gui.ui.dataset_model import COL_NAME, COL_PROBLEMS, ScanFilterProxy, ScanTableModel
+from bespoke_gui.ui.widgets.confirm import ask_to_confirm
 from bespoke_gui.ui.widgets.job_panel import JobPanel
 from bespoke_gui.ui.dataset_resize_dialog import ResizeDialog, ResizeRequest
 
@@ -447,22 +448,17 @@ class DatasetTab(QWidget):
         if not request.in_place:
             return self.start_resize(request)
         count = self.model.rowCount()
-        box = QMessageBox(
-            QMessageBox.Icon.Warning,
+        self.confirm_box = ask_to_confirm(
+            self,
             "Resize in place",
             f"Replace the {count} images in {self.images_dir} with {request.size}x{request.size} versions "
             f"({FILTERS[request.filter_name]})?\n\nImages, captions and the config are backed up first; "
             f"nothing is changed unless that backup verifies.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            self,
+            "Back up and resize",
+            lambda r=request: self.start_resize(r),
+            icon=QMessageBox.Icon.Warning,
         )
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        yes = box.button(QMessageBox.StandardButton.Yes)
-        yes.setText("Back up and resize")
-        yes.clicked.connect(lambda _checked=False, r=request: self.start_resize(r))
-        self.confirm_box = box
-        box.open()
-        return box
+        return self.confirm_box
 
     def start_resize(self, request: ResizeRequest) -> JobHandle | None:
         workspace, images_dir = self.workspace, self.images_dir
