@@ -1051,9 +1051,16 @@ class CaptionsTab(QWidget):
         note = f"{left_out} caption(s) with unsaved edits or unread files are left out: save them first." if left_out else ""
         return {i.caption_path: i.text for i in usable}, note
 
-    def open_batch_dialog(self) -> None:
+    def open_batch_dialog(self) -> BatchDialog:
+        # open(), not exec(): a nested event loop inside qasync's loop is one of its traps.
         dialog = BatchDialog(self.texts_for_scope, self)
-        if dialog.exec() and dialog.plan is not None and dialog.plan.changes:
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda d=dialog: self._batch_dialog_accepted(d))
+        dialog.open()
+        return dialog
+
+    def _batch_dialog_accepted(self, dialog: BatchDialog) -> None:
+        if dialog.plan is not None and dialog.plan.changes:
             self.apply_batch(dialog.plan)
 
     def apply_batch(self, plan: BatchPlan) -> None:

@@ -455,3 +455,15 @@ def test_highlighter_redraws_lines_that_moved_when_a_line_goes(qtbot) -> None:  
     highlighter.set_overlays(0, None, [])
     assert doc.toPlainText() == "a\nb\nhat"
     assert all(r.format.underlineStyle() == no_underline for r in doc.findBlockByNumber(2).layout().formats())
+
+
+def test_batch_dialog_opens_without_blocking_and_applies_on_accept(tab: CaptionsTab, qtbot) -> None:  # type: ignore[no-untyped-def]
+    dialog = tab.open_batch_dialog()  # returns at once: no nested event loop
+    assert dialog.isVisible()
+    dialog.find.setText("black shirt")
+    dialog.replace.setText("white shirt")
+    assert dialog.make_preview() is not None
+    dialog.apply_button.click()
+    wait(tab)
+    assert tab.batch_stack.count() == 1
+    assert any("white shirt" in item.text for item in tab.model.items)
