@@ -94,6 +94,25 @@ def format_key_path(path: KeyPath) -> str:
     return out
 
 
+def _read_quoted(text: str, start: int) -> tuple[str, int] | None:
+    """The quoted key part opening at ``start`` and the index after its closing quote.
+
+    Backslash escapes count only in double quotes (TOML literal strings have none);
+    None when the quote is never closed.
+    """
+    quote = text[start]
+    end = start + 1
+    buf = ""
+    while end < len(text) and text[end] != quote:
+        if quote == '"' and text[end] == "\\" and end + 1 < len(text):
+            end += 1
+        buf += text[end]
+        end += 1
+    if end >= len(text):
+        return None
+    return buf, end + 1
+
+
 def parse_key_path(text: str) -> KeyPath:
     """``a.b[0]."c.d"`` -> ("a", "b", 0, "c.d"). Raises KeyPathError on bad spelling."""
     parts: list[PathPart] = []
@@ -114,17 +133,11 @@ def parse_key_path(text: str) -> KeyPath:
             i += 1
             expect_key = True
         elif ch in "\"'":
-            end = i + 1
-            buf = ""
-            while end < n and text[end] != ch:
-                if ch == '"' and text[end] == "\\" and end + 1 < n:
-                    end += 1
-                buf += text[end]
-                end += 1
-            if end >= n:
+            quoted = _read_quoted(text, i)
+            if quoted is None:
                 raise KeyPathError(f"unterminated quote in key {text!r}")
-            parts.append(buf)
-            i = end + 1
+            parts.append(quoted[0])
+            i = quoted[1]
             expect_key = False
         else:
             m = re.match(r"[A-Za-z0-9_-]+", text[i:])
@@ -196,17 +209,11 @@ def _split_key(text: str) -> tuple[list[str], str] | None:
             return None
         ch = text[i]
         if ch in "\"'":
-            end = i + 1
-            buf = ""
-            while end < n and text[end] != ch:
-                if ch == '"' and text[end] == "\\" and end + 1 < n:
-                    end += 1
-                buf += text[end]
-                end += 1
-            if end >= n:
+            quoted = _read_quoted(text, i)
+            if quoted is None:
                 return None
-            parts.append(buf)
-            i = end + 1
+            parts.append(quoted[0])
+            i = quoted[1]
         else:
             m = re.match(r"[A-Za-z0-9_-]+", text[i:])
             if not m:

@@ -329,3 +329,11 @@ def test_save_as_a_new_file_needs_no_backup(tmp_path: Path) -> None:
     result = tc.save_config(cfg, path=tmp_path / "new.toml")
     assert result.written and result.backup is None
     assert (tmp_path / "new.toml").read_text(encoding="utf-8") == SAMPLE
+
+
+def test_quoted_key_parts_in_paths_and_in_dotted_lines() -> None:
+    assert tc.parse_key_path("""a.'x\\\\y'."q\\"z" """.strip()) == ("a", "x\\\\y", 'q"z')
+    with pytest.raises(tc.KeyPathError):
+        tc.parse_key_path('a."open')
+    assert tc._split_key(' "odd.key" . b = 1') == (["odd.key", "b"], " 1")
+    assert tc._split_key('"never closed = 1') is None
