@@ -80,6 +80,13 @@ def _settings(args: argparse.Namespace, target: _Target) -> TrainingSettings:
     )
 
 
+def _open_dataset(args: argparse.Namespace) -> tuple[_Target, TrainingSettings, list[CaptionEntry]]:
+    """The dataset the command names, its training settings and its captions (ValueError if none)."""
+    target = _resolve(args.dataset, args.config)
+    settings = _settings(args, target)
+    return target, settings, load_caption_dataset(target.images_dir, settings.caption_extension)
+
+
 def _palettes(entries: list[CaptionEntry]) -> tuple[dict[Path, tuple], list[ItemError]]:
     images = [e.image for e in entries if e.image is not None]
     result = map_items(lambda p: tuple(image_pixels(p).palette), images, progress=TerminalProgress("reading images"),
@@ -90,12 +97,10 @@ def _palettes(entries: list[CaptionEntry]) -> tuple[dict[Path, tuple], list[Item
 
 def cmd_lint(args: argparse.Namespace) -> int:
     try:
-        target = _resolve(args.dataset, args.config)
-        settings = _settings(args, target)
+        target, settings, entries = _open_dataset(args)
     except ValueError as exc:
         _err(str(exc))
         return 2
-    entries = load_caption_dataset(target.images_dir, settings.caption_extension)
     palettes: dict[Path, tuple] = {}
     problems: list[ItemError] = []
     if not args.no_images:
@@ -153,12 +158,10 @@ def _plan_from_args(args: argparse.Namespace, texts: dict[Path, str]) -> BatchPl
 
 def cmd_caption_replace(args: argparse.Namespace) -> int:
     try:
-        target = _resolve(args.dataset, args.config)
-        settings = _settings(args, target)
+        target, settings, entries = _open_dataset(args)
     except ValueError as exc:
         _err(str(exc))
         return 2
-    entries = load_caption_dataset(target.images_dir, settings.caption_extension)
     problems = [ItemError(str(e.caption_path), e.error) for e in entries if e.caption is None]
     texts = {e.caption_path: e.caption.text for e in entries if e.caption is not None and e.caption_exists}
     try:
