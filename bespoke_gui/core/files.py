@@ -141,3 +141,11 @@ def atomic_write_with(path: str | Path, writer: Callable[[BinaryIO], None]) -> N
 def is_temp_file(path: Path) -> bool:
     """Temporary files left by a crash are ours to ignore in scans."""
     return path.name.startswith(TEMP_PREFIX)
+
+
+def require_folder(path: str | Path) -> Path:
+    """``path`` as a Path, or NotADirectoryError ("not a folder: …") when it is none."""
+    folder = Path(path)
+    if not folder.is_dir():
+        raise NotADirectoryError(20, "not a folder", str(folder))
+    return folder

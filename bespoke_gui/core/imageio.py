@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from bespoke_gui.core.files import atomic_write_with
+from bespoke_gui.core.files import atomic_write_with, require_folder
 
 # 64 megapixels (8192x8192) is far beyond any training image (the datasets here are
 # 0.26 MP) yet small enough that decoding never exhausts memory.
@@ -305,8 +305,7 @@ def ensure_writable_folder(folder: str | Path, create: bool = True) -> Path:
     folder = Path(folder)
     if create:
         folder.mkdir(parents=True, exist_ok=True)
-    if not folder.is_dir():
-        raise NotADirectoryError(20, "not a folder", str(folder))
+    require_folder(folder)
     mode = folder.stat().st_mode
     if not os.access(folder, os.W_OK) or not (mode & stat.S_IWUSR):
         raise PermissionError(13, "folder is read-only", str(folder))

@@ -31,7 +31,7 @@ from PIL import Image
 
 from bespoke_gui.core.backup import BackupError, BackupInfo, create_backup
 from bespoke_gui.core.exactgrid import downsample_exact, find_exact_grid, upscale_blocks
-from bespoke_gui.core.files import atomic_write_bytes
+from bespoke_gui.core.files import atomic_write_bytes, require_folder
 from bespoke_gui.core.imageio import (
     ImageLoadError,
     ensure_writable_folder,
@@ -380,9 +380,7 @@ def verify_sizes(
     cancelled: CancelFn = never_cancelled,
 ) -> SizeReport:
     """Every image in ``folder`` that is not ``size`` x ``size``, from headers alone."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise NotADirectoryError(20, "not a folder", str(folder))
+    folder = require_folder(folder)
     images = list_images(folder)
     report = SizeReport(folder, size)
     for index, path in enumerate(images):

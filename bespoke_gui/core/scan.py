@@ -47,7 +47,7 @@ from bespoke_gui.core.jobs import (
     never_cancelled,
     no_progress,
 )
-from bespoke_gui.core.files import TEMP_PREFIX
+from bespoke_gui.core.files import TEMP_PREFIX, require_folder
 from bespoke_gui.core.workspace import DEFAULT_CAPTION_EXTENSION, IMAGE_EXTENSIONS, list_captions, list_images
 
 log = logging.getLogger(__name__)
@@ -297,9 +297,7 @@ def quick_scan(
     cancelled: CancelFn = never_cancelled,
 ) -> ScanResult:
     """The table from one directory listing and a header read per image (no decoding)."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise NotADirectoryError(20, "not a folder", str(folder))
+    folder = require_folder(folder)
     images, captions = _list_folder(folder, caption_extension)
     image_stems = {os.path.splitext(e.name)[0] for e in images}
     orphans = sorted(name for name in captions if os.path.splitext(name)[0] not in image_stems)

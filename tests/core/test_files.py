@@ -233,3 +233,14 @@ def test_missing_parent_folder_raises_naming_the_folder(tmp_path: Path) -> None:
 def test_is_temp_file() -> None:
     assert is_temp_file(Path(f"/x/{TEMP_PREFIX}abc.png"))
     assert not is_temp_file(Path("/x/abc.png"))
+
+
+def test_require_folder_names_what_is_missing(tmp_path: Path) -> None:
+    from bespoke_gui.core.files import require_folder
+
+    assert require_folder(str(tmp_path)) == tmp_path
+    (tmp_path / "file.txt").write_text("x")
+    for missing in (tmp_path / "nope", tmp_path / "file.txt"):
+        with pytest.raises(NotADirectoryError) as info:
+            require_folder(missing)
+        assert info.value.filename == str(missing) and info.value.strerror == "not a folder"
