@@ -11,7 +11,7 @@ import argparse
 import importlib
 import multiprocessing
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 from bespoke_gui import __version__
 
@@ -33,7 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
         "With no subcommand the window opens.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument("--demo", action="store_true", help="open the window on a fresh copy of the demo workspace")
+    parser.add_argument(
+        "--demo", action="store_true", help="open the window on a fresh copy of the demo workspace"
+    )
     parser.add_argument("--workspace", help="open the window on this workspace folder")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:

@@ -11,9 +11,9 @@ from pathlib import Path
 
 from PIL import Image
 
-from bespoke_gui.core.degrade import upscale_nearest
+from bespoke_gui.core.demo.degrade import upscale_nearest
+from bespoke_gui.core.demo.portraits import draw_portrait
 from bespoke_gui.core.files import atomic_write_with
-from bespoke_gui.core.portraits import draw_portrait
 
 ICON_SEED = 2
 SIZES = (16, 32, 48, 64, 128, 256)
@@ -24,7 +24,9 @@ def main(out_dir: Path) -> int:
     icon = Image.fromarray(upscale_nearest(portrait.pixels, 256))
     atomic_write_with(out_dir / "bespoke-gui.png", lambda handle: icon.save(handle, "PNG"))
     # Windows and macOS builds pick these up when present (see bespoke-gui.spec).
-    atomic_write_with(out_dir / "bespoke-gui.ico", lambda handle: icon.save(handle, "ICO", sizes=[(s, s) for s in SIZES]))
+    atomic_write_with(
+        out_dir / "bespoke-gui.ico", lambda handle: icon.save(handle, "ICO", sizes=[(s, s) for s in SIZES])
+    )
     print(out_dir / "bespoke-gui.png")
     return 0
 

@@ -13,7 +13,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Render the window with one tab to a PNG offscreen, after the tab's work finishes.",
     )
     shot.add_argument("--workspace", help="workspace folder to open")
-    shot.add_argument("--demo", action="store_true", help="write a fresh demo workspace (into --workspace if given) and open it")
+    shot.add_argument(
+        "--demo",
+        action="store_true",
+        help="write a fresh demo workspace (into --workspace if given) and open it",
+    )
     shot.add_argument("--tab", required=True, help="tab title: Captions, Dataset, Config or Epochs")
     shot.add_argument("--out", required=True, help="PNG file to write")
     shot.add_argument("--size", default="1400x900", help="window size WxH (default 1400x900)")

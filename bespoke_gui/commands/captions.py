@@ -15,8 +15,7 @@ from collections import Counter
 from pathlib import Path
 
 from bespoke_gui.commands._progress import TerminalProgress, print_errors
-from bespoke_gui.core.backup import BackupError
-from bespoke_gui.core.caption_batch import (
+from bespoke_gui.core.captions.batch import (
     BatchError,
     BatchPlan,
     apply_plan,
@@ -29,11 +28,20 @@ from bespoke_gui.core.caption_batch import (
     read_rules_file,
     restore_caption_backup,
 )
-from bespoke_gui.core.caption_pixels import image_pixels
-from bespoke_gui.core.captions import CaptionEntry, load_caption_dataset
+from bespoke_gui.core.captions.caption_files import CaptionEntry, load_caption_dataset
+from bespoke_gui.core.captions.keywords import keywords_for_workspace
+from bespoke_gui.core.captions.lint import (
+    ERROR,
+    RULES,
+    Finding,
+    LintInput,
+    TrainingSettings,
+    lint_dataset,
+    read_training_settings,
+)
+from bespoke_gui.core.captions.pixels import image_pixels
+from bespoke_gui.core.dataset.backup import BackupError
 from bespoke_gui.core.jobs import ItemError, map_items
-from bespoke_gui.core.keywords import keywords_for_workspace
-from bespoke_gui.core.lint import ERROR, RULES, Finding, LintInput, TrainingSettings, lint_dataset, read_training_settings
 from bespoke_gui.core.workspace import discover, list_images
 
 
@@ -74,7 +82,9 @@ def _settings(args: argparse.Namespace, target: _Target) -> TrainingSettings:
     settings = read_training_settings(target.config)
     return TrainingSettings(
         keep_tokens=args.keep_tokens if args.keep_tokens is not None else settings.keep_tokens,
-        max_token_length=args.max_token_length if args.max_token_length is not None else settings.max_token_length,
+        max_token_length=args.max_token_length
+        if args.max_token_length is not None
+        else settings.max_token_length,
         shuffle_caption=settings.shuffle_caption,
         caption_extension=args.caption_extension or settings.caption_extension,
     )
@@ -89,8 +99,12 @@ def _open_dataset(args: argparse.Namespace) -> tuple[_Target, TrainingSettings, 
 
 def _palettes(entries: list[CaptionEntry]) -> tuple[dict[Path, tuple], list[ItemError]]:
     images = [e.image for e in entries if e.image is not None]
-    result = map_items(lambda p: tuple(image_pixels(p).palette), images, progress=TerminalProgress("reading images"),
-                       label=lambda p: str(p))
+    result = map_items(
+        lambda p: tuple(image_pixels(p).palette),
+        images,
+        progress=TerminalProgress("reading images"),
+        label=lambda p: str(p),
+    )
     palettes = {p: pal for p, pal in zip(images, result.results) if pal is not None}
     return palettes, result.errors
 
@@ -114,13 +128,22 @@ def cmd_lint(args: argparse.Namespace) -> int:
             problems.append(ItemError(str(entry.caption_path), entry.error))
             continue
         if entry.image is None:
-            extra.setdefault(name, []).append(Finding("orphan-caption", "warning", "caption without an image", 0, 0))
+            extra.setdefault(name, []).append(
+                Finding("orphan-caption", "warning", "caption without an image", 0, 0)
+            )
         elif not entry.caption_exists:
             extra.setdefault(name, []).append(
-                Finding("missing-caption", ERROR, f"{entry.image.name} has no caption file", 0, 0))
+                Finding("missing-caption", ERROR, f"{entry.image.name} has no caption file", 0, 0)
+            )
             continue
-        items.append(LintInput(name, entry.caption.text, entry.caption.encoding,
-                               palettes.get(entry.image) if entry.image else None))
+        items.append(
+            LintInput(
+                name,
+                entry.caption.text,
+                entry.caption.encoding,
+                palettes.get(entry.image) if entry.image else None,
+            )
+        )
     keywords = keywords_for_workspace(target.root)
     result = lint_dataset(items, settings.lint_settings(), keywords, progress=TerminalProgress("linting"))
     for name, found in extra.items():
@@ -132,12 +155,18 @@ def cmd_lint(args: argparse.Namespace) -> int:
     else:
         for row in rows:
             start, end = row["span"]
-            sys.stdout.write(f"{row['file']}:{start}-{end}: {row['severity']}: {row['rule']}: {row['message']}\n")
+            sys.stdout.write(
+                f"{row['file']}:{start}-{end}: {row['severity']}: {row['rule']}: {row['message']}\n"
+            )
         counts = Counter(r["rule"] for r in rows)
         files = Counter(rule for name in result.findings for rule in {f.rule for f in result.findings[name]})
-        sys.stdout.write(f"{len(items)} captions linted; trigger: {', '.join(result.trigger) if result.trigger else 'none'}\n")
+        sys.stdout.write(
+            f"{len(items)} captions linted; trigger: {', '.join(result.trigger) if result.trigger else 'none'}\n"
+        )
         for rule, count in counts.most_common():
-            sys.stdout.write(f"  {rule:<20} {count:5d} finding(s) in {files[rule]} file(s)  ({RULES.get(rule, '')})\n")
+            sys.stdout.write(
+                f"  {rule:<20} {count:5d} finding(s) in {files[rule]} file(s)  ({RULES.get(rule, '')})\n"
+            )
     print_errors(problems)
     has_error = any(r["severity"] == ERROR for r in rows)
     return 1 if has_error or problems else 0
@@ -152,13 +181,19 @@ def _plan_from_args(args: argparse.Namespace, texts: dict[Path, str]) -> BatchPl
         return plan_remove_phrase(texts, args.remove)
     if args.find is None:
         raise BatchError("say what to change: --find/--replace, --rules, --add or --remove")
-    return plan_replace(texts, args.find, args.replace or "", regex=args.regex, whole_phrase=args.whole_phrase,
-                        case_sensitive=not args.ignore_case)
+    return plan_replace(
+        texts,
+        args.find,
+        args.replace or "",
+        regex=args.regex,
+        whole_phrase=args.whole_phrase,
+        case_sensitive=not args.ignore_case,
+    )
 
 
 def cmd_caption_replace(args: argparse.Namespace) -> int:
     try:
-        target, settings, entries = _open_dataset(args)
+        target, _settings, entries = _open_dataset(args)
     except ValueError as exc:
         _err(str(exc))
         return 2
@@ -171,10 +206,14 @@ def cmd_caption_replace(args: argparse.Namespace) -> int:
         return 2
     for change in plan.changes:
         sys.stdout.write(change.diff() + "\n")
-    sys.stdout.write(f"{plan.description}: {len(plan.changes)} caption(s) change, {plan.unchanged} unchanged\n")
+    sys.stdout.write(
+        f"{plan.description}: {len(plan.changes)} caption(s) change, {plan.unchanged} unchanged\n"
+    )
     if not args.apply or not plan.changes:
         if plan.changes:
-            sys.stdout.write("preview only: run again with --apply to change the files (a backup is made first)\n")
+            sys.stdout.write(
+                "preview only: run again with --apply to change the files (a backup is made first)\n"
+            )
         print_errors(problems)
         return 1 if problems else 0
     try:
@@ -228,7 +267,9 @@ def cmd_caption_backups(args: argparse.Namespace) -> int:
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("dataset", help="the folder of images and captions (or the workspace folder)")
-    parser.add_argument("--config", help="sd-scripts TOML giving keep_tokens, max_token_length, caption_extension")
+    parser.add_argument(
+        "--config", help="sd-scripts TOML giving keep_tokens, max_token_length, caption_extension"
+    )
     parser.add_argument("--keep-tokens", type=int, help="override keep_tokens (trigger phrases kept first)")
     parser.add_argument("--max-token-length", type=int, help="override max_token_length (75, 150 or 225)")
     parser.add_argument("--caption-extension", help="override caption_extension (default .txt)")
@@ -241,14 +282,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     lint.add_argument("--no-images", action="store_true", help="do not read the images (skip palette checks)")
     lint.set_defaults(func=cmd_lint)
 
-    replace = subparsers.add_parser("caption-replace", help="find & replace / add / remove phrases in captions")
+    replace = subparsers.add_parser(
+        "caption-replace", help="find & replace / add / remove phrases in captions"
+    )
     _add_common(replace)
     replace.add_argument("--find", help="text (or --regex pattern) to find")
     replace.add_argument("--replace", default="", help="the replacement")
     replace.add_argument("--regex", action="store_true")
     replace.add_argument("--whole-phrase", action="store_true", help="only phrases that match entirely")
     replace.add_argument("--ignore-case", action="store_true")
-    replace.add_argument("--rules", help="a rules file: TOML [[rules]] before/after, or 'before -> after' lines")
+    replace.add_argument(
+        "--rules", help="a rules file: TOML [[rules]] before/after, or 'before -> after' lines"
+    )
     replace.add_argument("--add", help="add this phrase where it is missing")
     replace.add_argument("--position", type=int, help="with --add: phrase number to insert at (1 = first)")
     replace.add_argument("--remove", help="remove this phrase")
@@ -258,5 +303,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     backups = subparsers.add_parser("caption-backups", help="list caption backups, diff one, restore one")
     backups.add_argument("dataset", help="the folder of images and captions (or the workspace folder)")
     backups.add_argument("--diff", metavar="BACKUP", help="show how the captions differ from this backup")
-    backups.add_argument("--restore", metavar="BACKUP", help="restore this backup (the current captions are backed up first)")
+    backups.add_argument(
+        "--restore", metavar="BACKUP", help="restore this backup (the current captions are backed up first)"
+    )
     backups.set_defaults(func=cmd_caption_backups)

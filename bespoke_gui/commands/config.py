@@ -17,10 +17,9 @@ import sys
 from pathlib import Path
 
 from bespoke_gui.commands._progress import TerminalProgress
-from bespoke_gui.core.backup import BackupError
-from bespoke_gui.core.config_checks import ERROR, check_file
-from bespoke_gui.core.config_diff import diff_flattened, diff_grouped, line_counts, summarize
-from bespoke_gui.core.tomlconfig import (
+from bespoke_gui.core.config.checks import ERROR, check_file
+from bespoke_gui.core.config.diff import diff_flattened, diff_grouped, line_counts, summarize
+from bespoke_gui.core.config.tomlconfig import (
     ConfigError,
     EditResult,
     load_config,
@@ -29,6 +28,7 @@ from bespoke_gui.core.tomlconfig import (
     set_comment,
     set_value,
 )
+from bespoke_gui.core.dataset.backup import BackupError
 from bespoke_gui.core.workspace import discover
 
 
@@ -57,8 +57,9 @@ def _run_diff(args: argparse.Namespace) -> int:
     if left is None or right is None:
         return 2
     if args.text:
-        diff = difflib.unified_diff(left.text().splitlines(True), right.text().splitlines(True),
-                                    fromfile=args.a, tofile=args.b)
+        diff = difflib.unified_diff(
+            left.text().splitlines(True), right.text().splitlines(True), fromfile=args.a, tofile=args.b
+        )
         sys.stdout.writelines(line if line.endswith("\n") else line + "\n" for line in diff)
         inserted, deleted = line_counts(left.text(), right.text())
         sys.stderr.write(f"{inserted} insertions(+), {deleted} deletions(-)\n")
@@ -73,7 +74,9 @@ def _run_diff(args: argparse.Namespace) -> int:
     counts = summarize(changes)
     view = "keys sd-scripts sees" if args.flat else "keys by table"
     parts = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in counts.items() if n)
-    print(f"{len(changes)} difference{'s' if len(changes) != 1 else ''} ({view}){': ' + parts if parts else ''}")
+    print(
+        f"{len(changes)} difference{'s' if len(changes) != 1 else ''} ({view}){': ' + parts if parts else ''}"
+    )
     return 0
 
 
@@ -126,10 +129,14 @@ def _run_set(args: argparse.Namespace) -> int:
         if result.lie is not None:
             where = f"line {lines.get(result.key, '?')}"
             if args.comments == "keep":
-                print(f"  note: {where}: the comment may now be wrong ({result.lie.reason}): {result.lie.comment}")
+                print(
+                    f"  note: {where}: the comment may now be wrong ({result.lie.reason}): {result.lie.comment}"
+                )
                 print(f"        suggested: {result.lie.suggestion}  (--comments update|drop)")
             else:
-                print(f"  comment {'updated' if args.comments == 'update' else 'dropped'} ({result.lie.reason})")
+                print(
+                    f"  comment {'updated' if args.comments == 'update' else 'dropped'} ({result.lie.reason})"
+                )
     if saved.backup is not None:
         print(f"backup: {saved.backup.path}")
     return 0
@@ -148,8 +155,12 @@ def _run_check(args: argparse.Namespace) -> int:
         workspace = discover(folder)
     report = check_file(args.file, workspace, progress=TerminalProgress("reading images"))
     if args.json:
-        json.dump([dict(finding.to_json(), file=str(args.file)) for finding in report.findings], sys.stdout,
-                  indent=2, ensure_ascii=False)
+        json.dump(
+            [dict(finding.to_json(), file=str(args.file)) for finding in report.findings],
+            sys.stdout,
+            indent=2,
+            ensure_ascii=False,
+        )
         sys.stdout.write("\n")
     else:
         for finding in report.findings:
@@ -161,35 +172,59 @@ def _run_check(args: argparse.Namespace) -> int:
             else:
                 print(line)
         counts = report.counts()
-        print(f"{report.kind} config: {counts['error']} errors, {counts['warning']} warnings, {counts['info']} notes")
+        print(
+            f"{report.kind} config: {counts['error']} errors, {counts['warning']} warnings, {counts['info']} notes"
+        )
     return 1 if report.has_errors else 0
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    diff = subparsers.add_parser("config-diff", help="key-level diff of two TOML configs",
-                                 description="Compare two configs key by key (type changes included).")
+    diff = subparsers.add_parser(
+        "config-diff",
+        help="key-level diff of two TOML configs",
+        description="Compare two configs key by key (type changes included).",
+    )
     diff.add_argument("a", help="first config (e.g. the older run)")
     diff.add_argument("b", help="second config")
     diff.add_argument("--json", action="store_true", help="a JSON list of {key, kind, old, new, ...}")
-    diff.add_argument("--flat", action="store_true",
-                      help="compare the keys sd-scripts sees after merging all sections (later duplicate wins)")
+    diff.add_argument(
+        "--flat",
+        action="store_true",
+        help="compare the keys sd-scripts sees after merging all sections (later duplicate wins)",
+    )
     diff.add_argument("--text", action="store_true", help="a unified line diff instead")
     diff.set_defaults(func=_run_diff)
 
-    setter = subparsers.add_parser("config-set", help="set keys in a TOML config, keeping its formatting",
-                                   description="Set table.key=value (TOML value syntax) after a verified backup.")
+    setter = subparsers.add_parser(
+        "config-set",
+        help="set keys in a TOML config, keeping its formatting",
+        description="Set table.key=value (TOML value syntax) after a verified backup.",
+    )
     setter.add_argument("file", help="the TOML config to change")
-    setter.add_argument("assignments", nargs="+", metavar="key=value",
-                        help='e.g. training_arguments.resolution=\'"256,256"\' training_arguments.max_train_epochs=8')
-    setter.add_argument("--workspace", help="put the backup in this workspace's backups folder "
-                        "(default: backups beside the config)")
-    setter.add_argument("--comments", choices=("keep", "update", "drop"), default="keep",
-                        help="what to do with a trailing comment the change made untrue (default: keep and report)")
+    setter.add_argument(
+        "assignments",
+        nargs="+",
+        metavar="key=value",
+        help="e.g. training_arguments.resolution='\"256,256\"' training_arguments.max_train_epochs=8",
+    )
+    setter.add_argument(
+        "--workspace",
+        help="put the backup in this workspace's backups folder (default: backups beside the config)",
+    )
+    setter.add_argument(
+        "--comments",
+        choices=("keep", "update", "drop"),
+        default="keep",
+        help="what to do with a trailing comment the change made untrue (default: keep and report)",
+    )
     setter.set_defaults(func=_run_set)
 
-    check = subparsers.add_parser("config-check", help="check a config against sd-scripts and the workspace",
-                                  description="Unknown keys, repeats, wrong types, ranges, and the workspace's "
-                                  "images, captions and sample prompts. Exits 1 when it finds an error.")
+    check = subparsers.add_parser(
+        "config-check",
+        help="check a config against sd-scripts and the workspace",
+        description="Unknown keys, repeats, wrong types, ranges, and the workspace's "
+        "images, captions and sample prompts. Exits 1 when it finds an error.",
+    )
     check.add_argument("file", help="the TOML config to check")
     check.add_argument("--workspace", help="also check against this workspace folder")
     check.add_argument("--json", action="store_true", help="a JSON list of findings")

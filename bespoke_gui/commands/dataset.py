@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bespoke_gui.commands._progress import TerminalProgress, print_errors
-from bespoke_gui.core.backup import BackupError, BackupInfo, restore_backup, verify_backup
+from bespoke_gui.core.dataset.backup import BackupError, BackupInfo, restore_backup, verify_backup
+from bespoke_gui.core.dataset.resize import DEFAULT_SIZE, FILTERS, ResizeError, resize_dataset, verify_sizes
+from bespoke_gui.core.dataset.scan import ScanResult, backup_dataset, quick_scan, scan_folder
 from bespoke_gui.core.jobs import ItemError
-from bespoke_gui.core.resize import DEFAULT_SIZE, FILTERS, ResizeError, resize_dataset, verify_sizes
-from bespoke_gui.core.scan import ScanResult, backup_dataset, quick_scan, scan_folder
 from bespoke_gui.core.workspace import discover, list_images
 
 
@@ -114,8 +114,13 @@ def cmd_backup(args: argparse.Namespace) -> int:
     dest = Path(args.dest) if args.dest else target.backups_dir
     try:
         info = backup_dataset(
-            target.root, target.images_dir, dest, target.caption_extension, target.config_path,
-            label=args.label or "backup from the command line", progress=TerminalProgress("backing up"),
+            target.root,
+            target.images_dir,
+            dest,
+            target.caption_extension,
+            target.config_path,
+            label=args.label or "backup from the command line",
+            progress=TerminalProgress("backing up"),
         )
     except BackupError as exc:
         _err(f"{target.root}: {exc}")
@@ -133,7 +138,10 @@ def cmd_verify_backup(args: argparse.Namespace) -> int:
         return 1
     print_errors(
         [ItemError(str(backup_dir / p), "missing from the backup") for p in report.missing]
-        + [ItemError(str(backup_dir / p), "changed since the backup was made (SHA-256 differs)") for p in report.changed]
+        + [
+            ItemError(str(backup_dir / p), "changed since the backup was made (SHA-256 differs)")
+            for p in report.changed
+        ]
         + [ItemError(str(backup_dir / p), "not in the manifest") for p in report.extra]
     )
     if report.ok:
@@ -210,14 +218,18 @@ def _positive_size(text: str) -> int:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    scan = subparsers.add_parser("scan", help="list every image (size, mode, colours, grid, caption) and a summary")
+    scan = subparsers.add_parser(
+        "scan", help="list every image (size, mode, colours, grid, caption) and a summary"
+    )
     scan.add_argument("dir", help="a dataset folder or a workspace")
     scan.add_argument("--json", action="store_true", help="print rows and summary as JSON")
     scan.add_argument("--quick", action="store_true", help="headers only: no colour counts or grids")
     scan.add_argument("--summary-only", action="store_true", help="print the summary without the table")
     scan.set_defaults(func=cmd_scan)
 
-    backup = subparsers.add_parser("backup", help="back up images, captions and config (verified, SHA-256 manifest)")
+    backup = subparsers.add_parser(
+        "backup", help="back up images, captions and config (verified, SHA-256 manifest)"
+    )
     backup.add_argument("dir", help="a dataset folder or a workspace")
     backup.add_argument("--dest", help="folder to put the backup in (default: DIR/backups)")
     backup.add_argument("--label", default="", help="a note stored in the manifest")
@@ -227,15 +239,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     verify.add_argument("backup", help="the backup folder (holding manifest.json)")
     verify.set_defaults(func=cmd_verify_backup)
 
-    restore = subparsers.add_parser("restore", help="restore a backup (the current files are backed up first)")
+    restore = subparsers.add_parser(
+        "restore", help="restore a backup (the current files are backed up first)"
+    )
     restore.add_argument("backup", help="the backup folder (holding manifest.json)")
     restore.set_defaults(func=cmd_restore)
 
     resize = subparsers.add_parser("resize", help="resize every image to SIZE x SIZE; captions travel along")
     resize.add_argument("dir", help="a dataset folder or a workspace")
     resize.add_argument("--size", type=_positive_size, default=DEFAULT_SIZE, help="target size (default 256)")
-    resize.add_argument("--filter", choices=list(FILTERS), default="lanczos",
-                        help="lanczos (smooth), nearest, or pixel (pixel-exact blocks from the true grid)")
+    resize.add_argument(
+        "--filter",
+        choices=list(FILTERS),
+        default="lanczos",
+        help="lanczos (smooth), nearest, or pixel (pixel-exact blocks from the true grid)",
+    )
     where = resize.add_mutually_exclusive_group()
     where.add_argument("--out", help="new folder for the results (default: <images folder>_<size> beside it)")
     where.add_argument("--in-place", action="store_true", help="replace the images, after a verified backup")

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from bespoke_gui.commands._progress import TerminalProgress
-from bespoke_gui.core.demo import DemoError, write_demo_workspace
+from bespoke_gui.core.demo.demo_workspace import DemoError, write_demo_workspace
 from bespoke_gui.core.jobs import describe_exception
 
 
@@ -30,7 +30,10 @@ def run_demo(args: argparse.Namespace) -> int:
     dest = Path(args.dir).expanduser()
     try:
         write_demo_workspace(
-            dest, count=args.count, epochs=args.epochs, prompts=args.prompts,
+            dest,
+            count=args.count,
+            epochs=args.epochs,
+            prompts=args.prompts,
             progress=TerminalProgress("demo"),
         )
     except DemoError as exc:

@@ -26,13 +26,19 @@ import numpy as np
 from PIL import Image
 
 from bespoke_gui.commands._progress import TerminalProgress, print_errors
-from bespoke_gui.core.epochs import AnalysisResult, AnalysisSettings, ImageAnalysis, analyze_samples, load_sample_pixels
+from bespoke_gui.core.epochs.analysis import (
+    AnalysisResult,
+    AnalysisSettings,
+    ImageAnalysis,
+    analyze_samples,
+    load_sample_pixels,
+)
+from bespoke_gui.core.epochs.metrics import REASON_KEYS, Targets
+from bespoke_gui.core.epochs.pixelgrid import DEFAULT_CELLS, DEFAULT_MERGE_THRESHOLD, METHODS, downscale
+from bespoke_gui.core.epochs.report import write_report
+from bespoke_gui.core.epochs.samples import SampleMessage
 from bespoke_gui.core.files import atomic_write_with
 from bespoke_gui.core.jobs import ItemError, map_items
-from bespoke_gui.core.metrics import REASON_KEYS, Targets
-from bespoke_gui.core.pixelgrid import DEFAULT_CELLS, DEFAULT_MERGE_THRESHOLD, METHODS, downscale
-from bespoke_gui.core.report import write_report
-from bespoke_gui.core.samples import SampleMessage
 from bespoke_gui.core.workspace import IMAGE_EXTENSIONS
 
 
@@ -40,7 +46,10 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cells", type=int, default=DEFAULT_CELLS, help="cells across the art (default 24)")
     parser.add_argument("--method", choices=METHODS, default="grid", help="recovery pipeline (default grid)")
     parser.add_argument(
-        "--merge", type=float, default=DEFAULT_MERGE_THRESHOLD, metavar="DIST",
+        "--merge",
+        type=float,
+        default=DEFAULT_MERGE_THRESHOLD,
+        metavar="DIST",
         help=f"OKLab distance under which colours merge into one palette colour (default {DEFAULT_MERGE_THRESHOLD})",
     )
     parser.add_argument("--sharpen", action="store_true", help="sharpen in the two-stage pipeline")
@@ -49,7 +58,8 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
-        "downscale", help="recover the true 24x24 pixel art from sample images",
+        "downscale",
+        help="recover the true 24x24 pixel art from sample images",
         description="Write one cells x cells PNG per input image, under the same name, into --out.",
     )
     p.add_argument("inputs", nargs="+", metavar="IN", help="image files or folders of images")
@@ -58,7 +68,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_downscale)
 
     p = subparsers.add_parser(
-        "analyze", help="measure sample images: unique colours, palette, stray pixels, messy, per epoch",
+        "analyze",
+        help="measure sample images: unique colours, palette, stray pixels, messy, per epoch",
         description="Analyse sample images (epoch folders, sd-scripts' sample/ folder, or files).",
     )
     p.add_argument("paths", nargs="+", metavar="PATH")
@@ -67,7 +78,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_analyze)
 
     p = subparsers.add_parser(
-        "report", help="write a collage PNG and a Markdown + CSV report of sample images",
+        "report",
+        help="write a collage PNG and a Markdown + CSV report of sample images",
     )
     p.add_argument("paths", nargs="+", metavar="SAMPLES")
     p.add_argument("--out", required=True, help="output folder (created if missing)")
@@ -78,8 +90,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _settings(args: argparse.Namespace) -> AnalysisSettings:
     return AnalysisSettings(
-        cells=args.cells, method=args.method, merge_threshold=args.merge, sharpen=args.sharpen,
-        workers=args.workers, targets=Targets(),
+        cells=args.cells,
+        method=args.method,
+        merge_threshold=args.merge,
+        sharpen=args.sharpen,
+        workers=args.workers,
+        targets=Targets(),
     )
 
 
@@ -109,7 +125,8 @@ def _gather_images(inputs: list[str]) -> tuple[list[Path], list[ItemError]]:
         path = Path(raw).expanduser()
         if path.is_dir():
             found = sorted(
-                p for p in path.iterdir()
+                p
+                for p in path.iterdir()
                 if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS and not p.name.startswith(".")
             )
             if not found:
@@ -141,7 +158,9 @@ def cmd_downscale(args: argparse.Namespace) -> int:
     for image in images:
         target = out_dir / (image.name if image.suffix.lower() == ".png" else image.stem + ".png")
         if target.resolve() == image.resolve():
-            errors.append(ItemError(str(image), "the output would replace the input; choose another --out folder"))
+            errors.append(
+                ItemError(str(image), "the output would replace the input; choose another --out folder")
+            )
             continue
         if target in targets:
             errors.append(ItemError(str(image), f"same output name as {targets[target]}; skipped"))
@@ -153,14 +172,21 @@ def cmd_downscale(args: argparse.Namespace) -> int:
         source, target = job
         pixels, _notes = load_sample_pixels(source, settings)
         recovery = downscale(
-            pixels, settings.cells, settings.method, merge_threshold=settings.merge_threshold, sharpen=settings.sharpen
+            pixels,
+            settings.cells,
+            settings.method,
+            merge_threshold=settings.merge_threshold,
+            sharpen=settings.sharpen,
         )
         art = Image.fromarray(np.ascontiguousarray(recovery.pixels), "RGB")
         atomic_write_with(target, lambda handle: art.save(handle, format="PNG"))
         return target
 
     batch = map_items(
-        work, jobs, progress=TerminalProgress("downscaling"), workers=settings.workers,
+        work,
+        jobs,
+        progress=TerminalProgress("downscaling"),
+        workers=settings.workers,
         label=lambda job: str(job[0]),
     )
     written = len(batch.ok)
@@ -192,7 +218,10 @@ def image_record(item: ImageAnalysis) -> dict[str, Any]:
         "exact": r.exact,
         "unique_colors": m.unique_colors,
         "palette_size": m.palette_size,
-        "palette": [{"hex": hexcode, "count": int(count)} for hexcode, count in zip(r.palette.hex_codes(), r.palette.counts)],
+        "palette": [
+            {"hex": hexcode, "count": int(count)}
+            for hexcode, count in zip(r.palette.hex_codes(), r.palette.counts)
+        ],
         "stray_pixels": [[x, y] for x, y in m.stray_pixels],
         "stray_reasons": [REASON_KEYS[int(m.stray_reason[y, x])] for x, y in m.stray_pixels],
         "messy": m.messy,

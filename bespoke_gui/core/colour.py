@@ -19,7 +19,7 @@ side; the shades an artist puts next to each other in a 24x24 portrait are usual
 from __future__ import annotations
 
 import re
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
@@ -154,7 +154,7 @@ _HEX_RE = re.compile(r"^#?([0-9a-fA-F]{6}|[0-9a-fA-F]{3})$")
 
 
 def parse_hex(text: str) -> tuple[int, int, int]:
-    """"#c06148", "c06148" or "#c64" -> (r, g, b). Raises ValueError on anything else."""
+    """ "#c06148", "c06148" or "#c64" -> (r, g, b). Raises ValueError on anything else."""
     match = _HEX_RE.match(text.strip())
     if not match:
         raise ValueError(f"not a hex colour: {text!r}")

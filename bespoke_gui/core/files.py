@@ -13,8 +13,9 @@ import os
 import stat
 import tempfile
 import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterator
+from typing import BinaryIO
 
 TEMP_PREFIX = ".bespoke-tmp-"
 
@@ -123,9 +124,7 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
         handle.write(data)
 
 
-def atomic_write_text(
-    path: str | Path, text: str, encoding: str = "utf-8", newline: str = "\n"
-) -> None:
+def atomic_write_text(path: str | Path, text: str, encoding: str = "utf-8", newline: str = "\n") -> None:
     """Write text atomically. ``newline`` replaces every ``\\n`` (use "\\r\\n" to keep CRLF)."""
     if newline != "\n":
         text = text.replace("\r\n", "\n").replace("\n", newline)

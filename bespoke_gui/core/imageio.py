@@ -36,8 +36,16 @@ _PNG_HEADER_BYTES = 33  # signature, IHDR length and type, 13 bytes of IHDR data
 _PNG_MODES = {0: "L", 2: "RGB", 3: "P", 4: "LA", 6: "RGBA"}
 _PNG_BIT_DEPTHS = {0: (1, 2, 4, 8, 16), 2: (8, 16), 3: (1, 2, 4, 8), 4: (8, 16), 6: (8, 16)}
 
-_SAVE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP", ".bmp": "BMP",
-                 ".gif": "GIF", ".tif": "TIFF", ".tiff": "TIFF"}
+_SAVE_FORMATS = {
+    ".png": "PNG",
+    ".jpg": "JPEG",
+    ".jpeg": "JPEG",
+    ".webp": "WEBP",
+    ".bmp": "BMP",
+    ".gif": "GIF",
+    ".tif": "TIFF",
+    ".tiff": "TIFF",
+}
 
 
 class ImageLoadError(OSError):
@@ -168,11 +176,19 @@ def png_header_fields(head: bytes) -> tuple[int, int, str, int, bool] | str:
 def _parse_png_header(path: Path, head: bytes, file_size: int) -> ImageHeader:
     fields = png_header_fields(head)
     if isinstance(fields, str):
-        raise ImageLoadError(path, f"truncated PNG: only {file_size} bytes" if fields == "truncated PNG" else fields)
+        raise ImageLoadError(
+            path, f"truncated PNG: only {file_size} bytes" if fields == "truncated PNG" else fields
+        )
     width, height, mode, bit_depth, has_alpha = fields
     return ImageHeader(
-        path=path, width=width, height=height, mode=mode, format="PNG", bit_depth=bit_depth,
-        has_alpha=has_alpha, file_size=file_size,
+        path=path,
+        width=width,
+        height=height,
+        mode=mode,
+        format="PNG",
+        bit_depth=bit_depth,
+        has_alpha=has_alpha,
+        file_size=file_size,
     )
 
 
@@ -290,8 +306,14 @@ def load_image(path: str | Path, max_pixels: int = MAX_PIXELS) -> LoadedImage:
     if not pixels.flags.writeable:
         pixels = pixels.copy()
     return LoadedImage(
-        path=path, pixels=pixels, mode=original_mode, format=header.format, bit_depth=header.bit_depth,
-        has_alpha=has_alpha, file_size=st.st_size, icc_profile=icc if isinstance(icc, bytes) else None,
+        path=path,
+        pixels=pixels,
+        mode=original_mode,
+        format=header.format,
+        bit_depth=header.bit_depth,
+        has_alpha=has_alpha,
+        file_size=st.st_size,
+        icc_profile=icc if isinstance(icc, bytes) else None,
         frames=frames,
     )
 

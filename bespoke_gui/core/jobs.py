@@ -14,10 +14,18 @@ import multiprocessing.context
 import os
 import threading
 import time
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    Executor,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+    wait,
+)
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Generic, Iterable, Sequence, TypeVar
+from typing import Generic, TypeVar
 
 ProgressFn = Callable[[int, int, str], None]
 CancelFn = Callable[[], bool]
@@ -91,7 +99,7 @@ def _safe_label(label: Callable[[T], str], item: T) -> str:
     # A label is only for messages; a failing one must not end the job.
     try:
         return str(label(item))
-    except Exception:  # noqa: BLE001
+    except Exception:
         return repr(item)
 
 
@@ -152,7 +160,7 @@ def map_items(
                 unit = running.pop(fut)
                 try:
                     outcomes = fut.result()
-                except Exception as exc:  # noqa: BLE001 - a worker died: every item of its unit failed
+                except Exception as exc:
                     outcomes = [(False, describe_exception(exc))] * len(unit)
                 for index, (ok, value) in zip(unit, outcomes):
                     if ok:
@@ -174,13 +182,13 @@ def _run_unit(func: Callable[[T], R], unit: list[T]) -> list[tuple[bool, object]
     for item in unit:
         try:
             outcomes.append((True, func(item)))
-        except Exception as exc:  # noqa: BLE001 - reported per item, the job carries on
+        except Exception as exc:
             outcomes.append((False, describe_exception(exc)))
     return outcomes
 
 
 # Modules the worker processes load once, before forking a child per worker.
-_PROCESS_PRELOAD = ["numpy", "PIL.Image", "bespoke_gui.core.scan", "bespoke_gui.core.epochs"]
+_PROCESS_PRELOAD = ["numpy", "PIL.Image", "bespoke_gui.core.dataset.scan", "bespoke_gui.core.epochs.analysis"]
 
 
 def warm_up_processes() -> None:

@@ -21,8 +21,8 @@ import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from bespoke_gui.core.config.sdscripts_args import find_key
 from bespoke_gui.core.files import is_temp_file
-from bespoke_gui.core.sdscripts_args import find_key
 
 IMAGE_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff"})
 DEFAULT_CAPTION_EXTENSION = ".txt"
@@ -47,7 +47,7 @@ class Workspace:
     def backups_dir(self) -> Path:
         return self.root / BACKUPS_DIRNAME
 
-    def with_overrides(self, **parts: object) -> "Workspace":
+    def with_overrides(self, **parts: object) -> Workspace:
         return replace(self, **parts)  # type: ignore[arg-type]
 
     def describe(self) -> list[str]:
@@ -55,13 +55,16 @@ class Workspace:
         lines.append(f"images:    {self.images_dir or 'not found'}")
         lines.append(f"config:    {self.config_path or 'not found'}")
         lines.append(
-            "samples:   " + (", ".join(str(p) for p in self.sample_dirs) if self.sample_dirs else "none found")
+            "samples:   "
+            + (", ".join(str(p) for p in self.sample_dirs) if self.sample_dirs else "none found")
         )
         return lines
 
 
 def is_image_file(path: Path) -> bool:
-    return path.suffix.lower() in IMAGE_EXTENSIONS and not path.name.startswith(".") and not is_temp_file(path)
+    return (
+        path.suffix.lower() in IMAGE_EXTENSIONS and not path.name.startswith(".") and not is_temp_file(path)
+    )
 
 
 def list_images(folder: Path) -> list[Path]:
@@ -77,7 +80,7 @@ def list_images(folder: Path) -> list[Path]:
 
 
 def normalize_caption_extension(caption_extension: str) -> str:
-    """".txt" from "txt" or ".txt" (sd-scripts' --caption_extension takes either)."""
+    """ ".txt" from "txt" or ".txt" (sd-scripts' --caption_extension takes either)."""
     ext = caption_extension.strip()
     if not ext:
         return DEFAULT_CAPTION_EXTENSION
@@ -95,7 +98,11 @@ def list_captions(folder: Path, caption_extension: str = DEFAULT_CAPTION_EXTENSI
         return []
     ext = normalize_caption_extension(caption_extension).lower()
     return sorted(
-        (Path(e.path) for e in entries if e.is_file() and e.name.lower().endswith(ext) and not e.name.startswith(".")),
+        (
+            Path(e.path)
+            for e in entries
+            if e.is_file() and e.name.lower().endswith(ext) and not e.name.startswith(".")
+        ),
         key=lambda p: p.name,
     )
 
@@ -114,7 +121,11 @@ def _walk_dirs(root: Path, depth: int = _MAX_DEPTH) -> list[Path]:
     except OSError:
         return found
     for entry in entries:
-        if entry.is_dir(follow_symlinks=False) and entry.name not in _SKIP_DIRS and not entry.name.startswith("."):
+        if (
+            entry.is_dir(follow_symlinks=False)
+            and entry.name not in _SKIP_DIRS
+            and not entry.name.startswith(".")
+        ):
             found.extend(_walk_dirs(Path(entry.path), depth - 1))
     return found
 
@@ -155,7 +166,13 @@ def find_images_dir(root: Path, caption_extension: str = DEFAULT_CAPTION_EXTENSI
     return best_dir
 
 
-_CONFIG_HINTS = ("train_data_dir", "pretrained_model_name_or_path", "[[datasets]]", "output_name", "network_module")
+_CONFIG_HINTS = (
+    "train_data_dir",
+    "pretrained_model_name_or_path",
+    "[[datasets]]",
+    "output_name",
+    "network_module",
+)
 
 
 def find_config(root: Path) -> Path | None:
@@ -193,7 +210,9 @@ def find_sample_dirs(root: Path, images_dir: Path | None = None) -> tuple[Path, 
     return tuple(found)
 
 
-def images_dir_from_config(config: Path, root: Path, caption_extension: str = DEFAULT_CAPTION_EXTENSION) -> Path | None:
+def images_dir_from_config(
+    config: Path, root: Path, caption_extension: str = DEFAULT_CAPTION_EXTENSION
+) -> Path | None:
     """The images folder the config trains on, when it lies in this workspace.
 
     The config's ``train_data_dir`` says which folder is the training set, so a resized

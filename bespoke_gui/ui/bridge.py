@@ -13,8 +13,9 @@ from __future__ import annotations
 import logging
 import time
 import traceback
+from collections.abc import Callable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
-from typing import Any, Callable
+from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, QTimer, Signal
 
@@ -107,7 +108,7 @@ class JobRunner(QObject):
             error: str | None = None
             try:
                 result = fn(*args, progress=handle._report, cancelled=handle.cancel_flag, **kwargs)
-            except Exception as exc:  # noqa: BLE001 - reported to the user as one line
+            except Exception as exc:
                 log.error("job %s failed:\n%s", handle.description, traceback.format_exc())
                 error = describe_exception(exc)
             handle._done_from_worker.emit(result, error, handle.cancel_flag())
@@ -153,7 +154,7 @@ class JobRunner(QObject):
             if handle.future is not None:
                 try:
                     handle.future.result(timeout=max(0.0, deadline - time.monotonic()))
-                except Exception:  # noqa: BLE001 - shutting down; the error was logged
+                except Exception:
                     pass
         self._executor.shutdown(wait=False, cancel_futures=True)
 

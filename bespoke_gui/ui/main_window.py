@@ -249,7 +249,9 @@ class MainWindow(QMainWindow):
             self._show_error("No workspace", "Open a workspace first.")
             return
         if part == "config_path":
-            chosen, _ = QFileDialog.getOpenFileName(self, "Training Config", str(workspace.root), "TOML (*.toml)")
+            chosen, _ = QFileDialog.getOpenFileName(
+                self, "Training Config", str(workspace.root), "TOML (*.toml)"
+            )
         else:
             chosen = QFileDialog.getExistingDirectory(self, "Choose Folder", str(workspace.root))
         if chosen:
@@ -301,7 +303,9 @@ class MainWindow(QMainWindow):
     # --- closing ----------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
         unsaved = [
-            title for title, tab in self.tab_widgets.items() if getattr(tab, "has_unsaved_changes", lambda: False)()
+            title
+            for title, tab in self.tab_widgets.items()
+            if getattr(tab, "has_unsaved_changes", lambda: False)()
         ]
         if unsaved and not self.property("headless"):
             answer = QMessageBox.question(
@@ -327,6 +331,6 @@ def _discover_job(root: str, overrides: dict[str, Any], progress: Any, cancelled
 
 
 def _write_demo_job(dest: str, progress: Any, cancelled: Any) -> str:
-    from bespoke_gui.core.demo import write_demo_workspace
+    from bespoke_gui.core.demo.demo_workspace import write_demo_workspace
 
     return str(write_demo_workspace(Path(dest), progress=progress, cancelled=cancelled))

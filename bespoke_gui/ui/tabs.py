@@ -7,9 +7,9 @@ Each entry names a QWidget subclass taking ``(context: AppContext)``; it follows
 from __future__ import annotations
 
 TAB_SPECS: list[tuple[str, str]] = [
-    ("Captions", "bespoke_gui.ui.captions_tab:CaptionsTab"),
+    ("Captions", "bespoke_gui.ui.captions.tab:CaptionsTab"),
     # (title, "module:ClassName")
-    ("Dataset", "bespoke_gui.ui.dataset_tab:DatasetTab"),
-    ("Config", "bespoke_gui.ui.config_tab:ConfigTab"),
-    ("Epochs", "bespoke_gui.ui.epochs_tab:EpochsTab"),
+    ("Dataset", "bespoke_gui.ui.dataset.tab:DatasetTab"),
+    ("Config", "bespoke_gui.ui.config.tab:ConfigTab"),
+    ("Epochs", "bespoke_gui.ui.epochs.tab:EpochsTab"),
 ]

@@ -27,11 +27,11 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from bespoke_gui.core.degrade import degrade_like_diffusion
-from bespoke_gui.core.epochs import AnalysisSettings, analyze_samples
-from bespoke_gui.core.metrics import measure_image
-from bespoke_gui.core.pixelgrid import downscale
-from bespoke_gui.core.portraits import draw_portrait
+from bespoke_gui.core.demo.degrade import degrade_like_diffusion
+from bespoke_gui.core.demo.portraits import draw_portrait
+from bespoke_gui.core.epochs.analysis import AnalysisSettings, analyze_samples
+from bespoke_gui.core.epochs.metrics import measure_image
+from bespoke_gui.core.epochs.pixelgrid import downscale
 
 DISTINCT = 40
 

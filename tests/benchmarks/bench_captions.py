@@ -16,23 +16,34 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import numpy as np  # noqa: E402
-from PIL import Image  # noqa: E402
+import numpy as np
+from PIL import Image
 
-from bespoke_gui.core.captions import load_caption_dataset  # noqa: E402
-from bespoke_gui.core.lint import LintInput, LintSettings, lint_dataset  # noqa: E402
-from bespoke_gui.core.tokens import count_tokens  # noqa: E402
+from bespoke_gui.core.captions.caption_files import load_caption_dataset
+from bespoke_gui.core.captions.lint import LintInput, LintSettings, lint_dataset
+from bespoke_gui.core.captions.tokens import count_tokens
 
 PHRASES = [
-    "portrait of bespoke punk lad", "dark brown hair (#5a3820)", "wearing black rectangular sunglasses",
-    "light blue eyes", "lips", "slight smile", "medium skin tone (#b27f60)", "solid green background",
-    "wearing gold chain", "grey hoodie", "stubble", "red baseball cap with white logo",
+    "portrait of bespoke punk lad",
+    "dark brown hair (#5a3820)",
+    "wearing black rectangular sunglasses",
+    "light blue eyes",
+    "lips",
+    "slight smile",
+    "medium skin tone (#b27f60)",
+    "solid green background",
+    "wearing gold chain",
+    "grey hoodie",
+    "stubble",
+    "red baseball cap with white logo",
 ]
 
 
 def caption_for(i: int) -> str:
     picked = [PHRASES[(i + k) % len(PHRASES)] for k in range(6 + i % 5)]
-    return ", ".join(["pixel art", "24x24"] + picked + [f"detail {i}", "hard color borders", "sharp pixel edges"])
+    return ", ".join(
+        ["pixel art", "24x24"] + picked + [f"detail {i}", "hard color borders", "sharp pixel edges"]
+    )
 
 
 def long_caption() -> str:
@@ -58,7 +69,8 @@ def make_dataset(root: Path, count: int) -> Path:
         (folder / f"img_{i:05d}.txt").write_text(caption_for(i), encoding="utf-8")
     (root / "training_config.toml").write_text(
         'train_data_dir = "training_data"\noutput_name = "bench"\nkeep_tokens = 1\nmax_token_length = 225\n',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     return folder
 
 
@@ -70,8 +82,10 @@ def bench_core(folder: Path) -> None:
     start = time.perf_counter()
     result = lint_dataset(items, LintSettings(keep_tokens=1, max_token_length=225))
     lint_s = time.perf_counter() - start
-    print(f"core: read {len(entries)} captions {read_s:.3f} s; lint all {lint_s:.3f} s "
-          f"({sum(len(v) for v in result.findings.values())} findings)")
+    print(
+        f"core: read {len(entries)} captions {read_s:.3f} s; lint all {lint_s:.3f} s "
+        f"({sum(len(v) for v in result.findings.values())} findings)"
+    )
 
 
 def bench_tab(root: Path) -> None:
@@ -81,7 +95,7 @@ def bench_tab(root: Path) -> None:
 
     from bespoke_gui.core.workspace import discover
     from bespoke_gui.ui.bridge import JobRunner
-    from bespoke_gui.ui.captions_tab import CaptionsTab
+    from bespoke_gui.ui.captions.tab import CaptionsTab
     from bespoke_gui.ui.context import AppContext
 
     app = QApplication.instance() or QApplication(sys.argv)
@@ -100,11 +114,13 @@ def bench_tab(root: Path) -> None:
     browsable = time.perf_counter() - start
     runner.wait_idle(120)
     linted = time.perf_counter() - start
-    print(f"tab: {len(tab.model.items)} captions browsable after {browsable:.3f} s; "
-          f"lint markers filled after {linted:.3f} s")
+    print(
+        f"tab: {len(tab.model.items)} captions browsable after {browsable:.3f} s; "
+        f"lint markers filled after {linted:.3f} s"
+    )
 
     # Typing in a 300-token caption: each keystroke's highlight, token count, lint and repaint.
-    from bespoke_gui.ui.captions_tab import replace_document_text
+    from bespoke_gui.ui.captions.tab import replace_document_text
 
     target = tab.model.items[0]
     tab.open_item(target)
@@ -113,8 +129,9 @@ def bench_tab(root: Path) -> None:
     for where in ("at the end", "in the middle"):
         # At the end the cut stays put; in the middle it and every later span move with each key.
         cursor = tab.editor.textCursor()
-        cursor.setPosition(len(tab.editor.toPlainText()) // 2 if where == "in the middle" else
-                           len(tab.editor.toPlainText()))
+        cursor.setPosition(
+            len(tab.editor.toPlainText()) // 2 if where == "in the middle" else len(tab.editor.toPlainText())
+        )
         tab.editor.setTextCursor(cursor)
         app.processEvents()
         times = []
@@ -123,8 +140,10 @@ def bench_tab(root: Path) -> None:
             QTest.keyClick(tab.editor, ch if ch != " " else Qt.Key.Key_Space)
             app.processEvents()  # the analysis runs within the key; this runs the rest and repaints
             times.append((time.perf_counter() - t0) * 1000)
-        print(f"keystroke {where} of a {count_tokens(target.text)}-token caption: mean {statistics.mean(times):.2f} ms, "
-              f"median {statistics.median(times):.2f} ms, max {max(times):.2f} ms")
+        print(
+            f"keystroke {where} of a {count_tokens(target.text)}-token caption: mean {statistics.mean(times):.2f} ms, "
+            f"median {statistics.median(times):.2f} ms, max {max(times):.2f} ms"
+        )
         # The findings table follows once typing pauses (a timer): its cost, once per pause.
         t0 = time.perf_counter()
         tab.update_findings_panel()

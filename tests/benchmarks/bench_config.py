@@ -11,9 +11,9 @@ import sys
 import time
 from pathlib import Path
 
-from bespoke_gui.core.config_checks import check_config
-from bespoke_gui.core.config_diff import diff_flattened, diff_grouped, side_by_side
-from bespoke_gui.core.tomlconfig import iter_entries, loads_config, set_value
+from bespoke_gui.core.config.checks import check_config
+from bespoke_gui.core.config.diff import diff_flattened, diff_grouped, side_by_side
+from bespoke_gui.core.config.tomlconfig import iter_entries, loads_config, set_value
 from bespoke_gui.core.workspace import discover
 
 REAL = Path(__file__).resolve().parents[2].parent / "shared" / "realdata" / "configs"
@@ -28,7 +28,9 @@ def timed(label: str, repeat: int, fn) -> None:
 
 
 def main() -> None:
-    texts = {p.name: p.read_text(encoding="utf-8") for p in sorted(REAL.glob("*.toml"))} if REAL.is_dir() else {}
+    texts = (
+        {p.name: p.read_text(encoding="utf-8") for p in sorted(REAL.glob("*.toml"))} if REAL.is_dir() else {}
+    )
     if not texts:
         texts = {"generated.toml": "[t]\n" + "".join(f"key_{i} = {i}  # comment {i}\n" for i in range(80))}
     big_name = max(texts, key=lambda n: len(texts[n]))
@@ -45,8 +47,11 @@ def main() -> None:
     timed("parse + one edit + dump", 50, edit)
     names = list(texts)
     a, b = loads_config(texts[names[0]]), loads_config(texts[names[-1]])
-    timed("key diff (grouped + flattened)", 200, lambda: (diff_grouped(a.data(), b.data()),
-                                                       diff_flattened(a.data(), b.data())))
+    timed(
+        "key diff (grouped + flattened)",
+        200,
+        lambda: (diff_grouped(a.data(), b.data()), diff_flattened(a.data(), b.data())),
+    )
     timed("side-by-side text diff", 50, lambda: side_by_side(texts[names[0]], texts[names[-1]]))
     cfg = loads_config(big)
     timed("checks without workspace", 50, lambda: check_config(cfg))

@@ -22,8 +22,8 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import numpy as np  # noqa: E402
-from PIL import Image, ImageFilter  # noqa: E402
+import numpy as np
+from PIL import Image, ImageFilter
 
 EPOCHS = 8
 PROMPTS = 7
@@ -64,20 +64,22 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    from bespoke_gui.core.epochs import AnalysisSettings
+    from bespoke_gui.core.epochs.analysis import AnalysisSettings
     from bespoke_gui.core.jobs import CancelFlag
     from bespoke_gui.ui.bridge import JobRunner
     from bespoke_gui.ui.context import AppContext
-    from bespoke_gui.ui.epochs_adapter import load_roots
-    from bespoke_gui.ui.epochs_grid import EpochGridWidget
-    from bespoke_gui.ui.epochs_tab import EpochsTab
+    from bespoke_gui.ui.epochs.grid import EpochGridWidget
+    from bespoke_gui.ui.epochs.state import load_roots
+    from bespoke_gui.ui.epochs.tab import EpochsTab
 
     with tempfile.TemporaryDirectory() as tmp:
         sample = write_samples(Path(tmp))
         started = time.perf_counter()
         state = load_roots([sample], AnalysisSettings(), progress=lambda *a: None, cancelled=CancelFlag())
         analysed = time.perf_counter() - started
-        print(f"analysed {len(state.result.images)} samples in {analysed * 1000:.0f} ms (decode + recovery + metrics)")
+        print(
+            f"analysed {len(state.result.images)} samples in {analysed * 1000:.0f} ms (decode + recovery + metrics)"
+        )
         grid_data = state.grid
         print(f"grid: {len(grid_data.columns)} columns x {len(grid_data.rows)} rows")
 

@@ -16,7 +16,9 @@ from PIL import Image
 
 from bespoke_gui.core.exactgrid import find_exact_grid, upscale_blocks
 
-REALDATA = Path(__file__).resolve().parents[2].parent / "shared" / "realdata" / "bespokebaby2" / "training_data_512"
+REALDATA = (
+    Path(__file__).resolve().parents[2].parent / "shared" / "realdata" / "bespokebaby2" / "training_data_512"
+)
 
 
 def time_ms(pixels: np.ndarray, repeats: int = 30) -> list[float]:
@@ -30,7 +32,9 @@ def time_ms(pixels: np.ndarray, repeats: int = 30) -> list[float]:
 
 
 def report(name: str, times: list[float]) -> None:
-    print(f"{name:<34} median {statistics.median(times):6.2f} ms   max {max(times):6.2f} ms   (n={len(times)})")
+    print(
+        f"{name:<34} median {statistics.median(times):6.2f} ms   max {max(times):6.2f} ms   (n={len(times)})"
+    )
 
 
 def main() -> None:

@@ -22,8 +22,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from bespoke_gui.core.dataset.resize import resize_dataset
 from bespoke_gui.core.jobs import default_workers
-from bespoke_gui.core.resize import resize_dataset
 
 
 def portrait(seed: int) -> np.ndarray:
@@ -66,7 +66,9 @@ def time_mogrify(source: Path, copies: Path) -> float:
         shutil.copy2(png, copies / png.name)
     started = time.perf_counter()
     # One mogrify over every file, as the plan ran it (the shell glob expanded by us).
-    subprocess.run(["mogrify", "-resize", "256x256!", *sorted(str(p) for p in copies.glob("*.png"))], check=True)
+    subprocess.run(
+        ["mogrify", "-resize", "256x256!", *sorted(str(p) for p in copies.glob("*.png"))], check=True
+    )
     return time.perf_counter() - started
 
 
@@ -83,14 +85,18 @@ def main() -> int:
         source = tmp / "images"
         started = time.perf_counter()
         write_images(source, args.count)
-        print(f"wrote {args.count} 512 px PNGs in {time.perf_counter() - started:.1f} s; "
-              f"{default_workers()} cores (os.cpu_count={os.cpu_count()})")
+        print(
+            f"wrote {args.count} 512 px PNGs in {time.perf_counter() - started:.1f} s; "
+            f"{default_workers()} cores (os.cpu_count={os.cpu_count()})"
+        )
         mogrify_s = time_mogrify(source, tmp / "mogrify")
         print(f"mogrify -resize 256x256!      : {mogrify_s:6.2f} s  ({args.count / mogrify_s:6.1f} images/s)")
         for filter_name in ("lanczos", "nearest", "pixel"):
             ours = time_ours(source, tmp / f"ours_{filter_name}", filter_name)
-            print(f"bespoke-gui resize {filter_name:<8}   : {ours:6.2f} s  ({args.count / ours:6.1f} images/s)"
-                  f"  mogrify/ours = {mogrify_s / ours:.2f}x")
+            print(
+                f"bespoke-gui resize {filter_name:<8}   : {ours:6.2f} s  ({args.count / ours:6.1f} images/s)"
+                f"  mogrify/ours = {mogrify_s / ours:.2f}x"
+            )
     finally:
         if args.keep:
             print(f"kept {tmp}")

@@ -17,11 +17,11 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QSettings, QTimer  # noqa: E402
+from PySide6.QtCore import QSettings, QTimer
 
-from bespoke_gui.core.demo import write_demo_workspace  # noqa: E402
-from bespoke_gui.ui.app import ensure_application  # noqa: E402
-from bespoke_gui.ui.main_window import MainWindow  # noqa: E402
+from bespoke_gui.core.demo.demo_workspace import write_demo_workspace
+from bespoke_gui.ui.app import ensure_application
+from bespoke_gui.ui.main_window import MainWindow
 
 
 def measure(workspace: Path, tab: str) -> tuple[float, float, float, int]:
@@ -68,8 +68,10 @@ def main() -> None:
         write_demo_workspace(workspace)
     for tab in ("Captions", "Dataset", "Config", "Epochs"):
         worst, p99, elapsed, n = measure(workspace, tab)
-        print(f"{tab:9s} visible: longest event-loop stall {worst * 1000:6.1f} ms, p99 {p99 * 1000:5.1f} ms "
-              f"over {elapsed:5.1f} s of loading ({n} ticks; target: no stall > 100 ms)")
+        print(
+            f"{tab:9s} visible: longest event-loop stall {worst * 1000:6.1f} ms, p99 {p99 * 1000:5.1f} ms "
+            f"over {elapsed:5.1f} s of loading ({n} ticks; target: no stall > 100 ms)"
+        )
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from bespoke_gui.core.scan import quick_scan
+from bespoke_gui.core.dataset.scan import quick_scan
 
 DISTINCT = 50
 
@@ -62,7 +62,7 @@ def bench_gui(folder: Path, count: int) -> None:
     from bespoke_gui.core.workspace import discover
     from bespoke_gui.ui.bridge import JobRunner
     from bespoke_gui.ui.context import AppContext
-    from bespoke_gui.ui.dataset_tab import DatasetTab
+    from bespoke_gui.ui.dataset.tab import DatasetTab
 
     app = QApplication.instance() or QApplication([])
     settings = QSettings(str(folder.parent / "settings.ini"), QSettings.Format.IniFormat)
@@ -89,15 +89,19 @@ def bench_gui(folder: Path, count: int) -> None:
         app.processEvents()
         time.sleep(0.001)
     table_s = time.perf_counter() - started
-    print(f"GUI table shown (rows in the model):  {table_s:6.2f} s for {count} images "
-          f"(longest event-loop stall meanwhile: {gaps['max'] * 1000:.0f} ms)")
+    print(
+        f"GUI table shown (rows in the model):  {table_s:6.2f} s for {count} images "
+        f"(longest event-loop stall meanwhile: {gaps['max'] * 1000:.0f} ms)"
+    )
     gaps["max"] = 0.0
     gaps["last"] = time.perf_counter()
     context.runner.wait_idle(3600)
     details_s = time.perf_counter() - started
     filled = sum(row.details_done for row in tab.model.rows())
-    print(f"GUI details filled (colours, grids): {details_s:6.2f} s ({filled} rows; "
-          f"{filled / max(details_s - table_s, 1e-9):.0f} images/s on {os.cpu_count()} cores)")
+    print(
+        f"GUI details filled (colours, grids): {details_s:6.2f} s ({filled} rows; "
+        f"{filled / max(details_s - table_s, 1e-9):.0f} images/s on {os.cpu_count()} cores)"
+    )
     print(f"longest event-loop stall while filling: {gaps['max'] * 1000:.0f} ms")
     context.runner.shutdown()
 

@@ -30,7 +30,9 @@ print("shown", flush=True)
 def one_run(settings_file: str) -> float:
     env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-c", CHILD, settings_file], stdout=subprocess.PIPE, env=env, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CHILD, settings_file], stdout=subprocess.PIPE, env=env, text=True
+    )
     assert proc.stdout is not None
     line = proc.stdout.readline()
     elapsed = time.perf_counter() - start
@@ -44,8 +46,10 @@ def main() -> None:
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 5
     with tempfile.TemporaryDirectory() as tmp:
         times = [one_run(os.path.join(tmp, "settings.ini")) for _ in range(runs)]
-    print(f"window shown after launch: median {statistics.median(times):.2f} s, "
-          f"min {min(times):.2f} s, max {max(times):.2f} s over {runs} runs (target < 1.5 s)")
+    print(
+        f"window shown after launch: median {statistics.median(times):.2f} s, "
+        f"min {min(times):.2f} s, max {max(times):.2f} s over {runs} runs (target < 1.5 s)"
+    )
 
 
 if __name__ == "__main__":

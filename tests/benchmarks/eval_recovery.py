@@ -25,10 +25,10 @@ import time
 import numpy as np
 
 from bespoke_gui.core.colour import pack_rgb
-from bespoke_gui.core.degrade import degrade_like_diffusion, upscale_nearest
-from bespoke_gui.core.metrics import measure_image
-from bespoke_gui.core.pixelgrid import downscale
-from bespoke_gui.core.portraits import draw_portrait
+from bespoke_gui.core.demo.degrade import degrade_like_diffusion, upscale_nearest
+from bespoke_gui.core.demo.portraits import draw_portrait
+from bespoke_gui.core.epochs.metrics import measure_image
+from bespoke_gui.core.epochs.pixelgrid import downscale
 
 STRENGTHS = (0.0, 0.1, 0.25, 0.5, 0.75, 1.0)
 METHODS = ("grid", "two-stage", "nearest")
@@ -100,7 +100,9 @@ def main() -> None:
                     planted += len(planted_here)
                     other += len(listed - planted_here)
             n = args.images
-            strays = f"{found}/{planted}" if method == "grid" and planted else ("-" if method != "grid" else "0/0")
+            strays = (
+                f"{found}/{planted}" if method == "grid" and planted else ("-" if method != "grid" else "0/0")
+            )
             others = f"{other / n:.1f}" if method == "grid" else "-"
             print(
                 f"{strength:>8.2f}  {method:<10} {exact / n:>6.0%} {structure / n:>9.0%} {np.mean(cells):>7.1%}  "

@@ -16,18 +16,25 @@ QT_MODULES = ("PySide6", "qasync", "shiboken6")
 def core_modules() -> list[str]:
     """Every module under bespoke_gui/core, found on disk so new modules are covered too."""
     return sorted(
-        info.name
-        for info in pkgutil.walk_packages(bespoke_gui.core.__path__, prefix="bespoke_gui.core.")
+        info.name for info in pkgutil.walk_packages(bespoke_gui.core.__path__, prefix="bespoke_gui.core.")
     )
 
 
 def test_core_modules_are_discovered() -> None:
     names = core_modules()
+    core_dir = Path(bespoke_gui.core.__file__).parent
     files_on_disk = {
-        "bespoke_gui.core." + p.stem for p in Path(bespoke_gui.core.__file__).parent.glob("*.py") if p.stem != "__init__"
+        "bespoke_gui.core." + ".".join(p.relative_to(core_dir).with_suffix("").parts)
+        for p in core_dir.rglob("*.py")
+        if p.stem != "__init__"
     }
     assert files_on_disk <= set(names)
-    assert {"bespoke_gui.core.jobs", "bespoke_gui.core.files", "bespoke_gui.core.exactgrid"} <= set(names)
+    assert {
+        "bespoke_gui.core.jobs",
+        "bespoke_gui.core.files",
+        "bespoke_gui.core.exactgrid",
+        "bespoke_gui.core.epochs.pixelgrid",
+    } <= set(names)
 
 
 def test_importing_every_core_module_loads_no_qt() -> None:
@@ -63,6 +70,8 @@ def test_the_check_would_notice_qt(tmp_path: Path) -> None:
         "import uses_qt\n"
         f"print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in {QT_MODULES!r})))\n"
     )
-    completed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False)
+    completed = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False
+    )
     assert completed.returncode == 0, completed.stderr
     assert "PySide6" in json.loads(completed.stdout.strip().splitlines()[-1])

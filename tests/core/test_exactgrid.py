@@ -17,7 +17,15 @@ from bespoke_gui.core.exactgrid import (
 )
 
 PALETTE = np.array(
-    [[20, 20, 30], [200, 160, 120], [90, 50, 20], [240, 240, 240], [30, 120, 200], [180, 30, 40], [60, 160, 70]],
+    [
+        [20, 20, 30],
+        [200, 160, 120],
+        [90, 50, 20],
+        [240, 240, 240],
+        [30, 120, 200],
+        [180, 30, 40],
+        [60, 160, 70],
+    ],
     dtype=np.uint8,
 )
 
@@ -63,7 +71,9 @@ def test_block_edges_24_in_256_are_10_and_11_spread_evenly() -> None:
     assert np.all(np.diff(tens) > 1)
 
 
-@pytest.mark.parametrize(("cells", "size"), [(24, 256), (24, 512), (24, 500), (7, 100), (24, 24), (1, 9), (13, 200)])
+@pytest.mark.parametrize(
+    ("cells", "size"), [(24, 256), (24, 512), (24, 500), (7, 100), (24, 24), (1, 9), (13, 200)]
+)
 def test_block_edges_are_balanced_in_every_window(cells: int, size: int) -> None:
     sizes = np.diff(block_edges(cells, size))
     assert sizes.sum() == size and len(sizes) == cells

@@ -39,7 +39,7 @@ def test_write_bytes_creates_and_replaces(tmp_path: Path) -> None:
 def test_write_text_default_is_utf8_with_lf(tmp_path: Path) -> None:
     target = tmp_path / "caption.txt"
     atomic_write_text(target, "café, 1girl\nsecond line\n")
-    assert target.read_bytes() == "café, 1girl\nsecond line\n".encode("utf-8")
+    assert target.read_bytes() == "café, 1girl\nsecond line\n".encode()
 
 
 def test_write_text_crlf_option_converts_every_newline_once(tmp_path: Path) -> None:

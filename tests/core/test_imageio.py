@@ -27,15 +27,26 @@ from bespoke_gui.core.jobs import describe_exception
 
 
 def _chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    return (
+        struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    )
 
 
-def write_raw_png(path: Path, width: int, height: int, bit_depth: int, colour_type: int, rows: bytes | None,
-                  idat: bytes | None = None) -> Path:
+def write_raw_png(
+    path: Path,
+    width: int,
+    height: int,
+    bit_depth: int,
+    colour_type: int,
+    rows: bytes | None,
+    idat: bytes | None = None,
+) -> Path:
     """A PNG written byte by byte (Pillow cannot write 16-bit RGB, and bombs need a lying header)."""
     ihdr = struct.pack(">IIBBBBB", width, height, bit_depth, colour_type, 0, 0, 0)
     data = idat if idat is not None else zlib.compress(rows or b"")
-    path.write_bytes(imageio.PNG_SIGNATURE + _chunk(b"IHDR", ihdr) + _chunk(b"IDAT", data) + _chunk(b"IEND", b""))
+    path.write_bytes(
+        imageio.PNG_SIGNATURE + _chunk(b"IHDR", ihdr) + _chunk(b"IDAT", data) + _chunk(b"IEND", b"")
+    )
     return path
 
 
@@ -172,7 +183,9 @@ def test_missing_folder_and_unreadable_files(tmp_path: Path, monkeypatch: pytest
         probe_image(tmp_path / "locked.png")
 
 
-def test_png_bomb_is_refused_from_its_header_without_decoding(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_png_bomb_is_refused_from_its_header_without_decoding(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = write_raw_png(tmp_path / "bomb.png", 30000, 30000, 8, 2, None, idat=zlib.compress(b"\x00" * 1000))
     header = probe_image(path)
     assert header.pixels == 900_000_000 and header.pixels > MAX_PIXELS
@@ -243,7 +256,9 @@ def test_save_refuses_a_read_only_file_and_keeps_it(tmp_path: Path) -> None:
         os.chmod(path, 0o644)
 
 
-def test_full_disk_leaves_the_old_file_and_no_temp_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_full_disk_leaves_the_old_file_and_no_temp_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "old.png"
     Image.fromarray(art(14)).save(path)
     before = path.read_bytes()

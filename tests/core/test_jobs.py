@@ -170,7 +170,10 @@ def test_work_runs_on_several_threads() -> None:
 @pytest.mark.parametrize(
     ("exc", "expected"),
     [
-        (FileNotFoundError(errno.ENOENT, "No such file or directory", "/x/a.png"), "No such file or directory (/x/a.png)"),
+        (
+            FileNotFoundError(errno.ENOENT, "No such file or directory", "/x/a.png"),
+            "No such file or directory (/x/a.png)",
+        ),
         (OSError(errno.ENOSPC, "No space left on device"), "No space left on device"),
         (ValueError("bad value\nsecond line"), "ValueError: bad value"),
         (KeyError("width"), "KeyError: 'width'"),
@@ -206,8 +209,14 @@ def test_map_items_in_worker_processes_keeps_order_and_per_item_errors() -> None
     items[7] = "seven"
     arrived: list[int] = []
     seen: list[tuple[int, int]] = []
-    out = map_items(int, items, progress=lambda d, t, m: seen.append((d, t)), workers=2,
-                    processes=True, on_result=lambda i, r: arrived.append(i))
+    out = map_items(
+        int,
+        items,
+        progress=lambda d, t, m: seen.append((d, t)),
+        workers=2,
+        processes=True,
+        on_result=lambda i, r: arrived.append(i),
+    )
     assert out.results == [None if i == 7 else i for i in range(40)]
     assert [e.path for e in out.errors] == ["seven"]
     assert "invalid literal" in out.errors[0].message

@@ -20,7 +20,9 @@ def _make_workspace(root: Path, count: int = 3) -> Path:
         art = rng.integers(0, 255, size=(24, 24, 3), dtype=np.uint8)
         Image.fromarray(art).resize((512, 512), Image.NEAREST).save(data / f"img_{i}.png")
         (data / f"img_{i}.txt").write_text("pixel art, 24x24, portrait", encoding="utf-8")
-    (root / "training_config.toml").write_text('[training_arguments]\nresolution = "512,512"\n', encoding="utf-8")
+    (root / "training_config.toml").write_text(
+        '[training_arguments]\nresolution = "512,512"\n', encoding="utf-8"
+    )
     return root
 
 
@@ -75,7 +77,13 @@ def test_dropping_a_folder_opens_it(qtbot, qt_settings, tmp_path):
     window = _window(qtbot, qt_settings)
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(root))])
-    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    event = QDropEvent(
+        QPointF(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
     window.dropEvent(event)
     qtbot.waitUntil(lambda: window.context.workspace is not None, timeout=5000)
     assert window.context.workspace.root == root.resolve()

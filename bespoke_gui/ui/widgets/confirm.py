@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
@@ -20,7 +20,9 @@ def ask_to_confirm(
     ``open()``, not ``exec()``: a nested event loop inside qasync's loop is one of its
     known traps. Cancel is the default button, so Enter never destroys anything.
     """
-    box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, parent)
+    box = QMessageBox(
+        icon, title, text, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, parent
+    )
     box.setDefaultButton(QMessageBox.StandardButton.Cancel)
     accept = box.button(QMessageBox.StandardButton.Yes)
     accept.setText(accept_label)

@@ -24,17 +24,17 @@ class ProgressMeter(QWidget):
         self._minimum, self._maximum, self._value = 0, 1, 0
         self._text_visible = True
 
-    def setRange(self, minimum: int, maximum: int) -> None:  # noqa: N802 - QProgressBar's name
+    def setRange(self, minimum: int, maximum: int) -> None:
         if (minimum, maximum) != (self._minimum, self._maximum):
             self._minimum, self._maximum = minimum, maximum
             self.update()
 
-    def setValue(self, value: int) -> None:  # noqa: N802
+    def setValue(self, value: int) -> None:
         if value != self._value:
             self._value = value
             self.update()
 
-    def setTextVisible(self, visible: bool) -> None:  # noqa: N802
+    def setTextVisible(self, visible: bool) -> None:
         self._text_visible = visible
         self.update()
 
@@ -102,7 +102,9 @@ class JobPanel(QWidget):
         if self.handle is not None and not self.handle.is_done:
             self.handle.cancel()
             self.cancel_button.setEnabled(False)
-            self.label.setText(f"{self.handle.description}: cancelling (files being written are finished first)…")
+            self.label.setText(
+                f"{self.handle.description}: cancelling (files being written are finished first)…"
+            )
 
     def _on_progress(self, done: int, total: int, message: str, rate: float, left: float) -> None:
         if self.sender() is not self.handle or self.handle is None:

@@ -1,0 +1,1 @@
+"""Captions: Qt-free core."""

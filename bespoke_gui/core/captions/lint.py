@@ -1,0 +1,952 @@
+"""Caption lint: the problems this dataset's owner actually hit, found in the text and checked against the pixels.
+
+Rules (id: severity):
+
+- ``hex-shared`` (error): one hex code names two different features ("hair (#c06148)",
+  "lips (#c06148)"), so the model cannot learn which colour belongs where.
+- ``hex-not-in-palette`` (warning): a hex code that is not a colour of the image
+  (within a tolerance); needs the image's palette passed in.
+- ``hex-invalid`` (warning): ``#`` followed by something that is not a 6-digit code.
+- ``colour-conflict`` (warning): one feature given two colours that contradict each other
+  (two phrases, or a colour word and a hex code that are far apart).
+- ``similar-features`` (warning): two look-alike features (eyes and hair) given the same
+  colour words or near-identical codes.
+- ``trigger-missing`` (error), ``trigger-not-first`` (error), ``trigger-differs`` (warning):
+  the first ``keep_tokens`` phrases against the dataset's majority trigger.
+- ``empty-phrase``, ``double-comma``, ``duplicate-phrase`` (warning), ``double-space`` (info).
+- ``token-overflow`` (warning): the caption runs past the token window; names the phrases cut.
+- ``multi-line`` (warning): sd-scripts reads only the first line.
+- ``empty-caption`` (error), ``not-utf8`` (error), ``utf8-bom`` (warning): how sd-scripts will read the file.
+
+A finding has a span in the caption text and, where a change is safe, a fix: the whole new text.
+Linting never reads files: a whole dataset of 10,000 captions lints in well under 2 s.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import NamedTuple
+
+from bespoke_gui.core.captions.caption_files import (
+    UTF8,
+    UTF8_BOM,
+    Phrase,
+    first_line,
+    normalize_phrase,
+    split_phrases,
+)
+from bespoke_gui.core.captions.keywords import (
+    COLOUR_KIND,
+    HEX_KIND,
+    KeywordMatch,
+    Keywords,
+    default_keywords,
+    delta_e,
+    hex_to_rgb,
+    rgb_to_hex,
+)
+from bespoke_gui.core.captions.tokens import DEFAULT_MAX_TOKEN_LENGTH, TokenCounter, default_counter
+from bespoke_gui.core.config.sdscripts_args import find_key
+from bespoke_gui.core.jobs import CancelFn, ProgressFn, never_cancelled, no_progress
+
+ERROR = "error"
+WARNING = "warning"
+INFO = "info"
+SEVERITY_ORDER = {ERROR: 0, WARNING: 1, INFO: 2}
+
+RULES: dict[str, str] = {
+    "hex-shared": "one hex code names several features",
+    "hex-not-in-palette": "hex code not in the image",
+    "hex-invalid": "malformed hex code",
+    "colour-conflict": "a feature given conflicting colours",
+    "similar-features": "look-alike features with the same colour",
+    "trigger-missing": "trigger phrase missing",
+    "trigger-not-first": "trigger phrase not first",
+    "trigger-differs": "trigger differs from the dataset",
+    "empty-phrase": "empty phrase",
+    "double-comma": "doubled comma",
+    "duplicate-phrase": "duplicated phrase",
+    "double-space": "doubled space",
+    "token-overflow": "longer than the token window",
+    "clarity-missing": "no pixel-art clarity phrase",
+    "multi-line": "more than one line",
+    "empty-caption": "empty caption",
+    "not-utf8": "not UTF-8",
+    "utf8-bom": "UTF-8 with a BOM",
+    "missing-caption": "image without a caption",
+    "orphan-caption": "caption without an image",
+    "unreadable": "caption could not be read",
+}
+
+CLARITY_PHRASE = "hard color borders, sharp pixel edges"
+_DOUBLE_SPACE_RE = re.compile(r"(?<=\S) {2,}(?=\S)")
+
+
+@dataclass(frozen=True)
+class Fix:
+    label: str
+    text: str  # the whole caption after the fix
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    severity: str
+    message: str
+    start: int
+    end: int
+    fix: Fix | None = None
+    other_spans: tuple[tuple[int, int], ...] = ()
+
+    @property
+    def span(self) -> tuple[int, int]:
+        return (self.start, self.end)
+
+    def to_dict(self, file: str = "") -> dict:
+        out = {
+            "file": file,
+            "rule": self.rule,
+            "severity": self.severity,
+            "message": self.message,
+            "span": [self.start, self.end],
+        }
+        if self.fix is not None:
+            out["fix"] = {"label": self.fix.label, "text": self.fix.text}
+        return out
+
+
+@dataclass
+class LintSettings:
+    keep_tokens: int = 1
+    max_token_length: int = DEFAULT_MAX_TOKEN_LENGTH
+    shuffle_caption: bool = False
+    # The dataset's majority trigger (the first keep_tokens phrases, as written); None = unknown.
+    trigger: tuple[str, ...] | None = None
+
+
+@dataclass
+class CaptionFacts:
+    """What lint learned about a caption besides its findings (the tab reuses them)."""
+
+    matches: list[KeywordMatch] = field(default_factory=list)
+    phrases: list[Phrase] = field(default_factory=list)
+    feature_colours: dict[str, list[tuple[int, KeywordMatch]]] = field(default_factory=dict)
+    token_total: int = 0
+    cut_offset: int | None = None
+
+
+# --------------------------------------------------------------------------- attribution
+
+
+def _attribute(
+    phrase_matches: list[KeywordMatch], features: set[str]
+) -> list[tuple[KeywordMatch, str | None]]:
+    """Which feature each colour (hex code or colour word) in one phrase describes.
+
+    Hex codes follow their noun ("hair (#c06148)"): the nearest feature before them,
+    else the first after. Colour words come before their noun ("brown eyes"): the nearest
+    feature after them, else the phrase's first feature ("sunglasses with white reflection").
+    """
+    feats = [(i, m) for i, m in enumerate(phrase_matches) if m.kind in features]
+    out: list[tuple[KeywordMatch, str | None]] = []
+    for i, m in enumerate(phrase_matches):
+        if m.kind not in (HEX_KIND, COLOUR_KIND):
+            continue
+        before = [f for j, f in feats if j < i]
+        after = [f for j, f in feats if j > i]
+        target: KeywordMatch | None
+        if m.kind == HEX_KIND:
+            target = before[-1] if before else (after[0] if after else None)
+        else:
+            target = after[0] if after else (feats[0][1] if feats else None)
+        out.append((m, target.kind if target else None))
+    return out
+
+
+# --------------------------------------------------------------------------- fixes
+
+
+def _remove_segment(text: str, start: int, end: int) -> str:
+    """Remove text[start:end] together with one neighbouring comma separator."""
+    left = start
+    while left > 0 and text[left - 1] in " \t":
+        left -= 1
+    if left > 0 and text[left - 1] == ",":
+        return text[: left - 1] + text[end:]
+    right = end
+    while right < len(text) and text[right] in " \t":
+        right += 1
+    if right < len(text) and text[right] == ",":
+        right += 1
+        while right < len(text) and text[right] in " \t":
+            right += 1
+    return text[:start] + text[right:]
+
+
+def _move_to_front(text: str, phrases: list[Phrase], wanted: list[Phrase], after: int = 0) -> str:
+    """The first line's phrases re-joined with ``wanted`` placed after the first ``after`` phrases."""
+    line = first_line(text)
+    rest = text[len(line) :]
+    on_line = [p for p in phrases if p.line == 0]
+    keep = [p for p in on_line if p not in wanted]
+    ordered = keep[:after] + list(wanted) + keep[after:]
+    return ", ".join(p.text for p in ordered) + rest
+
+
+# --------------------------------------------------------------------------- the rules
+
+
+class _PhraseInfo(NamedTuple):
+    """What a phrase's text alone decides; cached per text (a dataset repeats most phrases,
+    and a keystroke leaves all but one phrase of the caption as they were)."""
+
+    normalized: str
+    matches: tuple[KeywordMatch, ...]  # offsets relative to the phrase
+    roles: tuple[tuple[int, str | None], ...]  # (index in matches, the feature it describes) per colour
+    hexes: tuple[int, ...]  # indices of the hex codes in matches
+    has_clarity: bool
+
+
+def _shifted(m: KeywordMatch, shift: int) -> KeywordMatch:
+    return KeywordMatch(m.start + shift, m.end + shift, m.kind, m.text, m.colour)
+
+
+class CaptionLinter:
+    """Lints one caption at a time; holds the keywords, the token counter and the settings."""
+
+    def __init__(
+        self,
+        keywords: Keywords | None = None,
+        settings: LintSettings | None = None,
+        counter: TokenCounter | None = None,
+    ) -> None:
+        self.keywords = keywords or default_keywords()
+        self.settings = settings or LintSettings()
+        self.counter = counter or default_counter()
+        self._features = set(self.keywords.feature_kinds)
+        self._phrase_cache: dict[str, _PhraseInfo] = {}
+
+    def lint(
+        self,
+        text: str,
+        palette: Sequence[tuple[int, int, int]] | None = None,
+        encoding: str = UTF8,
+        facts: CaptionFacts | None = None,
+    ) -> list[Finding]:
+        findings: list[Finding] = []
+        # Every keyword match with caption offsets is built only for a caller that asks for
+        # the facts (the editor); a dataset lint needs the few that findings point at.
+        want_matches = facts is not None
+        facts = facts if facts is not None else CaptionFacts()
+        if not text.strip():
+            findings.append(
+                Finding(
+                    "empty-caption",
+                    ERROR,
+                    "the caption is empty: the image trains with no text at all",
+                    0,
+                    len(text),
+                )
+            )
+            return findings
+        self._encoding(findings, text, encoding)
+        all_phrases = split_phrases(text, keep_empty=True)
+        phrases = [p for p in all_phrases if p.text]
+        # Phrases come in text order, so the first line's are a prefix.
+        on_first_line = len(phrases)
+        if "\n" in text:
+            for k, p in enumerate(phrases):
+                if p.line:
+                    on_first_line = k
+                    break
+        facts.phrases = phrases
+        # One pass: what each phrase's text decides (cached), the phrases naming colours, the hex
+        # codes (caption offsets), the clarity phrases.
+        cached = self._phrase_cache.get
+        infos: list[_PhraseInfo] = []
+        coloured: list[tuple[Phrase, _PhraseInfo]] = []
+        hexes: list[KeywordMatch] = []
+        clarity: set[int] = set()
+        for p in phrases:
+            info = cached(p.text) or self._phrase_info(p.text)
+            infos.append(info)
+            if info.roles:
+                coloured.append((p, info))
+                for i in info.hexes:
+                    hexes.append(_shifted(info.matches[i], p.start))
+            if info.has_clarity:
+                clarity.add(p.index)
+        if want_matches:
+            facts.matches = [_shifted(m, p.start) for p, info in zip(phrases, infos) for m in info.matches]
+        self._separators(findings, text, all_phrases)
+        self._duplicates(findings, text, phrases, infos)
+        self._lines(findings, text)
+        self._colours(findings, text, coloured, hexes, palette, facts)
+        self._trigger(findings, text, phrases[:on_first_line], infos[:on_first_line])
+        self._clarity(findings, text, phrases[:on_first_line], clarity)
+        self._tokens(findings, text, phrases[:on_first_line], clarity, facts, exact_total=want_matches)
+        findings.sort(key=lambda f: (f.start, SEVERITY_ORDER[f.severity]))
+        return findings
+
+    def _phrase_info(self, phrase: str) -> _PhraseInfo:
+        info = self._phrase_cache.get(phrase)
+        if info is None:
+            matches = tuple(self.keywords.classify_phrase(phrase))
+            roles = tuple(
+                (matches.index(m), feature) for m, feature in _attribute(list(matches), self._features)
+            )
+            hexes = tuple(i for i, m in enumerate(matches) if m.kind == HEX_KIND)
+            info = _PhraseInfo(
+                normalize_phrase(phrase), matches, roles, hexes, any(m.kind == "clarity" for m in matches)
+            )
+            if len(self._phrase_cache) > 65536:
+                self._phrase_cache.clear()
+            self._phrase_cache[phrase] = info
+        return info
+
+    # -- file-level
+
+    def _encoding(self, findings: list[Finding], text: str, encoding: str) -> None:
+        if encoding not in (UTF8, UTF8_BOM) and not text.isascii():
+            findings.append(
+                Finding(
+                    "not-utf8",
+                    ERROR,
+                    f"stored as {encoding}: sd-scripts reads captions as UTF-8 and stops with a decode error; "
+                    "save it as UTF-8",
+                    0,
+                    0,
+                )
+            )
+        elif encoding == UTF8_BOM:
+            findings.append(
+                Finding(
+                    "utf8-bom",
+                    WARNING,
+                    "starts with a byte-order mark: sd-scripts keeps it glued to the first phrase, "
+                    "so the trigger no longer matches; save it as UTF-8 without BOM",
+                    0,
+                    0,
+                )
+            )
+
+    # -- separators, duplicates, lines
+
+    def _separators(self, findings: list[Finding], text: str, all_phrases: list[Phrase]) -> None:
+        for p in all_phrases:
+            if p.text:
+                continue
+            before = text[: p.start].rstrip(" \t")
+            after = text[p.end :].lstrip(" \t")
+            doubled = before.endswith(",") and after.startswith(",")
+            rule = "double-comma" if doubled else "empty-phrase"
+            message = "two commas with nothing between them" if doubled else "an empty phrase (a stray comma)"
+            comma = before.rfind(",") if before.endswith(",") else p.start
+            span_start = comma if comma >= 0 else p.start
+            span_end = max(p.end, span_start + 1)
+            fixed = _remove_empty(text, p)
+            findings.append(
+                Finding(rule, WARNING, message, span_start, span_end, Fix("remove the stray comma", fixed))
+            )
+        if "  " in text:
+            for m in _DOUBLE_SPACE_RE.finditer(text):
+                fixed = text[: m.start()] + " " + text[m.end() :]
+                findings.append(
+                    Finding(
+                        "double-space",
+                        INFO,
+                        "doubled space",
+                        m.start(),
+                        m.end(),
+                        Fix("collapse to one space", fixed),
+                    )
+                )
+
+    def _duplicates(
+        self, findings: list[Finding], text: str, phrases: list[Phrase], infos: list[_PhraseInfo]
+    ) -> None:
+        seen: dict[str, Phrase] = {}
+        for p, info in zip(phrases, infos):
+            key = info.normalized
+            if key in seen:
+                findings.append(
+                    Finding(
+                        "duplicate-phrase",
+                        WARNING,
+                        f'"{p.text}" appears twice (also phrase {seen[key].index + 1})',
+                        p.start,
+                        p.end,
+                        Fix("remove the repeat", _remove_segment(text, p.start, p.end)),
+                        ((seen[key].start, seen[key].end),),
+                    )
+                )
+            else:
+                seen[key] = p
+
+    def _lines(self, findings: list[Finding], text: str) -> None:
+        if "\n" not in text:
+            return
+        lines = text.split("\n")
+        extra = [ln for ln in lines[1:] if ln.strip()]
+        if not extra:
+            return
+        first_end = len(lines[0])
+        joined = ", ".join(ln.strip().strip(",").strip() for ln in lines if ln.strip())
+        findings.append(
+            Finding(
+                "multi-line",
+                WARNING,
+                f"{len(extra)} more line(s): sd-scripts reads only the first line of a caption file",
+                first_end,
+                len(text),
+                Fix("join the lines with commas", joined),
+            )
+        )
+
+    # -- colours
+
+    def _colours(
+        self,
+        findings: list[Finding],
+        text: str,
+        coloured: list[tuple[Phrase, _PhraseInfo]],
+        hexes: list[KeywordMatch],
+        palette: Sequence[tuple[int, int, int]] | None,
+        facts: CaptionFacts,
+    ) -> None:
+        """``coloured``: the phrases with a colour word or hex code; ``hexes``: every hex code."""
+        tuning = self.keywords.tuning
+        # feature -> [(phrase index, colour match)]
+        by_feature: dict[str, list[tuple[int, KeywordMatch]]] = {}
+        hex_features: dict[str, dict[str, KeywordMatch]] = {}
+        hex_order: list[str] = []
+        make = tuple.__new__  # KeywordMatch(...) without the Python-level __new__: this loop is hot
+        for p, info in coloured:
+            shift = p.start
+            for i, feature in info.roles:
+                r = info.matches[i]
+                m = make(KeywordMatch, (r.start + shift, r.end + shift, r.kind, r.text, r.colour))
+                if m.kind == HEX_KIND and m.colour and m.colour not in hex_features:
+                    hex_features[m.colour] = {}
+                    hex_order.append(m.colour)
+                if feature is None:
+                    continue
+                by_feature.setdefault(feature, []).append((p.index, m))
+                if m.kind == HEX_KIND and m.colour:
+                    hex_features[m.colour].setdefault(feature, m)
+        facts.feature_colours = by_feature
+
+        for m in hexes:
+            if m.colour is None:
+                findings.append(
+                    Finding(
+                        "hex-invalid", WARNING, f"{m.text} is not a colour code (#rrggbb)", m.start, m.end
+                    )
+                )
+
+        for code in hex_order:
+            feats = hex_features[code]
+            if len(feats) >= 2:
+                names = list(feats)
+                spans = [(m.start, m.end) for m in feats.values()]
+                listed = ", ".join(names[:-1]) + " and " + names[-1]
+                findings.append(
+                    Finding(
+                        "hex-shared",
+                        ERROR,
+                        f"{code} names {listed}: one colour cannot be the truth for different features",
+                        spans[0][0],
+                        spans[0][1],
+                        None,
+                        tuple(spans[1:]),
+                    )
+                )
+
+        if palette and hexes:
+            self._palette(findings, text, hexes, palette, tuning.palette_tolerance)
+
+        for feature in tuning.single_colour_features:
+            items = by_feature.get(feature)
+            if items is not None and len(items) >= 2:  # one colour cannot conflict with itself
+                self._conflicts(findings, feature, items, tuning.word_conflict_delta_e)
+        for a, b in tuning.similar_feature_pairs:
+            self._similar(findings, a, b, by_feature.get(a, []), by_feature.get(b, []), palette)
+
+    def _palette(
+        self,
+        findings: list[Finding],
+        text: str,
+        hexes: list[KeywordMatch],
+        palette: Sequence[tuple[int, int, int]],
+        tolerance: int,
+    ) -> None:
+        reported: set[str] = set()
+        for m in hexes:
+            if m.colour is None or m.colour in reported:
+                continue
+            rgb = hex_to_rgb(m.colour)
+            nearest = min(
+                palette, key=lambda c: max(abs(c[0] - rgb[0]), abs(c[1] - rgb[1]), abs(c[2] - rgb[2]))
+            )
+            gap = max(abs(nearest[0] - rgb[0]), abs(nearest[1] - rgb[1]), abs(nearest[2] - rgb[2]))
+            if gap <= tolerance:
+                continue
+            reported.add(m.colour)
+            near_hex = rgb_to_hex(nearest)
+            fix = None
+            if gap <= tolerance * 3:
+                fixed = re.sub(re.escape(m.text), near_hex, text, flags=re.IGNORECASE)
+                fix = Fix(f"use the image's {near_hex}", fixed)
+            findings.append(
+                Finding(
+                    "hex-not-in-palette",
+                    WARNING,
+                    f"{m.colour} is not a colour of the image (nearest is {near_hex}, {gap} away)",
+                    m.start,
+                    m.end,
+                    fix,
+                )
+            )
+
+    def _colour_refs(self, items: list[tuple[int, KeywordMatch]]) -> dict[int, list[KeywordMatch]]:
+        per_phrase: dict[int, list[KeywordMatch]] = {}
+        for index, m in items:
+            if m.colour:
+                per_phrase.setdefault(index, []).append(m)
+        return per_phrase
+
+    def _conflicts(
+        self, findings: list[Finding], feature: str, items: list[tuple[int, KeywordMatch]], threshold: float
+    ) -> None:
+        if len(items) < 2:
+            return  # one colour cannot conflict with itself
+        per_phrase = self._colour_refs(items)
+        modifiers: dict[int, set[str]] = {}
+        for index, m in items:
+            if m.kind == COLOUR_KIND and m.colour is None:
+                modifiers.setdefault(index, set()).add(m.text.lower())
+        # A colour word next to a hex code that is nowhere near it.
+        for index, colours in per_phrase.items():
+            hexes = [m for m in colours if m.kind == HEX_KIND]
+            words = [m for m in colours if m.kind == COLOUR_KIND]
+            if not hexes or not words:
+                continue
+            refs = _shaded_refs([hex_to_rgb(w.colour) for w in words], modifiers.get(index, set()))  # type: ignore[arg-type]
+            for h in hexes:
+                best = min(delta_e(hex_to_rgb(h.colour), ref) for ref in refs)  # type: ignore[arg-type]
+                if best > threshold:
+                    said = " ".join(w.text for w in words)
+                    findings.append(
+                        Finding(
+                            "colour-conflict",
+                            WARNING,
+                            f'{feature}: the words say "{said}" but {h.colour} is a different colour (ΔE {best:.0f})',
+                            h.start,
+                            h.end,
+                        )
+                    )
+        # Two phrases describing the feature in colours that have nothing in common.
+        phrases = sorted(per_phrase)
+        for i, a in enumerate(phrases):
+            for b in phrases[i + 1 :]:
+                ca, cb = per_phrase[a], per_phrase[b]
+                best = min(delta_e(hex_to_rgb(x.colour), hex_to_rgb(y.colour)) for x in ca for y in cb)  # type: ignore[arg-type]
+                if best > threshold:
+                    first, second = ca[0], cb[0]
+                    findings.append(
+                        Finding(
+                            "colour-conflict",
+                            WARNING,
+                            f'{feature} is "{first.text}" in one phrase and "{second.text}" in another',
+                            second.start,
+                            second.end,
+                            None,
+                            ((first.start, first.end),),
+                        )
+                    )
+
+    def _similar(
+        self,
+        findings: list[Finding],
+        a: str,
+        b: str,
+        items_a: list[tuple[int, KeywordMatch]],
+        items_b: list[tuple[int, KeywordMatch]],
+        palette: Sequence[tuple[int, int, int]] | None,
+    ) -> None:
+        if not items_a or not items_b:
+            return
+        hex_a = [m for _, m in items_a if m.kind == HEX_KIND and m.colour]
+        hex_b = [m for _, m in items_b if m.kind == HEX_KIND and m.colour]
+        words_a = {m.text.lower(): m for _, m in items_a if m.kind == COLOUR_KIND and m.colour}
+        words_b = {m.text.lower(): m for _, m in items_b if m.kind == COLOUR_KIND and m.colour}
+        shared = [w for w in words_b if w in words_a]
+        threshold = self.keywords.tuning.similar_delta_e
+        if hex_a and hex_b:
+            pairs = [
+                (x, y, delta_e(hex_to_rgb(x.colour), hex_to_rgb(y.colour))) for x in hex_a for y in hex_b
+            ]  # type: ignore[arg-type]
+            close = [(x, y, d) for x, y, d in pairs if x.colour != y.colour and d < threshold]
+            if close:
+                x, y, d = min(close, key=lambda t: t[2])
+                also = f' and both are called "{shared[0]}"' if shared else ""
+                findings.append(
+                    Finding(
+                        "similar-features",
+                        WARNING,
+                        f"{a} ({x.colour}) and {b} ({y.colour}) are near-identical colours (ΔE {d:.1f}){also}: "
+                        "the model will blur them together",
+                        y.start,
+                        y.end,
+                        None,
+                        ((x.start, x.end),),
+                    )
+                )
+            return
+        if shared:
+            word = shared[0]
+            reason = (
+                "their pixels were not compared: the caption gives no hex codes for them"
+                if palette
+                else "their pixels were not compared: no image palette and no hex codes"
+            )
+            findings.append(
+                Finding(
+                    "similar-features",
+                    WARNING,
+                    f'{a} and {b} are both "{word}": describe them so they differ ({reason})',
+                    words_b[word].start,
+                    words_b[word].end,
+                    None,
+                    ((words_a[word].start, words_a[word].end),),
+                )
+            )
+
+    # -- trigger
+
+    def _trigger(
+        self, findings: list[Finding], text: str, line_phrases: list[Phrase], line_infos: list[_PhraseInfo]
+    ) -> None:
+        """``line_phrases``: the first line's phrases (what sd-scripts reads)."""
+        keep = self.settings.keep_tokens
+        trigger = self.settings.trigger
+        if keep <= 0 or not trigger:
+            return
+        wanted = [normalize_phrase(t) for t in trigger]
+        head = [info.normalized for info in line_infos[:keep]]
+        if head == wanted:
+            return
+        positions: list[Phrase] = []
+        for w in wanted:
+            found = next(
+                (
+                    p
+                    for p, info in zip(line_phrases, line_infos)
+                    if info.normalized == w and p not in positions
+                ),
+                None,
+            )
+            if found is None:
+                break
+            positions.append(found)
+        span_end = line_phrases[min(keep, len(line_phrases)) - 1].end if line_phrases else 0
+        shown = ", ".join(trigger)
+        if len(positions) == len(wanted):
+            fixed = _move_to_front(text, line_phrases, positions)
+            findings.append(
+                Finding(
+                    "trigger-not-first",
+                    ERROR,
+                    f'the trigger "{shown}" is not in the first {keep} phrase(s), so shuffle_caption moves it',
+                    positions[0].start,
+                    positions[0].end,
+                    Fix("move the trigger to the front", fixed),
+                )
+            )
+            return
+        head_text = " ".join(head)
+        similar = difflib.SequenceMatcher(None, _squash(head_text), _squash(" ".join(wanted))).ratio() >= 0.75
+        if similar and len(line_phrases) >= keep:
+            first = line_phrases[0]
+            last = line_phrases[keep - 1]
+            fixed = text[: first.start] + ", ".join(trigger) + text[last.end :]
+            findings.append(
+                Finding(
+                    "trigger-differs",
+                    WARNING,
+                    f'starts with "{text[first.start : last.end]}" where the rest of the dataset has "{shown}"',
+                    first.start,
+                    last.end,
+                    Fix(f'use "{shown}"', fixed),
+                )
+            )
+            return
+        fixed = ", ".join(trigger) + (", " + text if text.strip() else "")
+        findings.append(
+            Finding(
+                "trigger-missing",
+                ERROR,
+                f'the dataset\'s trigger "{shown}" is missing from the first {keep} phrase(s)',
+                0,
+                span_end,
+                Fix("add the trigger at the front", fixed),
+            )
+        )
+
+    # -- tokens
+
+    def _clarity(
+        self, findings: list[Finding], text: str, line_phrases: list[Phrase], clarity: set[int]
+    ) -> None:
+        """The user's captions carry a clarity phrase so the model keeps hard pixel edges.
+        ``clarity``: the indices of the phrases (on any line) that have one."""
+        if clarity:
+            return
+        keep = max(self.settings.keep_tokens, 0)
+        # Insert right after the kept trigger phrases: early enough never to be cut off.
+        if keep and len(line_phrases) >= keep:
+            at = line_phrases[keep - 1].end
+            fixed = text[:at] + ", " + CLARITY_PHRASE + text[at:]
+        else:
+            fixed = CLARITY_PHRASE + (", " + text if text.strip() else "")
+        findings.append(
+            Finding(
+                "clarity-missing",
+                INFO,
+                f'no pixel-art clarity phrase such as "{CLARITY_PHRASE}": the model is not told to keep hard edges',
+                0,
+                len(first_line(text)),
+                Fix(f'add "{CLARITY_PHRASE}" after the trigger', fixed),
+            )
+        )
+
+    def _tokens(
+        self,
+        findings: list[Finding],
+        text: str,
+        line_phrases: list[Phrase],
+        clarity: set[int],
+        facts: CaptionFacts,
+        exact_total: bool = True,
+    ) -> None:
+        """``exact_total``: the caller reads ``facts.token_total``; without it, a line that cannot
+        reach the window is not counted (a CLIP token always covers at least one byte)."""
+        line = first_line(text)
+        limit = self.settings.max_token_length
+        if not exact_total and len(line) <= limit and line.isascii():
+            facts.token_total = -1  # not counted: it fits
+            facts.cut_offset = None
+            return
+        total = self.counter.count(line)
+        facts.token_total = total
+        facts.cut_offset = None
+        if total <= limit:
+            return
+        cut_offset = self.counter.cut_offset(line, limit)
+        facts.cut_offset = cut_offset
+        offset = cut_offset if cut_offset is not None else len(line)
+        lost = [p for p in line_phrases if p.start >= offset]
+        partly = [p for p in line_phrases if p.start < offset < p.end]
+        names = [f'"{p.text}"' for p in lost]
+        detail = ("phrases past the cut: " + ", ".join(names)) if names else "no whole phrase is lost"
+        if partly:
+            detail += f'; "{partly[0].text}" is cut in the middle'
+        note = ""
+        if self.settings.shuffle_caption:
+            note = f" (shuffle_caption is on: any phrase after the first {self.settings.keep_tokens} can land past it)"
+        fix = None
+        late_clarity = [p for p in lost + partly if p.index in clarity]
+        if late_clarity and not self.settings.shuffle_caption:
+            keep = max(self.settings.keep_tokens, 0)
+            fix = Fix(
+                "move the clarity phrases up, after the trigger",
+                _move_to_front(text, line_phrases, late_clarity, after=keep),
+            )
+        findings.append(
+            Finding(
+                "token-overflow",
+                WARNING,
+                f"{total} tokens, over the {limit}-token window{' (estimate)' if self.counter.is_estimate else ''}: "
+                f"{detail}{note}",
+                offset,
+                len(line),
+                fix,
+            )
+        )
+
+
+_LIGHTER = {"light", "pale", "pastel", "bright", "off white"}
+_DARKER = {"dark", "deep", "near black"}
+
+
+def _shaded_refs(refs: list[tuple[int, int, int]], modifiers: set[str]) -> list[tuple[int, int, int]]:
+    """Reference colours plus their lighter/darker shades when the words say "light"/"dark"."""
+    out = list(refs)
+    for r in refs:
+        if modifiers & _LIGHTER:
+            out.append(tuple(int(c + (255 - c) * 0.5) for c in r))  # type: ignore[arg-type]
+        if modifiers & _DARKER:
+            out.append(tuple(int(c * 0.55) for c in r))  # type: ignore[arg-type]
+    return out
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def _remove_empty(text: str, p: Phrase) -> str:
+    """Remove an empty phrase's comma (and the spaces around it)."""
+    left = p.start
+    while left > 0 and text[left - 1] in " \t":
+        left -= 1
+    if left > 0 and text[left - 1] == ",":
+        # "a,, b" -> "a, b": drop the comma before the gap, keep what follows.
+        return text[: left - 1] + text[left:]
+    right = p.end
+    while right < len(text) and text[right] in " \t":
+        right += 1
+    if right < len(text) and text[right] == ",":
+        right += 1
+        while right < len(text) and text[right] in " \t":
+            right += 1
+    return text[:left] + text[right:]
+
+
+# --------------------------------------------------------------------------- dataset level
+
+
+def dataset_trigger(texts: Iterable[str], keep_tokens: int) -> tuple[str, ...] | None:
+    """The first ``keep_tokens`` phrases most captions start with (None without a majority)."""
+    if keep_tokens <= 0:
+        return None
+    counts: Counter[tuple[str, ...]] = Counter()
+    spelled: dict[tuple[str, ...], tuple[str, ...]] = {}
+    total = 0
+    for text in texts:
+        # Only the first phrases matter: split no further than needed.
+        head = [p.strip() for p in first_line(text).split(",", keep_tokens)[:keep_tokens]]
+        head = [p for p in head if p]
+        total += 1
+        if len(head) < keep_tokens:
+            continue
+        key = tuple(normalize_phrase(p) for p in head)
+        counts[key] += 1
+        spelled.setdefault(key, tuple(head))
+    if not counts or total < 2:
+        return None
+    key, count = counts.most_common(1)[0]
+    if count * 2 <= total:
+        return None
+    return spelled[key]
+
+
+@dataclass(frozen=True)
+class LintInput:
+    name: str  # what the report calls the file
+    text: str
+    encoding: str = UTF8
+    palette: tuple[tuple[int, int, int], ...] | None = None
+
+
+@dataclass
+class DatasetLint:
+    findings: dict[str, list[Finding]] = field(default_factory=dict)
+    trigger: tuple[str, ...] | None = None
+    cancelled: bool = False
+
+    def counts_by_rule(self) -> Counter[str]:
+        return Counter(f.rule for items in self.findings.values() for f in items)
+
+    def files_by_rule(self) -> Counter[str]:
+        return Counter(rule for items in self.findings.values() for rule in {f.rule for f in items})
+
+    @property
+    def has_errors(self) -> bool:
+        return any(f.severity == ERROR for items in self.findings.values() for f in items)
+
+
+def lint_dataset(
+    items: Sequence[LintInput],
+    settings: LintSettings | None = None,
+    keywords: Keywords | None = None,
+    progress: ProgressFn = no_progress,
+    cancelled: CancelFn = never_cancelled,
+) -> DatasetLint:
+    """Lint every caption; the trigger is the dataset's majority unless ``settings.trigger`` is set.
+
+    A plain loop: the work is pure Python string handling, which threads would not speed up.
+    """
+    settings = settings or LintSettings()
+    trigger = settings.trigger or dataset_trigger((i.text for i in items), settings.keep_tokens)
+    run_settings = LintSettings(
+        settings.keep_tokens, settings.max_token_length, settings.shuffle_caption, trigger
+    )
+    linter = CaptionLinter(keywords, run_settings)
+    out = DatasetLint(trigger=trigger)
+    total = len(items)
+    progress(0, total, "linting captions")
+    for index, item in enumerate(items):
+        if index % 256 == 0 and cancelled():
+            out.cancelled = True
+            break
+        out.findings[item.name] = linter.lint(item.text, item.palette, item.encoding)
+        if index % 256 == 255:
+            progress(index + 1, total, item.name)
+    progress(total, total, "linted")
+    return out
+
+
+@dataclass(frozen=True)
+class TrainingSettings:
+    """The few sd-scripts settings captions depend on, read straight from a TOML file."""
+
+    keep_tokens: int | None = None
+    max_token_length: int | None = None
+    shuffle_caption: bool = False
+    caption_extension: str = ".txt"
+
+    def lint_settings(self, trigger: tuple[str, ...] | None = None) -> LintSettings:
+        keep = 1 if self.keep_tokens is None else max(0, self.keep_tokens)
+        return LintSettings(
+            keep, self.max_token_length or DEFAULT_MAX_TOKEN_LENGTH, self.shuffle_caption, trigger
+        )
+
+
+def read_training_settings(path: Path | None) -> TrainingSettings:
+    """keep_tokens, max_token_length, shuffle_caption and caption_extension from an sd-scripts TOML.
+
+    Raises ``ValueError`` with a one-line message when the file is not readable TOML.
+    """
+    import tomllib
+
+    if path is None:
+        return TrainingSettings()
+    try:
+        with open(path, "rb") as handle:
+            data = tomllib.load(handle)
+    except OSError as exc:
+        raise ValueError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"{path} is not valid TOML: {exc}") from None
+
+    def as_int(value: object) -> int | None:
+        try:
+            return int(value) if value is not None and not isinstance(value, bool) else None  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return None
+
+    extension = find_key(data, "caption_extension")
+    extension = str(extension) if isinstance(extension, str) and extension else ".txt"
+    if not extension.startswith("."):
+        extension = "." + extension
+    return TrainingSettings(
+        keep_tokens=as_int(find_key(data, "keep_tokens")),
+        max_token_length=as_int(find_key(data, "max_token_length")),
+        shuffle_caption=bool(find_key(data, "shuffle_caption") or False),
+        caption_extension=extension,
+    )

@@ -1,0 +1,165 @@
+"""CLIP token counting and the point where sd-scripts cuts a caption.
+
+SD1.5's text encoder reads 77 positions: a start token, 75 caption tokens and an end
+token. sd-scripts tokenizes a caption to ``max_token_length + 2`` positions (``75 + 2``
+when ``max_token_length`` is unset; 150 or 225 are the other allowed values) with
+truncation, then feeds the text encoder chunks of 75. So a caption keeps its first
+``max_token_length`` tokens and loses the rest.
+
+The counts come from ``instant_clip_tokenizer`` (the CLIP BPE vocabulary SD1.5 uses,
+49408 entries). Where it cannot be imported, an estimate is used and says so
+(:attr:`TokenCounter.is_estimate`).
+
+CLIP splits lowercased text into words (letters, single digits, runs of other symbols,
+English contractions) and byte-pair encodes each word on its own; counting per word with
+a cache gives the same total as encoding the whole text, plus the character offset of
+every token boundary, which is what marks the cut in the editor.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+
+DEFAULT_MAX_TOKEN_LENGTH = 75
+ALLOWED_MAX_TOKEN_LENGTHS = (75, 150, 225)
+CHUNK_TOKENS = 75
+
+# CLIP's pre-tokenizer: 's|'t|'re|'ve|'m|'ll|'d|[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+
+# Python's re has no \p{..}: letters are [^\W\d_], numbers \d, the rest "neither".
+_WORD_RE = re.compile(r"'s|'t|'re|'ve|'m|'ll|'d|[^\W\d_]+|\d|(?:[^\s\w]|_)+", re.IGNORECASE)
+
+
+def normalize_max_token_length(value: object) -> int:
+    """75 when unset or invalid; sd-scripts accepts 75, 150 or 225 (others round up to a chunk)."""
+    try:
+        number = int(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return DEFAULT_MAX_TOKEN_LENGTH
+    if number <= 0:
+        return DEFAULT_MAX_TOKEN_LENGTH
+    return number
+
+
+class TokenCounter:
+    """Counts CLIP tokens per word (cached), exactly with the tokenizer or as a labelled estimate."""
+
+    def __init__(self, force_estimate: bool = False) -> None:
+        self._encoder = None
+        self.error = ""
+        if not force_estimate:
+            try:
+                import instant_clip_tokenizer  # type: ignore[import-not-found]
+
+                self._encoder = instant_clip_tokenizer.Tokenizer()
+            except Exception as exc:
+                self.error = f"instant_clip_tokenizer unavailable ({type(exc).__name__}: {exc})"
+        self._cache: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def is_estimate(self) -> bool:
+        return self._encoder is None
+
+    @property
+    def label(self) -> str:
+        return "estimate" if self.is_estimate else "CLIP"
+
+    def _word_tokens(self, word: str) -> int:
+        cached = self._cache.get(word)
+        if cached is not None:
+            return cached
+        if self._encoder is not None:
+            count = len(self._encoder.encode(word))
+        else:
+            count = _estimate_word(word)
+        if len(self._cache) < 200_000:
+            with self._lock:
+                self._cache[word] = count
+        return count
+
+    def count(self, text: str) -> int:
+        """Caption tokens (without the start and end tokens)."""
+        if self._encoder is not None:
+            return len(self._encoder.encode(text))
+        return sum(self._word_tokens(m.group(0).lower()) for m in _WORD_RE.finditer(text))
+
+    def token_ends(self, text: str) -> list[tuple[int, int]]:
+        """``(token count so far, character end)`` after each word, in order."""
+        out: list[tuple[int, int]] = []
+        total = 0
+        for match in _WORD_RE.finditer(text):
+            total += self._word_tokens(match.group(0).lower())
+            out.append((total, match.end()))
+        return out
+
+    def cut_offset(self, text: str, max_token_length: int | None = None) -> int | None:
+        """Only where :meth:`cut` cuts ``text`` (None when it fits): stops at the cut, without
+        counting the rest (the editor asks on every keystroke in a long caption)."""
+        limit = normalize_max_token_length(max_token_length)
+        total = 0
+        cached = self._cache.get
+        for match in _WORD_RE.finditer(text):
+            word = match.group(0).lower()
+            count = cached(word)
+            total += count if count is not None else self._word_tokens(word)
+            if total > limit:
+                return match.start()
+        return None
+
+    def cut(self, text: str, max_token_length: int | None = None) -> TokenCut:
+        """Where sd-scripts cuts ``text`` with this ``max_token_length``."""
+        limit = normalize_max_token_length(max_token_length)
+        total = 0
+        cut_at: int | None = None
+        for match in _WORD_RE.finditer(text):
+            count = self._word_tokens(match.group(0).lower())
+            if cut_at is None and total + count > limit:
+                # The word that crosses the limit loses at least its last tokens: mark its start.
+                cut_at = match.start()
+            total += count
+        return TokenCut(total=total, limit=limit, offset=cut_at, is_estimate=self.is_estimate)
+
+
+@dataclass(frozen=True)
+class TokenCut:
+    total: int
+    limit: int
+    offset: int | None  # character offset where the text stops being seen; None when it all fits
+    is_estimate: bool = False
+
+    @property
+    def overflows(self) -> bool:
+        return self.offset is not None
+
+    def describe(self) -> str:
+        suffix = " (estimate)" if self.is_estimate else ""
+        return f"{self.total}/{self.limit} tokens{suffix}"
+
+
+def _estimate_word(word: str) -> int:
+    """A rough BPE count: common short words are one token, long or odd ones several."""
+    if not word:
+        return 0
+    if word.isalpha():
+        return 1 if len(word) <= 7 else (len(word) + 5) // 6
+    if word.isdigit():
+        return 1
+    # Punctuation runs: CLIP merges common pairs such as "),".
+    return max(1, (len(word) + 1) // 2)
+
+
+@lru_cache(maxsize=1)
+def default_counter() -> TokenCounter:
+    return TokenCounter()
+
+
+def count_tokens(text: str) -> int:
+    """CLIP tokens in ``text`` (without start/end tokens)."""
+    return default_counter().count(text)
+
+
+def token_cut(text: str, max_token_length: int | None = None) -> TokenCut:
+    return default_counter().cut(text, max_token_length)

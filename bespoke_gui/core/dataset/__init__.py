@@ -1,0 +1,1 @@
+"""Dataset: Qt-free core."""

@@ -1,0 +1,423 @@
+"""Backups with SHA-256 manifests: create (and verify), list, verify, restore.
+
+A backup is a folder ``<dest_parent>/<kind>-<YYYYmmdd-HHMMSS>[-n]/`` holding copies of
+the files under their paths relative to ``source_root`` and a ``manifest.json`` naming
+every file with its size and SHA-256. A backup is only reported as made after every
+copy was read back and matched its hash; otherwise the half-made folder is removed and
+``BackupError`` raised, so no later step can trust a backup that isn't one.
+
+Restoring first backs up the current state of the same files (verified), then puts
+each file back atomically, so a restore can itself be undone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from bespoke_gui.core.files import atomic_open, atomic_write_text
+from bespoke_gui.core.jobs import (
+    CancelFn,
+    ItemError,
+    ProgressFn,
+    describe_exception,
+    never_cancelled,
+    no_progress,
+)
+
+MANIFEST_NAME = "manifest.json"
+MANIFEST_FORMAT = 1
+_EXTERNAL_DIR = "_external"
+_CHUNK = 1 << 20
+
+
+class BackupError(Exception):
+    """A backup could not be made or did not verify; nothing destructive may follow."""
+
+
+class BackupCancelled(BackupError):
+    """The user cancelled while a backup was being made; nothing of it was kept."""
+
+
+@dataclass(frozen=True)
+class BackupInfo:
+    path: Path
+    kind: str
+    label: str
+    created: str  # ISO 8601, local time
+    file_count: int
+    total_bytes: int
+    source_root: Path
+
+
+@dataclass
+class VerifyReport:
+    ok: bool
+    checked: int
+    missing: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    extra: list[str] = field(default_factory=list)
+
+    def problems(self) -> list[str]:
+        return (
+            [f"missing: {p}" for p in self.missing]
+            + [f"changed: {p}" for p in self.changed]
+            + [f"not in manifest: {p}" for p in self.extra]
+        )
+
+
+@dataclass
+class RestoreReport:
+    restored: list[Path] = field(default_factory=list)
+    safety_backup: BackupInfo | None = None
+    errors: list[ItemError] = field(default_factory=list)
+    cancelled: bool = False
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _stored_name(file: Path, source_root: Path, index: int, used: set[str]) -> str:
+    """Where a file goes inside the backup: its path under source_root, or _external/n/name.
+
+    A file that would clash with the manifest or with another stored name (a workspace
+    file that is itself under ``_external/``) is stored as external too: its entry keeps
+    its original path, so it still goes back where it came from.
+    """
+    try:
+        stored = file.relative_to(source_root).as_posix()
+    except ValueError:
+        stored = ""
+    if not stored or stored == MANIFEST_NAME or stored.split("/")[0] == _EXTERNAL_DIR or stored in used:
+        stored = f"{_EXTERNAL_DIR}/{index}/{file.name}"
+        while stored in used:
+            index += 1
+            stored = f"{_EXTERNAL_DIR}/{index}/{file.name}"
+    used.add(stored)
+    return stored
+
+
+def _safe_kind(kind: str) -> str:
+    """``kind`` names the backup folder, so it must stay one plain word."""
+    cleaned = re.sub(r"[^A-Za-z0-9_.-]+", "-", str(kind)).strip(".-")
+    return cleaned or "backup"
+
+
+def _new_backup_dir(dest_parent: Path, kind: str) -> Path:
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    candidate = dest_parent / f"{_safe_kind(kind)}-{stamp}"
+    n = 1
+    while candidate.exists():
+        n += 1
+        candidate = dest_parent / f"{_safe_kind(kind)}-{stamp}-{n}"
+    return candidate
+
+
+def _copy_file(src: Path, dest: Path) -> tuple[str, int]:
+    """Copy ``src`` to ``dest`` hashing as it goes; returns (sha256, size)."""
+    digest = hashlib.sha256()
+    size = 0
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with open(src, "rb") as reader, open(dest, "wb") as writer:
+        while chunk := reader.read(_CHUNK):
+            digest.update(chunk)
+            writer.write(chunk)
+            size += len(chunk)
+        writer.flush()
+        os.fsync(writer.fileno())
+    shutil.copystat(src, dest, follow_symlinks=True)
+    return digest.hexdigest(), size
+
+
+def create_backup(
+    files: Iterable[Path],
+    source_root: Path,
+    dest_parent: Path,
+    kind: str,
+    label: str = "",
+    progress: ProgressFn = no_progress,
+    cancelled: CancelFn = never_cancelled,
+) -> BackupInfo:
+    """Copy ``files`` into a new backup folder and verify every copy against its hash.
+
+    Any unreadable source, write failure, cancel or mismatch removes the partial
+    backup and raises BackupError (BackupCancelled for a cancel): a backup is all or
+    nothing.
+    """
+    kind = _safe_kind(kind)
+    source_root = Path(source_root).resolve()
+    unique: list[Path] = []
+    seen: set[Path] = set()
+    for f in files:
+        resolved = Path(f).resolve()
+        if resolved not in seen:
+            seen.add(resolved)
+            unique.append(resolved)
+    dest_parent = Path(dest_parent)
+    try:
+        dest_parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BackupError(
+            f"cannot create the backup folder {dest_parent}: {describe_exception(exc)}"
+        ) from exc
+    backup_dir = _new_backup_dir(dest_parent, kind)
+    total = len(unique) * 2  # copy, then verify
+    entries: list[dict[str, object]] = []
+    used_names: set[str] = set()
+    try:
+        backup_dir.mkdir()
+        for index, src in enumerate(unique):
+            if cancelled():
+                raise BackupCancelled("backup cancelled; nothing was kept")
+            stored = _stored_name(src, source_root, index, used_names)
+            try:
+                sha, size = _copy_file(src, backup_dir / stored)
+            except OSError as exc:
+                raise BackupError(f"cannot back up {src}: {describe_exception(exc)}") from exc
+            entries.append({"path": stored, "original": str(src), "size": size, "sha256": sha})
+            progress(index + 1, total, f"copying {src.name}")
+        manifest = {
+            "format": MANIFEST_FORMAT,
+            "kind": kind,
+            "label": label,
+            "created": datetime.now().isoformat(timespec="seconds"),
+            # Orders backups made within the same second (list_backups).
+            "created_unix": time.time(),
+            "source_root": str(source_root),
+            "files": entries,
+        }
+        atomic_write_text(
+            backup_dir / MANIFEST_NAME, json.dumps(manifest, indent=1, ensure_ascii=False) + "\n"
+        )
+        report = verify_backup(
+            backup_dir,
+            progress=lambda done, _t, msg: progress(len(unique) + done, total, msg),
+            cancelled=cancelled,
+        )
+        if cancelled():
+            raise BackupCancelled("backup cancelled; nothing was kept")
+        if not report.ok:
+            raise BackupError("the backup did not verify: " + "; ".join(report.problems()[:5]))
+    except BaseException:
+        shutil.rmtree(backup_dir, ignore_errors=True)
+        raise
+    return _info_from_manifest(backup_dir, manifest)
+
+
+def read_manifest(backup_dir: Path) -> dict:
+    path = Path(backup_dir) / MANIFEST_NAME
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise BackupError(f"{backup_dir} is not a backup: it has no {MANIFEST_NAME}") from exc
+    except (OSError, ValueError) as exc:
+        raise BackupError(f"cannot read the manifest of {backup_dir}: {describe_exception(exc)}") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("files"), list):
+        raise BackupError(f"the manifest of {backup_dir} is damaged")
+    for entry in data["files"]:
+        if not _entry_is_sound(entry):
+            raise BackupError(f"the manifest of {backup_dir} is damaged: bad entry {str(entry)[:120]}")
+    return data
+
+
+def _entry_is_sound(entry: object) -> bool:
+    """A manifest entry names a file inside the backup (never ``..`` or an absolute path)."""
+    if not isinstance(entry, dict):
+        return False
+    stored, sha, size = entry.get("path"), entry.get("sha256"), entry.get("size")
+    if (
+        not isinstance(stored, str)
+        or not stored
+        or not isinstance(sha, str)
+        or not isinstance(entry.get("original"), str)
+    ):
+        return False
+    if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+        return False
+    parts = stored.replace("\\", "/").split("/")
+    return (
+        not stored.startswith("/") and ".." not in parts and ":" not in parts[0] and stored != MANIFEST_NAME
+    )
+
+
+def _info_from_manifest(backup_dir: Path, manifest: dict) -> BackupInfo:
+    files = manifest.get("files", [])
+    return BackupInfo(
+        path=Path(backup_dir),
+        kind=str(manifest.get("kind", "")),
+        label=str(manifest.get("label", "")),
+        created=str(manifest.get("created", "")),
+        file_count=len(files),
+        total_bytes=sum(int(f.get("size", 0)) for f in files),
+        source_root=Path(str(manifest.get("source_root", ""))),
+    )
+
+
+def verify_backup(
+    backup_dir: Path, progress: ProgressFn = no_progress, cancelled: CancelFn = never_cancelled
+) -> VerifyReport:
+    """Re-hash every file of a backup against its manifest."""
+    backup_dir = Path(backup_dir)
+    manifest = read_manifest(backup_dir)
+    entries = manifest["files"]
+    report = VerifyReport(ok=True, checked=0)
+    listed = set()
+    for index, entry in enumerate(entries):
+        if cancelled():
+            report.ok = False
+            break
+        stored = str(entry["path"])
+        listed.add(stored)
+        path = backup_dir / stored
+        try:
+            if path.stat().st_size != int(entry["size"]) or sha256_file(path) != entry["sha256"]:
+                report.changed.append(stored)
+        except FileNotFoundError:
+            report.missing.append(stored)
+        except OSError:
+            report.changed.append(stored)
+        report.checked += 1
+        progress(index + 1, len(entries), f"verifying {Path(stored).name}")
+    for path in backup_dir.rglob("*"):
+        if path.is_file() and path.name != MANIFEST_NAME:
+            rel = path.relative_to(backup_dir).as_posix()
+            if rel not in listed:
+                report.extra.append(rel)
+    report.ok = report.ok and not (report.missing or report.changed)
+    return report
+
+
+def list_backups(dest_parent: Path, kind: str | None = None) -> list[BackupInfo]:
+    """Backups in ``dest_parent``, newest first; folders without a readable manifest are skipped."""
+    dest_parent = Path(dest_parent)
+    if not dest_parent.is_dir():
+        return []
+    found: list[tuple[tuple[str, float, tuple[object, ...]], BackupInfo]] = []
+    for child in dest_parent.iterdir():
+        if not (child / MANIFEST_NAME).is_file():
+            continue
+        try:
+            manifest = read_manifest(child)
+        except BackupError:
+            continue
+        info = _info_from_manifest(child, manifest)
+        if kind is None or info.kind == kind:
+            try:
+                created_unix = float(manifest.get("created_unix", 0.0))
+            except (TypeError, ValueError):
+                created_unix = 0.0
+            found.append(((info.created, created_unix, _natural_key(child.name)), info))
+    found.sort(key=lambda pair: pair[0], reverse=True)
+    return [info for _key, info in found]
+
+
+def _natural_key(name: str) -> tuple[object, ...]:
+    # "dataset-...-10" is newer than "dataset-...-9".
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name))
+
+
+def backup_targets(backup_dir: Path, target_root: Path | None = None) -> list[tuple[Path, Path, dict]]:
+    """(stored copy, where it goes back to, manifest entry) for every file of a backup."""
+    manifest = read_manifest(backup_dir)
+    source_root = Path(manifest.get("source_root", ""))
+    root = Path(target_root) if target_root is not None else source_root
+    out = []
+    for entry in manifest["files"]:
+        stored = str(entry["path"])
+        # Files from outside the source root (a config kept elsewhere) go back to where they were.
+        external = stored.startswith(_EXTERNAL_DIR + "/")
+        original = Path(str(entry["original"])) if external else root / stored
+        out.append((Path(backup_dir) / stored, original, entry))
+    return out
+
+
+def restore_backup(
+    backup_dir: Path,
+    progress: ProgressFn = no_progress,
+    cancelled: CancelFn = never_cancelled,
+    safety_backup: bool = True,
+    only: Iterable[str] | None = None,
+    target_root: Path | None = None,
+) -> RestoreReport:
+    """Put the files of a backup back where they came from (or under ``target_root``).
+
+    The backup is verified first; a damaged backup restores nothing. With
+    ``safety_backup`` the current state of every file about to be replaced is backed up
+    (and verified) beside the restored backup first. ``only`` limits the restore to
+    these stored paths.
+    """
+    backup_dir = Path(backup_dir)
+    check = verify_backup(backup_dir)
+    if not check.ok:
+        raise BackupError(
+            "the backup does not match its manifest, so nothing was restored: "
+            + "; ".join(check.problems()[:5])
+        )
+    manifest = read_manifest(backup_dir)
+    wanted = set(only) if only is not None else None
+    every_target = backup_targets(backup_dir, target_root)
+    targets = [t for t in every_target if wanted is None or t[2]["path"] in wanted]
+    report = RestoreReport()
+    if wanted is not None:
+        # A name the backup does not hold is reported, not silently skipped.
+        held = {str(entry["path"]) for _src, _dest, entry in every_target}
+        report.errors.extend(ItemError(name, "not in this backup") for name in sorted(wanted - held))
+    existing = [dest for _src, dest, _e in targets if dest.exists()]
+    if safety_backup and existing:
+        root = (
+            Path(target_root)
+            if target_root is not None
+            else Path(manifest.get("source_root", backup_dir.parent))
+        )
+        try:
+            report.safety_backup = create_backup(
+                existing,
+                source_root=root,
+                dest_parent=backup_dir.parent,
+                kind=str(manifest.get("kind", "backup")),
+                label=f"before restoring {backup_dir.name}",
+                cancelled=cancelled,
+            )
+        except BackupCancelled:
+            report.cancelled = True
+            return report
+    for index, (src, dest, entry) in enumerate(targets):
+        if cancelled():
+            report.cancelled = True
+            break
+        try:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            _restore_file(src, dest, str(entry["sha256"]))
+            report.restored.append(dest)
+        except (OSError, BackupError) as exc:
+            report.errors.append(ItemError(str(dest), describe_exception(exc)))
+        progress(index + 1, len(targets), f"restoring {dest.name}")
+    return report
+
+
+def _restore_file(src: Path, dest: Path, expected_sha: str) -> None:
+    """Copy ``src`` over ``dest`` atomically, hashing as it goes.
+
+    A copy that does not match the manifest (the backup changed since it was verified)
+    raises inside the atomic write, so ``dest`` keeps its current content.
+    """
+    digest = hashlib.sha256()
+    with open(src, "rb") as reader, atomic_open(dest) as writer:
+        while chunk := reader.read(_CHUNK):
+            digest.update(chunk)
+            writer.write(chunk)
+        if digest.hexdigest() != expected_sha:
+            raise BackupError(f"the backup copy {src.name} changed since it was verified; not restored")

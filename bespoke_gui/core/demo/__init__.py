@@ -1,0 +1,1 @@
+"""Demo: Qt-free core."""

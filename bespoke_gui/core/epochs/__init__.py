@@ -1,0 +1,1 @@
+"""Epochs: Qt-free core."""

@@ -1,0 +1,348 @@
+"""Export an analysis: a labelled collage PNG, a Markdown report and CSV tables.
+
+API:
+
+    image = render_collage(result, scale=6)        # PIL.Image: prompts down, epochs across
+    files = write_report(result, Path("out"))      # ReportFiles(collage, markdown, epochs_csv, images_csv)
+    text = epochs_csv_text(result); text = images_csv_text(result); text = markdown_text(result)
+
+The collage has one block of columns per run (epochs in order), one row per prompt;
+each cell is the recovered art scaled up with nearest neighbour, with its unique-colour
+and stray counts beneath (red when the image is messy). The best epoch of each run is
+marked "best". Labels use Pillow's default font. Every file is written atomically.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from bespoke_gui.core.colour import to_hex
+from bespoke_gui.core.epochs.analysis import AnalysisResult
+from bespoke_gui.core.epochs.metrics import REASON_KEYS, EpochSummary
+from bespoke_gui.core.files import atomic_write_text, atomic_write_with
+
+COLLAGE_NAME = "collage.png"
+MARKDOWN_NAME = "report.md"
+EPOCHS_CSV_NAME = "epochs.csv"
+IMAGES_CSV_NAME = "images.csv"
+
+_BACKGROUND = (255, 255, 255)
+_TEXT = (20, 20, 20)
+_MUTED = (110, 110, 110)
+_BAD = (200, 30, 30)
+_BEST = (20, 130, 40)
+_EMPTY = (235, 235, 235)
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    collage: Path
+    markdown: Path
+    epochs_csv: Path
+    images_csv: Path
+
+
+def _font() -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
+    return ImageFont.load_default()
+
+
+def _text_size(draw: ImageDraw.ImageDraw, text: str, font) -> tuple[int, int]:
+    left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
+    return right - left, bottom - top
+
+
+def _fit(draw: ImageDraw.ImageDraw, text: str, font, width: int) -> str:
+    if _text_size(draw, text, font)[0] <= width:
+        return text
+    while text and _text_size(draw, text + "…", font)[0] > width:
+        text = text[:-1]
+    return text + "…"
+
+
+def render_collage(result: AnalysisResult, scale: int = 6, runs: list[str] | None = None) -> Image.Image:
+    """Prompts down, (run, epoch) across; each cell the recovered art at ``scale`` x."""
+    runs = runs or result.runs
+    font = _font()
+    cells = result.settings.cells
+    tile = cells * scale
+    pad = 6
+    prompts = result.prompts()
+    columns = [(run, column) for run in runs for column in result.columns(run)]
+    probe = ImageDraw.Draw(Image.new("RGB", (1, 1)))
+    line_h = _text_size(probe, "Ag", font)[1] + 4
+    label_w = max([_text_size(probe, p, font)[0] for p in prompts] + [60]) + 2 * pad
+    label_w = min(label_w, 220)
+    header_h = 3 * line_h + pad
+    cell_w = tile + pad
+    cell_h = tile + line_h + pad
+    width = label_w + max(1, len(columns)) * cell_w + pad
+    height = header_h + max(1, len(prompts)) * cell_h + pad
+    canvas = Image.new("RGB", (width, height), _BACKGROUND)
+    draw = ImageDraw.Draw(canvas)
+    for index, (run, column) in enumerate(columns):
+        x = label_w + index * cell_w
+        summary = result.summary(run, column)
+        label = (
+            summary.label if summary else (f"{column[0]} {column[1]}" if column[1] is not None else "epoch ?")
+        )
+        draw.text((x, pad), _fit(draw, run, font, tile), fill=_MUTED, font=font)
+        draw.text((x, pad + line_h), _fit(draw, label, font, tile), fill=_TEXT, font=font)
+        best = result.best.get(run)
+        if best is not None and best.column == column:
+            draw.text((x, pad + 2 * line_h), "best", fill=_BEST, font=font)
+    for row, prompt in enumerate(prompts):
+        y = header_h + row * cell_h
+        draw.text(
+            (pad, y + tile // 2 - line_h // 2),
+            _fit(draw, prompt, font, label_w - 2 * pad),
+            fill=_TEXT,
+            font=font,
+        )
+        for index, (run, column) in enumerate(columns):
+            x = label_w + index * cell_w
+            items = result.cell(run, prompt, column)
+            if not items:
+                draw.rectangle([x, y, x + tile - 1, y + tile - 1], fill=_EMPTY)
+                continue
+            item = items[0]
+            art = Image.fromarray(np.ascontiguousarray(item.recovery.pixels), "RGB").resize(
+                (tile, tile), Image.Resampling.NEAREST
+            )
+            canvas.paste(art, (x, y))
+            metrics = item.metrics
+            caption = f"{metrics.unique_colors} col, {metrics.stray_count} stray"
+            if len(items) > 1:
+                caption += f" +{len(items) - 1}"
+            draw.text((x, y + tile + 2), caption, fill=_BAD if metrics.messy else _MUTED, font=font)
+    return canvas
+
+
+def _fmt(value: float | None, digits: int = 1) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return ""
+    return f"{value:.{digits}f}"
+
+
+def epoch_rows(result: AnalysisResult) -> list[dict[str, str]]:
+    rows = []
+    for summary in result.epochs:
+        best = result.best.get(summary.run)
+        row = {
+            "run": summary.run,
+            "column": summary.label,
+            "epoch": "" if summary.column[0] != "epoch" else str(summary.column[1]),
+            "step": "" if summary.column[0] != "step" else str(summary.column[1]),
+            "images": str(summary.images),
+            "avg_unique_colors": _fmt(summary.avg_unique_colors),
+            "avg_palette_size": _fmt(summary.avg_palette_size),
+            "avg_stray_pixels": _fmt(summary.avg_stray_pixels),
+            "avg_background_colours": _fmt(summary.avg_background_colours),
+            "avg_background_colours_nearest": _fmt(summary.avg_background_colours_nearest),
+            "messy_share": _fmt(summary.messy_share, 3),
+            "avg_grid_fit": _fmt(summary.avg_grid_fit, 3),
+            "points": str(summary.points),
+            "best": "yes" if best is not None and best.column == summary.column else "",
+        }
+        for check in summary.checks:
+            row[f"check_{check.name.replace(' ', '_')}"] = check.status
+        rows.append(row)
+    return rows
+
+
+def image_rows(result: AnalysisResult) -> list[dict[str, str]]:
+    rows = []
+    for item in result.images:
+        s, m = item.sample, item.metrics
+        rows.append(
+            {
+                "path": str(s.path),
+                "run": s.run,
+                "epoch": "" if s.epoch is None else str(s.epoch),
+                "step": "" if s.step is None else str(s.step),
+                "prompt": s.prompt,
+                "seed": "" if s.seed is None else str(s.seed),
+                "size": f"{item.size[0]}x{item.size[1]}",
+                "unique_colors": str(m.unique_colors),
+                "palette_size": str(m.palette_size),
+                "stray_pixels": str(m.stray_count),
+                "stray_list": " ".join(
+                    f"{x},{y}:{REASON_KEYS[int(m.stray_reason[y, x])]}" for x, y in m.stray_pixels
+                ),
+                "messy": "yes" if m.messy else "no",
+                "messy_reasons": "; ".join(m.messy_reasons),
+                "background": m.background.hex or "",
+                "background_colours": str(m.background.colours_original) if m.background.colour else "",
+                "background_colours_nearest": str(m.background.colours_nearest)
+                if m.background.colour
+                else "",
+                "grid_fit": _fmt(m.grid_fit, 3),
+                "exact": "yes" if item.recovery.exact else "no",
+                "palette": " ".join(to_hex(c) for c in item.recovery.palette.colours),
+            }
+        )
+    return rows
+
+
+def _csv_text(rows: list[dict[str, str]]) -> str:
+    out = io.StringIO()
+    if rows:
+        fields: list[str] = []
+        for row in rows:
+            fields.extend(k for k in row if k not in fields)
+        writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return out.getvalue()
+
+
+def epochs_csv_text(result: AnalysisResult) -> str:
+    return _csv_text(epoch_rows(result))
+
+
+def images_csv_text(result: AnalysisResult) -> str:
+    return _csv_text(image_rows(result))
+
+
+def _md_escape(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def _check_text(summary: EpochSummary) -> str:
+    return ", ".join(f"{c.name} {c.status}" for c in summary.checks)
+
+
+def markdown_text(
+    result: AnalysisResult, collage_name: str | None = COLLAGE_NAME, chosen: Mapping[str, str] | None = None
+) -> str:
+    """The report; ``chosen`` maps a run to the epoch the user picked for production."""
+    settings = result.settings
+    targets = settings.targets
+    lines = ["# Epoch report", ""]
+    lines.append(
+        f"{len(result.images)} images analysed in {len(result.runs)} run(s); method `{settings.method}`, "
+        f"{settings.cells}x{settings.cells} cells, palette merge threshold {settings.merge_threshold} (OKLab)."
+    )
+    if result.errors:
+        lines.append(f"{len(result.errors)} file(s) could not be analysed (listed at the end).")
+    lines.append("")
+    lines.append(
+        f"Targets (target / minimum): average unique colours < {targets.unique_colors_target:g} / "
+        f"< {targets.unique_colors_minimum:g}; background colours ({targets.background_source}) < "
+        f"{targets.background_colours_target:g} / < {targets.background_colours_minimum:g}; messy share < "
+        f"{targets.messy_share_target:.0%} / < {targets.messy_share_minimum:.0%}."
+    )
+    lines.append("")
+    for run, best in result.best.items():
+        lines.append(f"**Best of {_md_escape(run)}: {best.label}** ({_check_text(best)}).")
+    lines.append("")
+    if collage_name:
+        lines += [f"![collage]({collage_name})", ""]
+    lines += ["## Per epoch", ""]
+    header = [
+        "run",
+        "epoch",
+        "images",
+        "avg unique colours",
+        "avg palette",
+        "avg strays",
+        "avg background colours",
+        "messy",
+        "grid fit",
+        "checks",
+    ]
+    lines.append("| " + " | ".join(header) + " |")
+    lines.append("|" + "---|" * len(header))
+    for summary in result.epochs:
+        best = result.best.get(summary.run)
+        mark = " (best)" if best is not None and best.column == summary.column else ""
+        lines.append(
+            "| "
+            + " | ".join(
+                [
+                    _md_escape(summary.run),
+                    summary.label + mark,
+                    str(summary.images),
+                    _fmt(summary.avg_unique_colors),
+                    _fmt(summary.avg_palette_size),
+                    _fmt(summary.avg_stray_pixels),
+                    _fmt(summary.avg_background_colours),
+                    f"{summary.messy_share:.0%}",
+                    _fmt(summary.avg_grid_fit, 2),
+                    _check_text(summary),
+                ]
+            )
+            + " |"
+        )
+    lines += ["", "## Per image", ""]
+    header = [
+        "image",
+        "run",
+        "epoch",
+        "prompt",
+        "unique colours",
+        "palette",
+        "strays",
+        "messy",
+        "background",
+        "bg colours",
+        "grid fit",
+    ]
+    lines.append("| " + " | ".join(header) + " |")
+    lines.append("|" + "---|" * len(header))
+    for item in result.images:
+        s, m = item.sample, item.metrics
+        lines.append(
+            "| "
+            + " | ".join(
+                [
+                    _md_escape(s.path.name),
+                    _md_escape(s.run),
+                    s.column_label,
+                    _md_escape(s.prompt),
+                    str(m.unique_colors),
+                    str(m.palette_size),
+                    str(m.stray_count),
+                    "yes" if m.messy else "no",
+                    m.background.hex or "none",
+                    str(m.background.colours_original) if m.background.colour else "",
+                    _fmt(m.grid_fit, 2),
+                ]
+            )
+            + " |"
+        )
+    if result.errors or result.messages:
+        lines += ["", "## Problems and notes", ""]
+        lines += [f"- error: {_md_escape(str(e))}" for e in result.errors]
+        lines += [f"- note: {_md_escape(str(m))}" for m in result.messages]
+    if chosen:
+        lines += ["", "## Chosen for production", ""]
+        lines += [f"- {run}: {label}" for run, label in chosen.items()]
+    return "\n".join(lines) + "\n"
+
+
+def write_report(
+    result: AnalysisResult, out_dir: Path | str, scale: int = 6, chosen: Mapping[str, str] | None = None
+) -> ReportFiles:
+    """Write the collage, the Markdown report and both CSV tables into ``out_dir``."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    files = ReportFiles(
+        collage=out / COLLAGE_NAME,
+        markdown=out / MARKDOWN_NAME,
+        epochs_csv=out / EPOCHS_CSV_NAME,
+        images_csv=out / IMAGES_CSV_NAME,
+    )
+    collage = render_collage(result, scale=scale)
+    atomic_write_with(files.collage, lambda handle: collage.save(handle, format="PNG"))
+    atomic_write_text(files.epochs_csv, epochs_csv_text(result))
+    atomic_write_text(files.images_csv, images_csv_text(result))
+    atomic_write_text(files.markdown, markdown_text(result, COLLAGE_NAME, chosen))
+    return files

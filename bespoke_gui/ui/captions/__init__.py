@@ -1,0 +1,1 @@
+"""Captions: the tab and its view parts."""

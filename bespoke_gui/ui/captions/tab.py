@@ -1,0 +1,1259 @@
+"""The Captions tab: edit captions beside the zoomed image, keywords highlighted by kind, live
+token count and cut point, lint with one-click fixes, batch edits with preview, backup and undo.
+
+Layout: the list of captions (filterable) | the editor with its token count, legend and
+findings | the image at nearest-neighbour zoom with its palette.
+
+Each caption has its own QTextDocument, so undo/redo is per caption; batch operations have
+their own QUndoStack (undoing one writes the previous texts back, after a backup). Files
+are read and written by jobs on the runner; a QFileSystemWatcher notices captions changed
+on disk, and an unsaved caption is never overwritten without the user choosing.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+
+import shiboken6
+from PySide6.QtCore import QFileSystemWatcher, QItemSelectionModel, QModelIndex, Qt, QTimer
+from PySide6.QtGui import (
+    QAction,
+    QKeySequence,
+    QShortcut,
+    QTextCursor,
+    QTextDocument,
+    QUndoCommand,
+    QUndoStack,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextDocumentLayout,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from bespoke_gui.core.captions.batch import (
+    ApplyResult,
+    BatchPlan,
+    apply_plan,
+    diff_backup,
+    list_caption_backups,
+    restore_caption_backup,
+)
+from bespoke_gui.core.captions.caption_files import (
+    CaptionChangedOnDisk,
+    CaptionEncodeError,
+    CaptionError,
+    CaptionFile,
+    load_caption_dataset,
+    read_caption,
+    save_caption,
+)
+from bespoke_gui.core.captions.keywords import (
+    COLOUR_KIND,
+    HEX_KIND,
+    Keywords,
+    KeywordsError,
+    default_keywords,
+    load_keywords,
+    user_keywords_path,
+)
+from bespoke_gui.core.captions.lint import (
+    RULES,
+    CaptionFacts,
+    CaptionLinter,
+    LintInput,
+    LintSettings,
+    TrainingSettings,
+    lint_dataset,
+    read_training_settings,
+)
+from bespoke_gui.core.captions.pixels import ImagePixels, colour_mask, image_pixels, nearest_named_mask
+from bespoke_gui.core.jobs import map_items
+from bespoke_gui.core.workspace import Workspace
+from bespoke_gui.ui.bridge import JobHandle
+from bespoke_gui.ui.captions.dialogs import BackupsDialog, BatchDialog
+from bespoke_gui.ui.captions.highlighter import CaptionHighlighter
+from bespoke_gui.ui.captions.model import (
+    CaptionFilterProxy,
+    CaptionItem,
+    CaptionItemDelegate,
+    CaptionListModel,
+    CaptionListView,
+    file_stat,
+    load_thumbnails,
+)
+from bespoke_gui.ui.captions.panels import (
+    ENCODING_RULES,
+    CaptionEditor,
+    FindingsModel,
+    LegendLabel,
+    PaletteStrip,
+)
+from bespoke_gui.ui.context import AppContext
+from bespoke_gui.ui.widgets.pixel_view import PixelView
+
+KEYWORDS_SETTING = "captions/keywords_file"
+PANEL_DELAY_MS = 120  # the findings table follows typing after this pause
+PIXEL_CACHE = 48
+LINT_FILTERS = (
+    ("", "All"),
+    ("unsaved", "Unsaved"),
+    ("changed", "Changed on disk"),
+    ("errors", "With errors"),
+    ("warnings", "With warnings"),
+    ("any", "With any finding"),
+)
+
+
+# --------------------------------------------------------------------------- jobs (no Qt)
+
+
+def _load_job(folder: Path, extension: str, progress: Any, cancelled: Any) -> list[CaptionItem]:
+    entries = load_caption_dataset(folder, extension, progress, cancelled)
+    return [CaptionItem.from_entry(e) for e in entries]
+
+
+def _lint_job(
+    inputs: list[LintInput], settings: LintSettings, keywords: Keywords, progress: Any, cancelled: Any
+):  # type: ignore[no-untyped-def]
+    return lint_dataset(inputs, settings, keywords, progress, cancelled)
+
+
+def _save_job(
+    work: list[tuple[CaptionFile, str]], progress: Any, cancelled: Any
+) -> list[tuple[Path, Any, str, str]]:
+    """Save each caption; per file (path, new CaptionFile | None, problem kind, message)."""
+    out: list[tuple[Path, Any, str, str]] = []
+    for index, (caption, text) in enumerate(work):
+        try:
+            saved = save_caption(caption, text)
+            out.append((caption.path, (saved, saved.stat_key), "", ""))
+        except CaptionChangedOnDisk as exc:
+            out.append((caption.path, None, "changed", str(exc)))
+        except CaptionEncodeError as exc:
+            out.append((caption.path, None, "encode", str(exc)))
+        except CaptionError as exc:
+            out.append((caption.path, None, "error", str(exc)))
+        progress(index + 1, len(work), caption.path.name)
+    return out
+
+
+def _disk_check_job(known: list[tuple[Path, tuple[int, int] | None]], progress: Any, cancelled: Any):  # type: ignore[no-untyped-def]
+    """Captions whose size or mtime changed since they were read, read again."""
+    changed = []
+    for path, key in known:
+        now = file_stat(path)
+        if now == key:
+            continue
+        try:
+            changed.append((path, read_caption(path), now))
+        except CaptionError:
+            continue
+    return changed
+
+
+def _palettes_job(images: list[Path], progress: Any, cancelled: Any) -> dict[Path, tuple]:
+    result = map_items(lambda p: tuple(image_pixels(p).palette), images, progress, cancelled)
+    return {p: pal for p, pal in zip(images, result.results) if pal is not None}
+
+
+def _apply_job(plan: BatchPlan, root: Path, backups: Path, progress: Any, cancelled: Any) -> ApplyResult:
+    return apply_plan(plan, root, backups, progress, cancelled)
+
+
+def _diff_job(backup_dir: Path, progress: Any, cancelled: Any):  # type: ignore[no-untyped-def]
+    return diff_backup(backup_dir)
+
+
+def _restore_job(backup_dir: Path, progress: Any, cancelled: Any):  # type: ignore[no-untyped-def]
+    return restore_caption_backup(backup_dir, progress, cancelled)
+
+
+def _pixels_job(path: Path, progress: Any, cancelled: Any) -> ImagePixels:
+    return image_pixels(path)
+
+
+def replace_document_text(document: QTextDocument, new_text: str) -> None:
+    """Change the document to ``new_text`` as one undoable edit touching only what differs."""
+    old = document.toPlainText()
+    if old == new_text:
+        return
+    start = 0
+    limit = min(len(old), len(new_text))
+    while start < limit and old[start] == new_text[start]:
+        start += 1
+    end_old, end_new = len(old), len(new_text)
+    while end_old > start and end_new > start and old[end_old - 1] == new_text[end_new - 1]:
+        end_old -= 1
+        end_new -= 1
+    cursor = QTextCursor(document)
+    cursor.beginEditBlock()
+    cursor.setPosition(start)
+    cursor.setPosition(end_old, QTextCursor.MoveMode.KeepAnchor)
+    cursor.insertText(new_text[start:end_new])
+    cursor.endEditBlock()
+
+
+class BatchCommand(QUndoCommand):
+    """A batch change already previewed; redo/undo write the after/before texts (with a backup)."""
+
+    def __init__(self, tab: CaptionsTab, plan: BatchPlan) -> None:
+        super().__init__(plan.description)
+        self.tab = tab
+        self.plan = plan
+
+    def redo(self) -> None:
+        self.tab.run_plan(self.plan)
+
+    def undo(self) -> None:
+        self.tab.run_plan(self.plan.inverted())
+
+
+# --------------------------------------------------------------------------- the tab
+
+
+class CaptionsTab(QWidget):
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.workspace: Workspace | None = None
+        self.images_dir: Path | None = None
+        self.keywords: Keywords = default_keywords()
+        self.training = TrainingSettings()
+        self.trigger: tuple[str, ...] | None = None
+        self.linter = CaptionLinter(self.keywords, self.training.lint_settings())
+        self.documents: dict[Path, QTextDocument] = {}
+        self.current: CaptionItem | None = None
+        self.facts = CaptionFacts()
+        self._analysed_text: str | None = None  # the text self.facts describe
+        self._analysed_path: Path | None = None  # the caption they belong to
+        self._panel_path: Path | None = None  # the caption whose findings the table shows
+        self.palettes: dict[Path, tuple] = {}
+        self.pixels_cache: OrderedDict[Path, ImagePixels] = OrderedDict()
+        self.current_pixels: ImagePixels | None = None
+        self.pending_disk: dict[Path, CaptionFile] = {}
+        self._own_writes: dict[Path, bytes] = {}
+        self._batch_paths: set[Path] = set()
+        self._backups_dialog: BackupsDialog | None = None
+        self._jobs: list[JobHandle] = []
+        self._load_handle: JobHandle | None = None
+        self._hovering = False
+        self._highlight_key: tuple | None = None
+        self.batch_stack = QUndoStack(self)
+        self.last_batch: ApplyResult | None = None
+
+        self._build_ui()
+        self._build_actions()
+
+        self._disk_timer = QTimer(self)
+        self._disk_timer.setSingleShot(True)
+        self._disk_timer.setInterval(150)
+        self._disk_timer.timeout.connect(self.check_disk)
+        self.watcher = QFileSystemWatcher(self)
+        # Bound methods (not lambdas): Qt drops the connection when this tab is destroyed.
+        self.watcher.directoryChanged.connect(self._disk_event)
+        self.watcher.fileChanged.connect(self._disk_event)
+        self._analyse_timer = QTimer(self)
+        self._analyse_timer.setSingleShot(True)
+        self._analyse_timer.setInterval(0)
+        self._analyse_timer.timeout.connect(self.analyse_current)
+        # While typing, the findings table (word-wrapped rows measured again on every change:
+        # the costliest widget of a keystroke) follows once the typing pauses; the editor's
+        # underlines, cut and token count follow every key.
+        self._panel_timer = QTimer(self)
+        self._panel_timer.setSingleShot(True)
+        self._panel_timer.setInterval(PANEL_DELAY_MS)
+        self._panel_timer.timeout.connect(self.update_findings_panel)
+
+        context.workspace_changed.connect(self.set_workspace)
+        context.workspace_part_changed.connect(self._part_changed)
+        if context.workspace is not None:
+            self.set_workspace(context.workspace)
+
+    # --- building -----------------------------------------------------------------------
+    def _build_ui(self) -> None:
+        self.model = CaptionListModel(self._request_thumbnails, self)
+        self.proxy = CaptionFilterProxy(self)
+        self.proxy.setSourceModel(self.model)
+        self.list = CaptionListView()
+        self.list.setModel(self.proxy)
+        self.list.setItemDelegate(CaptionItemDelegate(self.list))
+        self.list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.list.selectionModel().currentChanged.connect(self._current_changed)
+
+        self.filter_text = QLineEdit()
+        self.filter_text.setPlaceholderText("Filter by text…")
+        self.filter_text.setClearButtonEnabled(True)
+        self.filter_text.textChanged.connect(lambda t: self.proxy.set_filters(text=t))
+        self.filter_kind = QComboBox()
+        self.filter_lint = QComboBox()
+        for key, label in LINT_FILTERS:
+            self.filter_lint.addItem(label, key)
+        for rule, label in RULES.items():
+            self.filter_lint.addItem(f"Rule: {label}", f"rule:{rule}")
+        self.filter_kind.currentIndexChanged.connect(self._kind_filter_changed)
+        self.filter_lint.currentIndexChanged.connect(
+            lambda _i: self.proxy.set_filters(lint=str(self.filter_lint.currentData()))
+        )
+        self.count_label = QLabel("No workspace")
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.filter_text)
+        row = QHBoxLayout()
+        row.addWidget(self.filter_kind, 1)
+        row.addWidget(self.filter_lint, 1)
+        left_layout.addLayout(row)
+        left_layout.addWidget(self.list, 1)
+        left_layout.addWidget(self.count_label)
+
+        self.toolbar = QToolBar()
+        self.header = QLabel("")
+        self.header.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.banner = QFrame()
+        self.banner.setFrameShape(QFrame.Shape.StyledPanel)
+        self.banner.setStyleSheet("QFrame { background: #fff3cd; }")
+        self.banner_label = QLabel()
+        self.banner_label.setWordWrap(True)
+        self.reload_button = QPushButton("Reload from disk")
+        self.keep_button = QPushButton("Keep mine")
+        self.dismiss_button = QPushButton("OK")
+        self.reload_button.clicked.connect(self.reload_from_disk)
+        self.keep_button.clicked.connect(self.keep_mine)
+        self.dismiss_button.clicked.connect(self.banner.hide)
+        banner_layout = QHBoxLayout(self.banner)
+        banner_layout.addWidget(self.banner_label, 1)
+        for button in (self.reload_button, self.keep_button, self.dismiss_button):
+            banner_layout.addWidget(button)
+        self.banner.hide()
+
+        self.editor = CaptionEditor()
+        self.editor.setPlaceholderText("Open a workspace to edit its captions.")
+        self.highlighter = CaptionHighlighter(self, self.keywords)
+        self.editor.hovered_position.connect(self._hovered_text)
+        self.editor.cursorPositionChanged.connect(self._cursor_moved)
+        self.token_label = QLabel("")
+        self.legend = LegendLabel(self.keywords)
+        self.findings_model = FindingsModel(self)
+        self.findings_view = QTableView()
+        self.findings_view.setModel(self.findings_model)
+        self.findings_view.verticalHeader().hide()
+        self.findings_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        header = self.findings_view.horizontalHeader()
+        # Fixed widths: ResizeToContents would measure every row on each keystroke's update.
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        header.resizeSection(0, 24)
+        header.resizeSection(1, 130)
+        header.resizeSection(3, 200)
+        self.findings_view.clicked.connect(self._finding_clicked)
+        self.findings_view.setWordWrap(True)
+        # Heights follow the messages: all rows on a reset (another caption), else only the
+        # rows added or changed (an edit), never the whole table on every keystroke.
+        self.findings_model.modelReset.connect(self.findings_view.resizeRowsToContents)
+        self.findings_model.rowsInserted.connect(self._finding_rows_inserted)
+        self.findings_model.dataChanged.connect(self._finding_rows_changed)
+
+        middle = QWidget()
+        middle_layout = QVBoxLayout(middle)
+        middle_layout.setContentsMargins(0, 0, 0, 0)
+        middle_layout.addWidget(self.toolbar)
+        middle_layout.addWidget(self.header)
+        middle_layout.addWidget(self.banner)
+        middle_layout.addWidget(self.editor, 3)
+        middle_layout.addWidget(self.token_label)
+        middle_layout.addWidget(self.legend)
+        middle_layout.addWidget(self.findings_view, 2)
+
+        self.pixel_view = PixelView()
+        self.pixel_view.hovered.connect(self._pixel_hovered)
+        self.palette_strip = PaletteStrip()
+        self.palette_strip.hovered.connect(self._palette_hovered)
+        self.pixel_label = QLabel("")
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(self.pixel_view, 1)
+        right_layout.addWidget(
+            QLabel("Palette (hover a colour, or a hex code / colour word in the caption):")
+        )
+        right_layout.addWidget(self.palette_strip)
+        right_layout.addWidget(self.pixel_label)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(left)
+        splitter.addWidget(middle)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 4)
+        splitter.setStretchFactor(2, 3)
+        splitter.setSizes([330, 620, 420])
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter)
+        self._refresh_kind_filter()
+
+    def _build_actions(self) -> None:
+        def action(text: str, slot, shortcuts: tuple[str, ...] = (), tip: str = "") -> QAction:  # type: ignore[no-untyped-def]
+            act = QAction(text, self)
+            act.triggered.connect(lambda _checked=False: slot())
+            if shortcuts:
+                act.setShortcuts([QKeySequence(s) for s in shortcuts])
+                act.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+                self.addAction(act)
+            act.setToolTip(tip or text)
+            return act
+
+        self.save_action = action("Save", self.save_current, ("Ctrl+S",), "Save this caption (Ctrl+S)")
+        self.save_all_action = action(
+            "Save all", self.save_all, ("Ctrl+Shift+S",), "Save every edited caption"
+        )
+        self.undo_action = action("Undo", self.editor.undo, (), "Undo in this caption (Ctrl+Z)")
+        self.redo_action = action("Redo", self.editor.redo, (), "Redo in this caption (Ctrl+Shift+Z)")
+        self.batch_action = action(
+            "Batch…", self.open_batch_dialog, (), "Find & replace, add/remove phrases, rules"
+        )
+        self.batch_undo_action = self.batch_stack.createUndoAction(self, "Undo batch")
+        self.batch_redo_action = self.batch_stack.createRedoAction(self, "Redo batch")
+        self.backups_action = action(
+            "Backups…", self.open_backups_dialog, (), "Caption backups: diff and restore"
+        )
+        self.colours_action = action(
+            "Check colours",
+            self.check_colours,
+            (),
+            "Read every image's palette and check the hex codes against it",
+        )
+        for act in (
+            self.save_action,
+            self.save_all_action,
+            self.undo_action,
+            self.redo_action,
+            self.batch_action,
+            self.batch_undo_action,
+            self.batch_redo_action,
+            self.backups_action,
+            self.colours_action,
+        ):
+            self.toolbar.addAction(act)
+        for keys, step in (("Alt+Down", 1), ("Ctrl+PgDown", 1), ("Alt+Up", -1), ("Ctrl+PgUp", -1)):
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(lambda s=step: self.step(s))
+
+    # --- workspace ----------------------------------------------------------------------
+    def has_unsaved_changes(self) -> bool:
+        return any(item.dirty for item in self.model.items)
+
+    def busy_jobs(self) -> list[JobHandle]:
+        return [job for job in self._jobs if not job.is_done]
+
+    def _start(self, fn, *args, description: str, finished=None, failed=None, **kwargs) -> JobHandle | None:  # type: ignore[no-untyped-def]
+        try:
+            handle = self.context.runner.start(fn, *args, description=description, **kwargs)
+        except RuntimeError:
+            return None  # the app is closing: the runner takes no more work
+        self._jobs = [job for job in self._jobs if not job.is_done] + [handle]
+        if finished is not None:
+            handle.finished.connect(finished)
+        handle.failed.connect(failed or (lambda message: self._show_problem(f"{description}: {message}")))
+        return handle
+
+    def _show_problem(self, message: str) -> None:
+        self.context.show_status(message)
+        self.show_banner(message, choices=False)
+
+    def _part_changed(self, part: str) -> None:
+        if self.context.workspace is not None:
+            self.set_workspace(self.context.workspace)
+
+    def set_workspace(self, workspace: Workspace | None) -> None:
+        if self.has_unsaved_changes():
+            unsaved = [item for item in self.model.items if item.dirty]
+            if self.confirm(
+                "Unsaved captions", f"Save the {len(unsaved)} edited caption(s) before switching?"
+            ):
+                self._save_now(unsaved)
+        self.workspace = workspace
+        self._clear()
+        if workspace is None:
+            self.count_label.setText("No workspace")
+            return
+        self.keywords = self._load_keywords(workspace)
+        try:
+            self.training = read_training_settings(workspace.config_path)
+        except ValueError as exc:
+            self.training = TrainingSettings()
+            self.context.show_status(f"Captions: {exc}; using sd-scripts defaults")
+        self.highlighter.set_keywords(self.keywords)
+        self.legend.set_keywords(self.keywords)
+        self._refresh_kind_filter()
+        self._update_linter()
+        self.images_dir = workspace.images_dir or workspace.root
+        extension = self.training.caption_extension if workspace.config_path else workspace.caption_extension
+        self.count_label.setText("Reading captions…")
+        self._load_handle = self._start(
+            _load_job, self.images_dir, extension, description="reading captions", finished=self._loaded
+        )
+
+    def _load_keywords(self, workspace: Workspace) -> Keywords:
+        user_file = Path(str(self.context.settings.value(KEYWORDS_SETTING, str(user_keywords_path()))))
+        try:
+            return load_keywords([user_file, workspace.root / "keywords.toml"], include_user_file=False)
+        except KeywordsError as exc:
+            self.context.show_status(f"Captions: {exc}; using the shipped keywords")
+            return default_keywords()
+
+    def _clear(self) -> None:
+        for path in self.watcher.files() + self.watcher.directories():
+            self.watcher.removePath(path)
+        self.current = None
+        self.editor.setDocument(self._blank_document())
+        self.highlighter.setDocument(None)
+        for doc in self.documents.values():
+            doc.deleteLater()
+        self.documents.clear()
+        self.model.set_items([])
+        self.palettes.clear()
+        self.pixels_cache.clear()
+        self.pending_disk.clear()
+        self.batch_stack.clear()
+        self.current_pixels = None
+        self.pixel_view.set_pixels(None)
+        self.palette_strip.set_palette([])
+        self._panel_timer.stop()
+        self.findings_model.set_findings([])
+        self._analysed_text = self._analysed_path = self._panel_path = None
+        self.token_label.setText("")
+        self.header.setText("")
+        self.banner.hide()
+
+    def _blank_document(self) -> QTextDocument:
+        doc = QTextDocument(self)
+        doc.setDocumentLayout(QPlainTextDocumentLayout(doc))
+        return doc
+
+    def _loaded(self, items: list[CaptionItem]) -> None:
+        self.model.set_items(items)
+        if self.images_dir is not None:
+            self.watcher.addPath(str(self.images_dir))
+        missing = sum(1 for i in items if i.caption is not None and not i.caption.raw and i.image is not None)
+        orphans = sum(1 for i in items if i.image is None)
+        note = []
+        if missing:
+            note.append(f"{missing} without a caption")
+        if orphans:
+            note.append(f"{orphans} caption(s) without an image")
+        unreadable = sum(1 for i in items if i.error)
+        if unreadable:
+            note.append(f"{unreadable} unreadable")
+        self.count_label.setText(f"{len(items)} captions" + (f" ({', '.join(note)})" if note else ""))
+        if items:
+            self.list.setCurrentIndex(self.proxy.index(0, 0))
+            # The first screenful straight away; the rest as the view asks for them.
+            for row in range(min(40, len(items))):
+                self.model.data(self.model.index(row), Qt.ItemDataRole.DecorationRole)
+        self.lint_all()
+
+    # --- lint -----------------------------------------------------------------------------
+    def _update_linter(self) -> None:
+        settings = self.training.lint_settings(self.trigger)
+        self.linter = CaptionLinter(self.keywords, settings)
+
+    def lint_all(self) -> JobHandle | None:
+        if not self.model.items:
+            return None
+        inputs = [
+            LintInput(
+                str(item.caption_path),
+                item.text,
+                item.caption.encoding if item.caption else "utf-8",
+                self.palettes.get(item.image) if item.image else None,
+            )
+            for item in self.model.items
+            if item.caption is not None
+        ]
+        return self._start(
+            _lint_job,
+            inputs,
+            self.training.lint_settings(),
+            self.keywords,
+            description="linting captions",
+            finished=self._linted,
+        )
+
+    def _linted(self, result) -> None:  # type: ignore[no-untyped-def]
+        self.trigger = result.trigger
+        self._update_linter()
+        for item in self.model.items:
+            found = result.findings.get(str(item.caption_path))
+            if found is not None and item is not self.current:
+                item.findings = found
+        self.model.refresh_all()
+        self.proxy.refilter()
+        self.analyse_current()
+        errors = sum(1 for item in self.model.items if item.worst == "error")
+        trigger = ", ".join(self.trigger) if self.trigger else "none agreed"
+        self.context.show_status(f"Captions linted: {errors} with errors; trigger: {trigger}")
+
+    def check_colours(self) -> JobHandle | None:
+        images = [item.image for item in self.model.items if item.image is not None]
+        if not images:
+            return None
+
+        def done(palettes: dict) -> None:
+            self.palettes.update(palettes)
+            self.lint_all()
+
+        return self._start(_palettes_job, images, description="reading image palettes", finished=done)
+
+    # --- opening captions -------------------------------------------------------------------
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        source = self.proxy.mapToSource(current)
+        self.open_item(self.model.item(source.row()) if source.isValid() else None)
+
+    def _document_for(self, item: CaptionItem) -> QTextDocument:
+        doc = self.documents.get(item.caption_path)
+        if doc is None:
+            doc = self._blank_document()
+            doc.setDefaultFont(self.editor.font())
+            doc.setPlainText(item.text)
+            doc.clearUndoRedoStacks()
+            # Connected before any highlighter is given this document, so an edit is analysed
+            # before Qt highlights it: the edited block is drawn once, with fresh overlays.
+            doc.contentsChange.connect(
+                lambda _position, removed, added, path=item.caption_path: self._text_edited(
+                    path, removed, added
+                )
+            )
+            doc.contentsChanged.connect(lambda path=item.caption_path: self._contents_changed(path))
+            self.documents[item.caption_path] = doc
+        return doc
+
+    def open_item(self, item: CaptionItem | None) -> None:
+        if item is self.current:
+            return
+        if self.current is not None and str(self.current.caption_path) in self.watcher.files():
+            self.watcher.removePath(str(self.current.caption_path))
+        self.current = item
+        self.banner.hide()
+        if item is None:
+            self.editor.setDocument(self._blank_document())
+            self.highlighter.setDocument(None)
+            return
+        doc = self._document_for(item)
+        self.highlighter.setDocument(doc)
+        self.editor.setDocument(doc)
+        self.editor.setReadOnly(item.caption is None)
+        self.undo_action.setEnabled(True)
+        if item.caption_path.exists():
+            self.watcher.addPath(str(item.caption_path))
+        self._update_header()
+        if item.error:
+            self.show_banner(item.error, choices=False)
+        elif item.caption_path in self.pending_disk:
+            self._offer_disk_choice(item)
+        self._load_pixels(item)
+        self.analyse_current()
+
+    def _update_header(self) -> None:
+        item = self.current
+        if item is None:
+            self.header.setText("")
+            return
+        parts = [f"<b>{item.name}</b>"]
+        if item.caption is not None:
+            if item.caption.raw:
+                parts.append(f"{item.caption.encoding_label}, {item.caption.newline_label}")
+            else:
+                parts.append("no caption file yet: saving creates it")
+        if item.image is None:
+            parts.append("no image")
+        if item.dirty:
+            parts.append("<span style='color:#ef6c00'>● unsaved</span>")
+        self.header.setText(" · ".join(parts))
+
+    def step(self, delta: int) -> None:
+        """Next/previous caption in the list as filtered, keeping the focus where it is."""
+        count = self.proxy.rowCount()
+        if count == 0:
+            return
+        had_focus = self.editor.hasFocus()
+        row = self.list.currentIndex().row()
+        row = 0 if row < 0 else max(0, min(count - 1, row + delta))
+        index = self.proxy.index(row, 0)
+        self.list.selectionModel().setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        self.list.scrollTo(index)
+        if had_focus:
+            self.editor.setFocus()
+
+    # --- editing and analysis ------------------------------------------------------------------
+    def _contents_changed(self, path: Path) -> None:
+        if not shiboken6.isValid(self.model):
+            return  # the tab is being destroyed and its documents emit as they go
+        row = self.model.row_of(path)
+        item = self.model.item(row)
+        doc = self.documents.get(path)
+        if item is None or doc is None:
+            return
+        was_dirty = item.dirty
+        item.text = doc.toPlainText()
+        if item is self.current and item.text != self._analysed_text:
+            self._analyse_timer.start()  # an edit the highlighter did not see first (no layout yet)
+        if was_dirty != item.dirty:
+            self._update_header()
+        self.model.refresh_row(row)
+
+    def _text_edited(self, path: Path, removed: int, added: int) -> None:
+        """The open caption's text changed and Qt is about to highlight it: analyse it first, so
+        the highlighter draws the edited block once, with the new token cut and findings."""
+        if not shiboken6.isValid(self.model) or (removed == 0 and added == 0):
+            return
+        if self.current is None or self.current.caption_path != path:
+            return
+        doc = self.documents.get(path)
+        if doc is None or doc is not self.highlighter.document():
+            return
+        self.analyse_current(overlays_later=True)
+
+    def analyse_current(self, overlays_later: bool = False) -> None:
+        """Lint the open caption and show the result: highlighter overlays, cut marker, findings,
+        token count, palette marks and the list row. ``overlays_later``: an edit Qt is about to
+        highlight (only the blocks it does not redraw are highlighted again, on the next pass)."""
+        self._analyse_timer.stop()
+        item = self.current
+        if item is None:
+            return
+        doc = self.documents.get(item.caption_path)
+        text = doc.toPlainText() if doc is not None else item.text
+        palette = list(self.current_pixels.palette) if self.current_pixels is not None else None
+        facts = CaptionFacts()
+        encoding = item.caption.encoding if item.caption is not None else "utf-8"
+        findings = self.linter.lint(text, palette, encoding, facts)
+        self.facts = facts
+        self._analysed_text = text
+        item.findings = findings
+        keep = self.linter.settings.keep_tokens
+        line_phrases = [p for p in facts.phrases if p.line == 0]
+        trigger_end = line_phrases[keep - 1].end if keep > 0 and len(line_phrases) >= keep else 0
+        self.highlighter.set_overlays(trigger_end, facts.cut_offset, findings, later=overlays_later)
+        self.editor.set_cut_position(facts.cut_offset)
+        self._analysed_path = item.caption_path
+        if overlays_later:
+            self._panel_timer.start()  # typing: the table follows when it pauses
+        else:
+            self.update_findings_panel()
+        limit = self.linter.settings.max_token_length
+        estimate = (
+            " (estimate: the CLIP tokenizer is not installed)" if self.linter.counter.is_estimate else ""
+        )
+        label = f"{facts.token_total} / {limit} tokens{estimate}"
+        if facts.cut_offset is not None:
+            lost = [p.text for p in line_phrases if p.start >= facts.cut_offset]
+            label += f" — cut at character {facts.cut_offset}; {len(lost)} phrase(s) past it"
+        style = "color: #c62828;" if facts.cut_offset is not None else ""
+        if style != self.token_label.styleSheet():
+            self.token_label.setStyleSheet(style)  # a style change re-polishes the label: only when it flips
+        self.token_label.setText(label)
+        codes = {m.colour for m in facts.matches if m.kind == HEX_KIND and m.colour}
+        self.palette_strip.set_marked(codes)  # type: ignore[arg-type]
+        self.model.refresh_row(self.model.row_of(item.caption_path))
+
+    def update_findings_panel(self) -> None:
+        """Show the last analysis in the findings table: another caption's findings replace the
+        table, an edit's update the rows that changed."""
+        self._panel_timer.stop()
+        item = self.current
+        findings = item.findings if item is not None else []
+        path = item.caption_path if item is not None else None
+        self.findings_model.set_findings(findings, reset=path != self._panel_path)
+        self._panel_path = path
+
+    def _finding_rows_inserted(self, _parent: QModelIndex, first: int, last: int) -> None:
+        for row in range(first, last + 1):
+            self.findings_view.resizeRowToContents(row)
+
+    def _finding_rows_changed(self, top: QModelIndex, bottom: QModelIndex, _roles: object = None) -> None:
+        for row in range(top.row(), bottom.row() + 1):
+            self.findings_view.resizeRowToContents(row)
+
+    def _finding_clicked(self, index: QModelIndex) -> None:
+        if not index.isValid():
+            return
+        finding = self.findings_model.findings[index.row()]
+        if self._panel_timer.isActive() or self.current is None or finding not in self.current.findings:
+            # The table is behind the typing: its fixes hold an older text. Catch up; the user
+            # sees the current findings and clicks again.
+            self.update_findings_panel()
+            return
+        if index.column() == FindingsModel.FIX_COLUMN and finding.fix is not None:
+            self.apply_fix(finding.fix.text)
+            return
+        if index.column() == FindingsModel.FIX_COLUMN and finding.rule in ENCODING_RULES:
+            self.save_as_utf8()
+            return
+        cursor = self.editor.textCursor()
+        length = len(self.editor.toPlainText())
+        cursor.setPosition(min(finding.start, length))
+        cursor.setPosition(min(finding.end, length), QTextCursor.MoveMode.KeepAnchor)
+        self.editor.setTextCursor(cursor)
+
+    def save_as_utf8(self) -> JobHandle | None:
+        """Re-save the open caption as plain UTF-8 (what sd-scripts reads), line ends kept."""
+        item = self.current
+        if item is None or item.caption is None:
+            return None
+        item.caption = item.caption.as_utf8()
+        return self._save([item])
+
+    def apply_fix(self, new_text: str) -> None:
+        """A fix is one undoable edit of the open caption (not saved until the user saves)."""
+        if self.current is None:
+            return
+        replace_document_text(self._document_for(self.current), new_text)
+        self.analyse_current()
+
+    # --- pixels -------------------------------------------------------------------------------
+    def _load_pixels(self, item: CaptionItem) -> None:
+        self.current_pixels = None
+        self._highlight_key = None
+        self.pixel_view.set_pixels(None)
+        self.palette_strip.set_palette([])
+        self.pixel_label.setText("")
+        if item.image is None:
+            self.pixel_label.setText("No image for this caption.")
+            return
+        cached = self.pixels_cache.get(item.image)
+        if cached is not None:
+            self._show_pixels(item, cached)
+            return
+
+        def done(pixels: ImagePixels, path: Path = item.image) -> None:
+            self.pixels_cache[path] = pixels
+            while len(self.pixels_cache) > PIXEL_CACHE:
+                self.pixels_cache.popitem(last=False)
+            self.palettes[path] = tuple(pixels.palette)
+            if self.current is not None and self.current.image == path:
+                self._show_pixels(self.current, pixels)
+
+        def failed(message: str, path: Path = item.image) -> None:
+            if self.current is not None and self.current.image == path:
+                self.pixel_label.setText(f"Cannot show {path.name}: {message}")
+
+        self._start(
+            _pixels_job, item.image, description=f"reading {item.image.name}", finished=done, failed=failed
+        )
+
+    def _show_pixels(self, item: CaptionItem, pixels: ImagePixels) -> None:
+        self.current_pixels = pixels
+        self._highlight_key = None
+        self.pixel_view.set_pixels(pixels.pixels)
+        self.palette_strip.set_palette(pixels.palette)
+        h, w = pixels.pixels.shape[:2]
+        how = (
+            "true pixels of a clean upscale" if pixels.exact_grid else "as stored (not a clean block upscale)"
+        )
+        self.pixel_label.setText(f"{w}x{h} {how}; {len(pixels.palette)} colours")
+        self.analyse_current()
+
+    def _match_at(self, position: int):  # type: ignore[no-untyped-def]
+        for match in self.facts.matches:
+            if (
+                match.start <= position <= match.end
+                and match.kind in (HEX_KIND, COLOUR_KIND)
+                and match.colour
+            ):
+                return match
+        return None
+
+    def highlight_match_at(self, position: int) -> bool:
+        """Light the pixels of the hex code or colour word at ``position``; True when one was there."""
+        pixels = self.current_pixels
+        match = self._match_at(position) if position >= 0 else None
+        key = (
+            (id(pixels), match.kind, match.colour, match.text)
+            if pixels is not None and match is not None
+            else None
+        )
+        if key == self._highlight_key:
+            return key is not None  # unchanged: no repaint of the image on every keystroke
+        self._highlight_key = key
+        if pixels is None or match is None:
+            self.pixel_view.set_highlight(None)
+            return False
+        if match.kind == HEX_KIND:
+            mask = colour_mask(pixels.pixels, match.colour, self.keywords.tuning.palette_tolerance)
+        elif pixels.pixels.shape[0] * pixels.pixels.shape[1] <= 128 * 128:
+            mask = nearest_named_mask(pixels.pixels, match.colour, self.keywords.colours, match.text.lower())
+        else:
+            mask = colour_mask(pixels.pixels, match.colour, 48)
+        self.pixel_view.set_highlight(mask)
+        self.pixel_label.setText(f"{match.text}: {int(mask.sum())} pixel(s)")
+        return True
+
+    def _hovered_text(self, position: int) -> None:
+        self._hovering = position >= 0 and self._match_at(position) is not None
+        if self._hovering:
+            self.highlight_match_at(position)
+        else:
+            self._cursor_moved()
+
+    def _cursor_moved(self) -> None:
+        if not self._hovering:
+            self.highlight_match_at(self.editor.textCursor().position())
+
+    def _palette_hovered(self, code: str) -> None:
+        self._highlight_key = ("palette", code)
+        if self.current_pixels is None or not code:
+            self.pixel_view.set_highlight(None)
+            return
+        self.pixel_view.set_highlight(colour_mask(self.current_pixels.pixels, code, 0))
+        self.pixel_label.setText(
+            f"{code}: {int(colour_mask(self.current_pixels.pixels, code, 0).sum())} pixel(s)"
+        )
+
+    def _pixel_hovered(self, x: int, y: int) -> None:
+        if self.current_pixels is None or x < 0:
+            return
+        r, g, b = (int(v) for v in self.current_pixels.pixels[y, x, :3])
+        self.pixel_label.setText(f"pixel {x},{y}: #{r:02x}{g:02x}{b:02x}")
+
+    # --- thumbnails -------------------------------------------------------------------------
+    def _request_thumbnails(self, paths: list[Path]) -> None:
+        self._start(load_thumbnails, paths, description="thumbnails", finished=self.model.set_thumbnails)
+
+    def _kind_filter_changed(self, _index: int) -> None:
+        kind = self.filter_kind.currentData()
+        if not kind:
+            self.proxy.set_filters(kind_test=None)
+            return
+        keywords = self.keywords
+        self.proxy.set_filters(kind_test=lambda text: any(m.kind == kind for m in keywords.classify(text)))
+
+    def _refresh_kind_filter(self) -> None:
+        self.filter_kind.blockSignals(True)
+        self.filter_kind.clear()
+        self.filter_kind.addItem("Any keyword", "")
+        for kind in self.keywords.kinds.values():
+            if kind.name != "trigger":
+                self.filter_kind.addItem(f"Has {kind.label.lower()}", kind.name)
+        self.filter_kind.blockSignals(False)
+
+    # --- saving -------------------------------------------------------------------------------
+    def save_current(self) -> JobHandle | None:
+        if self.current is None or not self.current.dirty:
+            return None
+        return self._save([self.current])
+
+    def save_all(self) -> JobHandle | None:
+        dirty = [item for item in self.model.items if item.dirty]
+        return self._save(dirty) if dirty else None
+
+    def _save(self, items: list[CaptionItem]) -> JobHandle | None:
+        work = []
+        for item in items:
+            if item.caption is None or item.caption_path in self.pending_disk:
+                if item.caption_path in self.pending_disk:
+                    self.show_banner(
+                        f"{item.name} changed on disk: choose Reload or Keep mine before saving."
+                    )
+                continue
+            try:
+                self._own_writes[item.caption_path] = item.caption.encode(item.text)
+            except CaptionEncodeError as exc:
+                if not self.confirm("Save as UTF-8?", f"{exc}.\n\nSave {item.name} as UTF-8?"):
+                    continue
+                item.caption = item.caption.as_utf8()
+                self._own_writes[item.caption_path] = item.caption.encode(item.text)
+            work.append((item.caption, item.text))
+        if not work:
+            return None
+        return self._start(
+            _save_job, work, description=f"saving {len(work)} caption(s)", finished=self._saved
+        )
+
+    def _save_now(self, items: list[CaptionItem]) -> None:
+        """Save on the spot (switching workspace): the items are about to be dropped."""
+        work = [(item.caption, item.text) for item in items if item.caption is not None]
+        for _path, result, _kind, message in _save_job(work, lambda *a: None, lambda: False):
+            if result is None:
+                self.context.show_status(f"Captions: {message}")
+
+    def _saved(self, results: list[tuple[Path, Any, str, str]]) -> None:
+        problems = []
+        for path, result, kind, message in results:
+            self._own_writes.pop(path, None)
+            row = self.model.row_of(path)
+            item = self.model.item(row)
+            if item is None:
+                continue
+            if result is not None:
+                saved, stat = result
+                item.caption = saved
+                item.stat_key = stat
+                item.disk_changed = False
+            elif kind == "changed":
+                item.disk_changed = True
+                try:
+                    self.pending_disk[path] = read_caption(path)
+                except CaptionError:
+                    pass
+                if item is self.current:
+                    self._offer_disk_choice(item)
+                problems.append(message)
+            else:
+                problems.append(message)
+            self.model.refresh_row(row)
+        self._update_header()
+        if self.current is not None and any(r[0] == self.current.caption_path for r in results):
+            self.analyse_current()  # e.g. a "not UTF-8" finding is gone once saved as UTF-8
+        saved_count = sum(1 for r in results if r[1] is not None)
+        status = f"Saved {saved_count} caption(s)"
+        if problems:
+            status += f"; {len(problems)} not saved: {problems[0]}"
+            if not self.banner.isVisible():
+                self.show_banner(problems[0], choices=False)
+        self.context.show_status(status)
+
+    # --- changes on disk ------------------------------------------------------------------------
+    def _disk_event(self, _path: str) -> None:
+        self._disk_timer.start()  # a burst of events (an atomic replace is several) becomes one check
+
+    def check_disk(self) -> JobHandle | None:
+        if not self.model.items:
+            return None
+        for path in self.watcher.files():
+            if not Path(path).exists():
+                self.watcher.removePath(path)
+        if (
+            self.current is not None
+            and self.current.caption_path.exists()
+            and str(self.current.caption_path) not in self.watcher.files()
+        ):
+            # An atomic replace drops the watch on the old file: watch the new one.
+            self.watcher.addPath(str(self.current.caption_path))
+        known = [(item.caption_path, item.stat_key) for item in self.model.items]
+        return self._start(
+            _disk_check_job, known, description="checking captions on disk", finished=self._disk_checked
+        )
+
+    def _disk_checked(self, changed: list[tuple[Path, CaptionFile, tuple[int, int] | None]]) -> None:
+        reloaded = []
+        for path, on_disk, stat in changed:
+            row = self.model.row_of(path)
+            item = self.model.item(row)
+            if item is None:
+                continue
+            item.stat_key = stat
+            if item.caption is not None and on_disk.raw == item.caption.raw:
+                continue
+            if on_disk.raw == self._own_writes.get(path) or path in self._batch_paths:
+                continue  # our own write: its result is on the way
+            if not item.dirty:
+                self._take_disk_version(item, on_disk)
+                reloaded.append(item)
+            else:
+                item.disk_changed = True
+                self.pending_disk[path] = on_disk
+                if item is self.current:
+                    self._offer_disk_choice(item)
+            self.model.refresh_row(row)
+        if reloaded:
+            names = ", ".join(i.name for i in reloaded[:3]) + ("…" if len(reloaded) > 3 else "")
+            self.context.show_status(f"Reloaded {len(reloaded)} caption(s) changed on disk: {names}")
+            if self.current in reloaded:
+                self.show_banner(
+                    f"{self.current.name} changed on disk and was reloaded (Undo brings back the "
+                    "previous text).",
+                    choices=False,
+                )
+
+    def _take_disk_version(self, item: CaptionItem, on_disk: CaptionFile) -> None:
+        item.caption = on_disk
+        item.disk_changed = False
+        self.pending_disk.pop(item.caption_path, None)
+        doc = self.documents.get(item.caption_path)
+        if doc is not None:
+            replace_document_text(doc, on_disk.text)  # undoable: the previous text is one Undo away
+        item.text = on_disk.text
+        if item is self.current:
+            self._update_header()
+            self.analyse_current()
+
+    def _offer_disk_choice(self, item: CaptionItem) -> None:
+        self.show_banner(
+            f"{item.name} changed on disk while you were editing it. Reload the disk version "
+            "(Undo brings your text back), or keep yours (saving will then replace the disk version).",
+            choices=True,
+        )
+
+    def show_banner(self, message: str, choices: bool = False) -> None:
+        self.banner_label.setText(message)
+        self.reload_button.setVisible(choices)
+        self.keep_button.setVisible(choices)
+        self.dismiss_button.setVisible(not choices)
+        self.banner.show()
+
+    def reload_from_disk(self) -> None:
+        item = self.current
+        if item is None or item.caption_path not in self.pending_disk:
+            self.banner.hide()
+            return
+        self._take_disk_version(item, self.pending_disk.pop(item.caption_path))
+        self.banner.hide()
+        self.model.refresh_row(self.model.row_of(item.caption_path))
+
+    def keep_mine(self) -> None:
+        item = self.current
+        if item is None or item.caption_path not in self.pending_disk:
+            self.banner.hide()
+            return
+        # The disk version becomes the baseline: the next save replaces it knowingly.
+        item.caption = self.pending_disk.pop(item.caption_path)
+        item.disk_changed = False
+        self.banner.hide()
+        self._update_header()
+        self.model.refresh_row(self.model.row_of(item.caption_path))
+
+    # --- batch --------------------------------------------------------------------------------
+    def texts_for_scope(self, scope: str) -> tuple[dict[Path, str], str]:
+        if scope == "selected":
+            rows = [self.proxy.mapToSource(i).row() for i in self.list.selectionModel().selectedIndexes()]
+            items = [self.model.items[r] for r in sorted(set(rows)) if r >= 0]
+        elif scope == "filtered":
+            items = [
+                self.model.items[self.proxy.mapToSource(self.proxy.index(r, 0)).row()]
+                for r in range(self.proxy.rowCount())
+            ]
+        else:
+            items = list(self.model.items)
+        usable = [
+            i
+            for i in items
+            if i.caption is not None and not i.dirty and i.caption_path not in self.pending_disk
+        ]
+        left_out = len(items) - len(usable)
+        note = (
+            f"{left_out} caption(s) with unsaved edits or unread files are left out: save them first."
+            if left_out
+            else ""
+        )
+        return {i.caption_path: i.text for i in usable}, note
+
+    def open_batch_dialog(self) -> BatchDialog:
+        # open(), not exec(): a nested event loop inside qasync's loop is one of its traps.
+        dialog = BatchDialog(self.texts_for_scope, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda d=dialog: self._batch_dialog_accepted(d))
+        dialog.open()
+        return dialog
+
+    def _batch_dialog_accepted(self, dialog: BatchDialog) -> None:
+        if dialog.plan is not None and dialog.plan.changes:
+            self.apply_batch(dialog.plan)
+
+    def apply_batch(self, plan: BatchPlan) -> None:
+        """Apply a previewed plan as an undoable step (a backup is made before each write)."""
+        self.batch_stack.push(BatchCommand(self, plan))
+
+    def run_plan(self, plan: BatchPlan) -> JobHandle | None:
+        if self.workspace is None or self.images_dir is None or not plan.changes:
+            return None
+        # Writes of ours are coming: the disk check leaves these captions to _plan_applied.
+        self._batch_paths.update(change.path for change in plan.changes)
+        return self._start(
+            _apply_job,
+            plan,
+            self.images_dir,
+            self.workspace.backups_dir,
+            description=plan.description,
+            finished=lambda result, p=plan: self._plan_applied(p, result),
+        )
+
+    def _plan_applied(self, plan: BatchPlan, result: ApplyResult) -> None:
+        self.last_batch = result
+        self._batch_paths.difference_update(c.path for c in plan.changes)
+        for path, saved in result.saved.items():
+            row = self.model.row_of(path)
+            item = self.model.item(row)
+            if item is None:
+                continue
+            item.caption = saved
+            item.stat_key = saved.stat_key
+            doc = self.documents.get(path)
+            if doc is not None:
+                replace_document_text(doc, saved.text)
+            item.text = saved.text
+            item.findings = self.linter.lint(
+                item.text, self.palettes.get(item.image) if item.image else None, saved.encoding
+            )
+            self.model.refresh_row(row)
+        self.analyse_current()
+        message = f"{plan.description}: {len(result.written)} caption(s) written"
+        if result.backup is not None:
+            message += f", backup {result.backup.path.name}"
+        if result.errors:
+            message += f"; {len(result.errors)} not changed ({result.errors[0].message})"
+            self.show_banner(message, choices=False)
+        self.context.show_status(message)
+
+    # --- backups --------------------------------------------------------------------------------
+    def open_backups_dialog(self) -> BackupsDialog | None:
+        if self.workspace is None:
+            return None
+        dialog = BackupsDialog(
+            list_caption_backups(self.workspace.backups_dir), self._diff_backup, self._restore_backup, self
+        )
+        self._backups_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _diff_backup(self, backup) -> None:  # type: ignore[no-untyped-def]
+        dialog = self._backups_dialog
+        if dialog is None:
+            return
+        self._start(
+            _diff_job,
+            backup.path,
+            description="comparing with the backup",
+            finished=lambda diffs, b=backup: dialog.show_diff(b, diffs),
+        )
+
+    def _restore_backup(self, backup) -> JobHandle | None:  # type: ignore[no-untyped-def]
+        if self.has_unsaved_changes():
+            QMessageBox.information(
+                self, "Unsaved captions", "Save or undo your edits before restoring a backup."
+            )
+            return None
+        if not self.confirm(
+            "Restore captions",
+            f"Put back the {backup.file_count} caption(s) of {backup.path.name}? "
+            "The captions as they are now are backed up first.",
+        ):
+            return None
+
+        def done(report) -> None:  # type: ignore[no-untyped-def]
+            self.context.show_status(f"Restored {len(report.restored)} caption(s) from {backup.path.name}")
+            if self.workspace is not None:
+                self.set_workspace(self.workspace)
+
+        return self._start(_restore_job, backup.path, description="restoring captions", finished=done)
+
+    # --- asking -----------------------------------------------------------------------------------
+    def confirm(self, title: str, question: str) -> bool:
+        """Ask yes/no (tests replace this; offscreen there is nobody to click)."""
+        answer = QMessageBox.question(self, title, question)
+        return answer == QMessageBox.StandardButton.Yes

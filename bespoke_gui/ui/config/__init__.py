@@ -1,0 +1,1 @@
+"""Config: the tab and its view parts."""

@@ -1,0 +1,1 @@
+"""Dataset: the tab and its view parts."""

@@ -1,0 +1,555 @@
+"""The Dataset tab: scan table and summary, one-click backup, backups, resize, verify sizes.
+
+The table shows at once from a quick scan (directory listing and image headers); a
+second job decodes the images on all cores and fills in colour counts and exact
+pixel grids as they come. Every file or pixel operation runs through the context's
+JobRunner; the tab only turns results into rows, labels and reports.
+"""
+
+from __future__ import annotations
+
+import collections
+import html
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QFileSystemWatcher, Qt, QTimer
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from bespoke_gui.core.dataset.backup import BackupInfo
+from bespoke_gui.core.dataset.resize import (
+    DEFAULT_SIZE,
+    FILTERS,
+    ResizeReport,
+    SizeReport,
+    resize_dataset,
+    verify_sizes,
+)
+from bespoke_gui.core.dataset.scan import (
+    RowDetails,
+    ScanResult,
+    ScanSummary,
+    backup_dataset,
+    fill_details,
+    quick_scan,
+    summarize,
+)
+from bespoke_gui.core.workspace import Workspace
+from bespoke_gui.ui.bridge import JobHandle
+from bespoke_gui.ui.context import AppContext
+from bespoke_gui.ui.dataset.backups_dialog import BackupsDialog
+from bespoke_gui.ui.dataset.model import COL_NAME, COL_PROBLEMS, ScanFilterProxy, ScanTableModel
+from bespoke_gui.ui.dataset.resize_dialog import ResizeDialog, ResizeRequest
+from bespoke_gui.ui.widgets.confirm import ask_to_confirm
+from bespoke_gui.ui.widgets.job_panel import JobPanel
+
+_DRAIN_MS = 120
+_SUMMARY_EVERY_S = 0.5
+_RESCAN_DELAY_MS = 700
+_REPORT_LINES = 60
+_PREVIEW_CHOICES = 2000
+
+
+class DatasetTab(QWidget):
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.workspace: Workspace | None = None
+        self.images_dir: Path | None = None
+        self.scan: ScanResult | None = None
+        self.job: JobHandle | None = None  # the one scan/backup/resize/verify job at a time
+        self.details_job: JobHandle | None = None
+        self.last_resize: ResizeReport | None = None
+        self.last_sizes: SizeReport | None = None
+        self.last_backup: BackupInfo | None = None
+        self.confirm_box: QMessageBox | None = None
+        self.resize_dialog: ResizeDialog | None = None
+        self.backups_dialog: BackupsDialog | None = None
+        self._generation = 0
+        self._details_queue: collections.deque[tuple[int, int, RowDetails]] = collections.deque()
+        self._last_summary = 0.0
+        self._rescan_pending = False
+
+        # --- widgets ---
+        self.folder_label = QLabel("No workspace open")
+        self.folder_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.rescan_button = QPushButton("Rescan")
+        self.backup_button = QPushButton("Back up now")
+        self.backups_button = QPushButton("Backups…")
+        self.resize_button = QPushButton("Resize…")
+        self.verify_button = QPushButton("Verify sizes")
+        self.verify_size_spin = QSpinBox()
+        self.verify_size_spin.setRange(8, 4096)
+        self.verify_size_spin.setSuffix(" px")
+        self.verify_size_spin.setValue(DEFAULT_SIZE)
+        self.verify_size_spin.setToolTip("The size every image should be")
+        self.rescan_button.clicked.connect(self.rescan)
+        self.backup_button.clicked.connect(self.back_up_now)
+        self.backups_button.clicked.connect(self.open_backups)
+        self.resize_button.clicked.connect(self.open_resize_dialog)
+        self.verify_button.clicked.connect(lambda: self.verify_sizes())
+        self.action_buttons = [
+            self.rescan_button,
+            self.backup_button,
+            self.backups_button,
+            self.resize_button,
+            self.verify_button,
+        ]
+
+        self.summary_label = QLabel("")
+        self.summary_label.setWordWrap(True)
+        self.summary_label.setTextFormat(Qt.TextFormat.RichText)
+
+        self.filter_edit = QLineEdit()
+        self.filter_edit.setPlaceholderText("Filter by name, size or problem…")
+        self.filter_edit.setClearButtonEnabled(True)
+        self.problems_only = QCheckBox("Problems only")
+        self.shown_label = QLabel("")
+
+        self.model = ScanTableModel(self)
+        self.proxy = ScanFilterProxy(self)
+        self.proxy.setSourceModel(self.model)
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(COL_NAME, Qt.SortOrder.AscendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(22)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        header.resizeSection(COL_NAME, 260)
+        self.filter_edit.textChanged.connect(self._filter_changed)
+        self.problems_only.toggled.connect(self._problems_only_changed)
+        self.proxy.rowsInserted.connect(lambda *_: self._update_shown())
+        self.proxy.rowsRemoved.connect(lambda *_: self._update_shown())
+        self.proxy.modelReset.connect(self._update_shown)
+
+        self.panel = JobPanel()
+        self.report = QPlainTextEdit()
+        self.report.setReadOnly(True)
+        self.report.setMaximumHeight(130)
+        self.report.setPlaceholderText("Reports of backups, resizes and size checks appear here.")
+
+        # --- layout ---
+        top = QHBoxLayout()
+        top.addWidget(self.folder_label, 1)
+        for button in (self.rescan_button, self.backup_button, self.backups_button, self.resize_button):
+            top.addWidget(button)
+        top.addSpacing(12)
+        top.addWidget(self.verify_button)
+        top.addWidget(self.verify_size_spin)
+        filters = QHBoxLayout()
+        filters.addWidget(self.filter_edit, 1)
+        filters.addWidget(self.problems_only)
+        filters.addWidget(self.shown_label)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.summary_label)
+        layout.addLayout(filters)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.panel)
+        layout.addWidget(self.report)
+
+        # --- timers and watcher ---
+        self._drain_timer = QTimer(self)
+        self._drain_timer.setInterval(_DRAIN_MS)
+        self._drain_timer.timeout.connect(self._drain_details)
+        self._rescan_timer = QTimer(self)
+        self._rescan_timer.setSingleShot(True)
+        self._rescan_timer.setInterval(_RESCAN_DELAY_MS)
+        self._rescan_timer.timeout.connect(self._rescan_after_change)
+        self.watcher = QFileSystemWatcher(self)
+        self.watcher.directoryChanged.connect(self._folder_changed)
+
+        context.workspace_changed.connect(self.set_workspace)
+        self.set_workspace(context.workspace)
+
+    # --- public state ---------------------------------------------------------------------
+    def busy_jobs(self) -> list[JobHandle]:
+        return [h for h in (self.job, self.details_job) if h is not None and not h.is_done]
+
+    def summary(self) -> ScanSummary | None:
+        return summarize(self.model.rows(), self.scan.captions_without_images) if self.scan else None
+
+    def report_text(self) -> str:
+        return self.report.toPlainText()
+
+    # --- workspace ------------------------------------------------------------------------
+    def set_workspace(self, workspace: Workspace | None) -> None:
+        self._stop_details()
+        self.workspace = workspace
+        self.images_dir = workspace.images_dir if workspace is not None else None
+        if self.watcher.directories():
+            self.watcher.removePaths(self.watcher.directories())
+        self.scan = None
+        self.model.set_rows([])
+        self.report.clear()
+        if workspace is None:
+            self.folder_label.setText("No workspace open: File > Open Workspace…")
+            self.summary_label.setText("")
+        elif self.images_dir is None:
+            self.folder_label.setText(f"No images folder found in {workspace.root}")
+            self.summary_label.setText("Point at the images folder from the File menu.")
+        else:
+            self.folder_label.setText(f"<b>Images:</b> {html.escape(str(self.images_dir))}")
+            self.watcher.addPath(str(self.images_dir))
+            self.rescan()
+        self._update_buttons()
+
+    # --- jobs -----------------------------------------------------------------------------
+    def _update_buttons(self) -> None:
+        busy = self.job is not None
+        has_images = self.images_dir is not None
+        for button in self.action_buttons:
+            button.setEnabled(has_images and not busy)
+        self.verify_size_spin.setEnabled(has_images and not busy)
+
+    def _run(
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        description: str,
+        on_result: Callable[[Any], None],
+        **kwargs: Any,
+    ) -> JobHandle | None:
+        """Start the tab's one main job; the lazy details job yields to it."""
+        if self.job is not None:
+            self.context.show_status("The Dataset tab is busy; wait for the running job or cancel it.")
+            return None
+        self._stop_details()
+        handle = self.context.runner.start(fn, *args, description=description, **kwargs)
+        self.job = handle
+        self.panel.track(handle)
+
+        def finished(result: Any) -> None:
+            self._job_ended(handle)
+            on_result(result)
+
+        def cancelled() -> None:
+            self._job_ended(handle)
+            if handle.result is not None:
+                on_result(handle.result)
+            else:
+                self._append_report([f"{description}: cancelled"])
+
+        def failed(message: str) -> None:
+            self._job_ended(handle)
+            self._append_report([f"{description} failed: {message}"])
+            self.context.show_status(f"{description} failed")
+
+        handle.finished.connect(finished)
+        handle.cancelled.connect(cancelled)
+        handle.failed.connect(failed)
+        self._update_buttons()
+        return handle
+
+    def _job_ended(self, handle: JobHandle) -> None:
+        if self.job is handle:
+            self.job = None
+        self._update_buttons()
+        if self._rescan_pending and self.job is None:
+            self._rescan_pending = False
+            self._rescan_timer.start()
+
+    def _append_report(self, lines: list[str]) -> None:
+        if len(lines) > _REPORT_LINES:
+            lines = lines[:_REPORT_LINES] + [f"… and {len(lines) - _REPORT_LINES} more"]
+        stamp = time.strftime("%H:%M:%S")
+        self.report.appendPlainText(f"[{stamp}] " + "\n".join(lines))
+        self.report.verticalScrollBar().setValue(self.report.verticalScrollBar().maximum())
+
+    # --- scan -----------------------------------------------------------------------------
+    def rescan(self) -> JobHandle | None:
+        if self.images_dir is None or self.workspace is None:
+            return None
+        return self._run(
+            quick_scan,
+            self.images_dir,
+            self.workspace.caption_extension,
+            description="Scanning",
+            on_result=self._quick_scan_done,
+        )
+
+    def _quick_scan_done(self, result: ScanResult) -> None:
+        self.scan = result
+        self._generation += 1
+        self._details_queue.clear()
+        self.model.set_rows(result.rows)
+        self._show_summary()
+        if not result.cancelled:
+            self._start_details()
+
+    def _start_details(self) -> None:
+        rows = self.model.rows()
+        targets = [i for i, row in enumerate(rows) if not row.error and not row.details_done]
+        if not targets:
+            return
+        generation = self._generation
+        queue = self._details_queue
+
+        def sink(position: int, details: RowDetails) -> None:
+            # Worker thread: hand the data over, touch nothing else.
+            queue.append((generation, targets[position], details))
+
+        # Names only: building 10,000 paths here would stall the GUI thread; the workers do it.
+        names = [rows[i].name for i in targets]
+        handle = self.context.runner.start(
+            fill_details,
+            names,
+            sink=sink,
+            folder=rows[targets[0]].folder,
+            description="Reading colours and grids",
+        )
+        self.details_job = handle
+        self.panel.track(handle)
+        handle.finished.connect(lambda _r, h=handle: self._details_ended(h))
+        handle.cancelled.connect(lambda h=handle: self._details_ended(h))
+        handle.failed.connect(lambda message, h=handle: self._details_failed(h, message))
+        self._drain_timer.start()
+
+    def _details_ended(self, handle: JobHandle) -> None:
+        self._drain_details(force_summary=True)
+        if self.details_job is handle:
+            self.details_job = None
+            self._drain_timer.stop()
+            self.model.resort_if_sorted_by_details()
+
+    def _details_failed(self, handle: JobHandle, message: str) -> None:
+        self._details_ended(handle)
+        self._append_report([f"Reading colours and grids failed: {message}"])
+
+    def _stop_details(self) -> None:
+        if self.details_job is not None and not self.details_job.is_done:
+            self.details_job.cancel()
+        self.details_job = None
+        self._drain_timer.stop()
+        self._generation += 1
+        self._details_queue.clear()
+
+    def _drain_details(self, force_summary: bool = False) -> None:
+        updates: list[tuple[int, RowDetails]] = []
+        while self._details_queue:
+            generation, index, details = self._details_queue.popleft()
+            if generation == self._generation:
+                updates.append((index, details))
+        if updates:
+            self.model.apply_details(updates)
+        now = time.monotonic()
+        # A big table's summary costs tens of ms: refresh it less often the bigger it is.
+        every = _SUMMARY_EVERY_S * max(1.0, self.model.rowCount() / 2000)
+        if force_summary or (updates and now - self._last_summary > every):
+            self._last_summary = now
+            self._show_summary()
+
+    def _show_summary(self) -> None:
+        summary = self.summary()
+        if summary is None:
+            self.summary_label.setText("")
+            return
+        lines = summary.lines()
+        parts = [f"<b>{html.escape(lines[0])}</b>"]
+        for line in lines[1:]:
+            parts.append(html.escape(line))
+        counts = [
+            ("without captions", len(summary.images_without_captions)),
+            ("empty captions", len(summary.empty_captions)),
+            ("captions without images", len(summary.captions_without_images)),
+            ("non-square", len(summary.non_square)),
+            ("unreadable", len(summary.unreadable)),
+        ]
+        problems = [f"{n} {label}" for label, n in counts if n]
+        if problems:
+            parts.append(
+                '<span style="color:#b00020;"><b>Needs attention:</b> '
+                + html.escape(", ".join(problems))
+                + "</span> (tick <i>Problems only</i> to list them)"
+            )
+        else:
+            parts.append('<span style="color:#1b7f3b;">No problems found.</span>')
+        if summary.without_exact_grid:
+            parts.append(
+                html.escape(
+                    f"{len(summary.without_exact_grid)} images have no exact pixel grid: the pixel-exact resize "
+                    f'reports them instead of guessing (type "none" in the filter to list them).'
+                )
+            )
+        if summary.captions_without_images:
+            shown = ", ".join(summary.captions_without_images[:8])
+            more = len(summary.captions_without_images) - 8
+            parts.append(
+                html.escape(f"Captions without images: {shown}" + (f", … {more} more" if more > 0 else ""))
+            )
+        self.summary_label.setText("<br>".join(parts))
+        self._update_shown()
+
+    def _filter_changed(self, text: str) -> None:
+        self.proxy.set_text(text)
+        self._update_shown()
+
+    def _problems_only_changed(self, on: bool) -> None:
+        self.proxy.set_problems_only(on)
+        if on:
+            self.table.sortByColumn(COL_PROBLEMS, Qt.SortOrder.DescendingOrder)
+        self._update_shown()
+
+    def _update_shown(self) -> None:
+        self.shown_label.setText(f"{self.proxy.rowCount()} of {self.model.rowCount()} shown")
+
+    # --- folder watching ------------------------------------------------------------------
+    def _folder_changed(self, _path: str) -> None:
+        if self.job is not None:
+            self._rescan_pending = True
+        else:
+            self._rescan_timer.start()
+
+    def _rescan_after_change(self) -> None:
+        if self.job is None and self.images_dir is not None:
+            self.rescan()
+
+    # --- backup ---------------------------------------------------------------------------
+    def back_up_now(self) -> JobHandle | None:
+        workspace, images_dir = self.workspace, self.images_dir
+        if workspace is None or images_dir is None:
+            return None
+        return self._run(
+            backup_dataset,
+            workspace.root,
+            images_dir,
+            workspace.backups_dir,
+            workspace.caption_extension,
+            workspace.config_path,
+            label="Back up now",
+            description="Backing up",
+            on_result=self._backup_done,
+        )
+
+    def _backup_done(self, info: BackupInfo) -> None:
+        self.last_backup = info
+        self._append_report(
+            [
+                f"Backed up {info.file_count} files ({info.total_bytes / 1e6:.1f} MB) to {info.path}; "
+                f"every copy verified against its SHA-256."
+            ]
+        )
+        self.context.show_status(f"Backup verified: {info.path.name}")
+
+    def open_backups(self) -> BackupsDialog | None:
+        if self.workspace is None:
+            return None
+        dialog = BackupsDialog(self.context, self.workspace.backups_dir, self)
+        dialog.restored.connect(self._restored)
+        self.backups_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _restored(self, report: Any) -> None:
+        lines = [f"Restored {len(report.restored)} files."]
+        if report.safety_backup is not None:
+            lines.append(f"The files it replaced were backed up first to {report.safety_backup.path}.")
+        lines += [f"error: {err}" for err in report.errors]
+        self._append_report(lines)
+        self.rescan()
+
+    # --- resize ---------------------------------------------------------------------------
+    def open_resize_dialog(self) -> ResizeDialog | None:
+        if self.images_dir is None:
+            return None
+        rows = [row for row in self.model.rows() if not row.error]
+        selected = self.table.selectionModel().selectedRows()
+        preview = None
+        if selected:
+            preview = self.model.row_at(self.proxy.mapToSource(selected[0]).row()).path
+        elif rows:
+            # Prefer an image with an exact grid: it shows all three filters.
+            preview = next((row.path for row in rows if row.grid), rows[0].path)
+        dialog = ResizeDialog(
+            self.context, self.images_dir, [row.path for row in rows[:_PREVIEW_CHOICES]], preview, self
+        )
+        dialog.accepted.connect(lambda d=dialog: self.confirm_and_resize(d.request()))
+        self.resize_dialog = dialog
+        dialog.open()  # not exec(): no nested event loop under qasync
+        return dialog
+
+    def confirm_and_resize(self, request: ResizeRequest) -> QMessageBox | JobHandle | None:
+        if not request.in_place:
+            return self.start_resize(request)
+        count = self.model.rowCount()
+        self.confirm_box = ask_to_confirm(
+            self,
+            "Resize in place",
+            f"Replace the {count} images in {self.images_dir} with {request.size}x{request.size} versions "
+            f"({FILTERS[request.filter_name]})?\n\nImages, captions and the config are backed up first; "
+            f"nothing is changed unless that backup verifies.",
+            "Back up and resize",
+            lambda r=request: self.start_resize(r),
+            icon=QMessageBox.Icon.Warning,
+        )
+        return self.confirm_box
+
+    def start_resize(self, request: ResizeRequest) -> JobHandle | None:
+        workspace, images_dir = self.workspace, self.images_dir
+        if workspace is None or images_dir is None:
+            return None
+        return self._run(
+            resize_dataset,
+            images_dir,
+            size=request.size,
+            filter_name=request.filter_name,
+            out_dir=None if request.in_place else request.out_dir,
+            in_place=request.in_place,
+            caption_extension=workspace.caption_extension,
+            backup_parent=workspace.backups_dir,
+            extra_backup_files=[workspace.config_path] if workspace.config_path else [],
+            backup_root=workspace.root,
+            description=f"Resizing to {request.size} ({FILTERS[request.filter_name]})",
+            on_result=self._resize_done,
+        )
+
+    def _resize_done(self, report: ResizeReport) -> None:
+        self.last_resize = report
+        self._append_report(report.lines() + [f"error: {err}" for err in report.errors])
+        self.context.show_status(report.lines()[0])
+        self.verify_size_spin.setValue(report.size)
+        if report.in_place:
+            self.rescan()
+        elif report.written:
+            # Check the new folder straight away, the way the plan checked with sips.
+            self.verify_sizes(report.out_dir, report.size)
+
+    # --- verify sizes ---------------------------------------------------------------------
+    def verify_sizes(self, folder: Path | None = None, size: int | None = None) -> JobHandle | None:
+        folder = folder or self.images_dir
+        if folder is None:
+            return None
+        size = size or self.verify_size_spin.value()
+        return self._run(
+            verify_sizes, folder, size, description=f"Checking sizes ({size} px)", on_result=self._sizes_done
+        )
+
+    def _sizes_done(self, report: SizeReport) -> None:
+        self.last_sizes = report
+        lines = [f"{report.folder}: " + report.lines()[0]]
+        lines += [
+            f"not {report.size}x{report.size}: {w.path.name} is {w.width}x{w.height}" for w in report.wrong
+        ]
+        lines += [f"unreadable: {err}" for err in report.unreadable]
+        self._append_report(lines)

@@ -1,0 +1,1 @@
+"""Epochs: the tab and its view parts."""

@@ -1,0 +1,161 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from epoch_fixtures import blocky_art, face_art, portrait_art
+from PIL import Image
+
+from bespoke_gui.core.colour import colour_distance, count_unique_colours, pack_rgb
+from bespoke_gui.core.demo.degrade import degrade_like_diffusion, upscale_nearest
+from bespoke_gui.core.epochs.pixelgrid import (
+    downscale,
+    fit_grid,
+    merge_palette,
+    nearest_downscale,
+    nearest_indices,
+)
+from bespoke_gui.core.exactgrid import upscale_blocks
+
+
+def pillow_nearest(pixels: np.ndarray, size: int) -> np.ndarray:
+    return np.asarray(Image.fromarray(pixels).resize((size, size), Image.Resampling.NEAREST))
+
+
+def cell_accuracy(truth: np.ndarray, got: np.ndarray) -> float:
+    """Share of cells whose recovered colour maps to their true colour (partition agreement)."""
+    t = np.unique(pack_rgb(truth).ravel(), return_inverse=True)[1].ravel()
+    g = np.unique(pack_rgb(got).ravel(), return_inverse=True)[1].ravel()
+    forward = sum(int(np.bincount(t[g == label]).max()) for label in np.unique(g))
+    backward = sum(int(np.bincount(g[t == label]).max()) for label in np.unique(t))
+    return min(forward, backward) / t.size
+
+
+@pytest.mark.parametrize("size", [512, 256, 500, 1024, 24])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_clean_nearest_upscale_comes_back_pixel_for_pixel(size: int, seed: int) -> None:
+    art = blocky_art(seed)
+    big = pillow_nearest(art, size)
+    recovery = downscale(big, 24)
+    assert recovery.exact
+    assert np.array_equal(recovery.pixels, art)
+    assert recovery.grid.score == 1.0
+    colours, _counts = np.unique(art.reshape(-1, 3), axis=0, return_counts=True)
+    assert len(recovery.palette) == len(colours)
+    assert int(recovery.palette.counts.sum()) == 24 * 24
+    assert list(recovery.palette.counts) == sorted(recovery.palette.counts, reverse=True)
+    assert np.array_equal(recovery.palette.colours[recovery.labels], recovery.pixels)
+
+
+def test_portraits_and_other_block_roundings_come_back_exactly() -> None:
+    for seed in range(5):
+        art = portrait_art(seed)
+        assert np.array_equal(downscale(upscale_nearest(art, 512)).pixels, art)
+        # The lead's even block spreading rounds edges its own way: still exact.
+        assert np.array_equal(downscale(upscale_blocks(art, 512, 512)).pixels, art)
+
+
+def test_flat_image_is_exact_too() -> None:
+    flat = np.full((512, 512, 3), 77, dtype=np.uint8)
+    recovery = downscale(flat)
+    assert recovery.exact
+    assert count_unique_colours(recovery.pixels) == 1
+
+
+def test_nearest_method_is_pillow_nearest() -> None:
+    rng = np.random.default_rng(5)
+    for size in (512, 256, 300, 1024):
+        pixels = rng.integers(0, 256, (size, size, 3)).astype(np.uint8)
+        expected = pillow_nearest(pixels, 24)
+        assert np.array_equal(nearest_downscale(pixels, 24), expected)
+        assert np.array_equal(downscale(pixels, 24, "nearest").pixels, expected)
+    assert len(nearest_indices(512, 24)) == 24
+
+
+def test_two_stage_pipeline_has_at_most_32_colours() -> None:
+    pixels = degrade_like_diffusion(portrait_art(7), 0.5, seed=7).image
+    for sharpen in (False, True):
+        recovery = downscale(pixels, 24, "two-stage", sharpen=sharpen)
+        assert recovery.pixels.shape == (24, 24, 3)
+        assert 1 <= len(recovery.palette) <= 32
+        assert recovery.method == "two-stage"
+
+
+def test_fit_grid_finds_offset_and_pitch() -> None:
+    art = blocky_art(11)
+    # Cells of 21.33 * 1.015 px starting 4 px in: the art drawn on a drifted grid.
+    pitch = 512 / 24 * 1.015
+    coords = np.clip(((np.arange(512) + 0.5 - 4.0) // pitch).astype(int), 0, 23)
+    big = art[coords][:, coords]
+    grid = fit_grid(big, 24)
+    expected = 4.0 + np.arange(25) * pitch
+    # Lines with a colour change on them sit within a pixel of the truth.
+    assert np.median(np.abs(grid.x_edges - expected)) < 1.0
+    assert np.median(np.abs(grid.y_edges - expected)) < 1.0
+    assert grid.pitch_x == pytest.approx(pitch, abs=0.15)
+    assert grid.score > 0.8
+    recovery = downscale(big, 24)
+    assert cell_accuracy(art, recovery.pixels) > 0.97
+
+
+def test_grid_score_is_low_on_noise() -> None:
+    noise = np.random.default_rng(0).integers(0, 256, (512, 512, 3)).astype(np.uint8)
+    assert fit_grid(noise, 24).score < 0.2
+
+
+@pytest.mark.parametrize("strength,minimum", [(0.1, 0.995), (0.25, 0.99), (0.5, 0.95)])
+def test_diffusion_like_samples_recover_the_art(strength: float, minimum: float) -> None:
+    accuracies = []
+    for index in range(6):
+        art = portrait_art(100 + index)
+        degraded = degrade_like_diffusion(art, strength, seed=index)
+        truth = degraded.source.copy()
+        for x, y in degraded.stray_cells:
+            truth[y, x] = degraded.cells[y, x]
+        recovery = downscale(degraded.image, 24)
+        assert not recovery.exact
+        accuracies.append(cell_accuracy(truth, recovery.pixels))
+        # Far fewer colours than the nearest-neighbour downscale: the palette came back.
+        assert len(recovery.palette) < count_unique_colours(nearest_downscale(degraded.image)) / 2
+    assert np.mean(accuracies) >= minimum
+
+
+def test_recovered_colours_stay_close_to_the_art() -> None:
+    art = face_art()
+    degraded = degrade_like_diffusion(art, 0.25, seed=3)
+    recovery = downscale(degraded.image)
+    distance = colour_distance(recovery.pixels, degraded.cells)
+    assert float(np.median(distance)) < 0.03
+
+
+def test_merge_palette_merges_near_duplicates_only() -> None:
+    colours = np.array([[100, 150, 200], [101, 151, 199], [103, 150, 202], [200, 60, 40]], dtype=np.uint8)
+    labels, reps = merge_palette(colours, np.array([50, 2, 1, 10]), threshold=0.04)
+    assert labels[0] == labels[1] == labels[2] != labels[3]
+    assert reps[labels[0]].tolist() == [100, 150, 200]  # the dominant member wins
+    labels, _ = merge_palette(colours, np.ones(4), threshold=0.0)
+    assert len(set(labels.tolist())) == 4
+
+
+def test_downscale_refuses_bad_arguments() -> None:
+    pixels = np.zeros((512, 512, 3), dtype=np.uint8)
+    with pytest.raises(ValueError):
+        downscale(pixels, 24, "bicubic")
+    with pytest.raises(ValueError):
+        downscale(np.zeros((10, 10, 3), dtype=np.uint8), 24)
+    with pytest.raises(ValueError):
+        downscale(pixels.astype(np.float32), 24)
+
+
+def test_rgba_and_grey_inputs_are_accepted() -> None:
+    art = blocky_art(4)
+    big = pillow_nearest(art, 512)
+    rgba = np.dstack([big, np.full(big.shape[:2], 255, np.uint8)])
+    assert np.array_equal(downscale(rgba).pixels, art)
+    grey = big[:, :, 0]
+    assert downscale(grey).pixels.shape == (24, 24, 3)
+
+
+def test_other_cell_counts() -> None:
+    rng = np.random.default_rng(9)
+    art = (rng.integers(0, 4, (32, 32, 3)) * 80).astype(np.uint8)
+    assert np.array_equal(downscale(pillow_nearest(art, 512), cells=32).pixels, art)
