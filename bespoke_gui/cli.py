@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "bespoke_gui.commands.captions",
     "bespoke_gui.commands.config",
     "bespoke_gui.commands.epochs",
+    "bespoke_gui.commands.package",
     "bespoke_gui.commands.demo",
 )
 

@@ -1,0 +1,158 @@
+"""Pod commands: ``package``, ``verify-package`` and ``estimate``.
+
+``package`` runs the pre-flight (config-check, caption lint, dataset checks), prints
+what it found and the config's path changes, and writes the zip only when there are no
+errors or ``--allow-errors`` is given. ``verify-package`` re-checks a zip. ``estimate``
+prints the steps, samples, checkpoints, hours and cost a config will take, with every
+assumption beside the figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from bespoke_gui.commands._progress import TerminalProgress
+
+
+def _err(message: str) -> None:
+    sys.stderr.write(f"error: {message}\n")
+
+
+def cmd_package(args: argparse.Namespace) -> int:
+    from bespoke_gui.core.dataset.package import PackageError, plan_package, write_package
+
+    out = Path(args.out).expanduser()
+    if out.suffix.lower() != ".zip":
+        _err(f"{out}: the package is a .zip file; name it FILE.zip")
+        return 2
+    try:
+        plan = plan_package(args.dir, out, args.root, args.repeats, progress=TerminalProgress("pre-flight"))
+    except PackageError as exc:
+        _err(str(exc))
+        return 2
+    print(f"package {plan.name}: {plan.images} images in {plan.subset}, pod root {plan.pod_root}")
+    print("config changes (path keys only):")
+    for line in plan.diff_lines() or ["  none"]:
+        print(f"  {line}")
+    for line in plan.preflight.lines():
+        if line.startswith("error: "):
+            sys.stderr.write(line + "\n")
+        else:
+            print(line)
+    if plan.preflight.has_errors and not args.allow_errors:
+        _err(f"not packaged: {len(plan.preflight.errors)} pre-flight errors (--allow-errors packages anyway)")
+        return 1
+    try:
+        result = write_package(
+            plan, out, allow_errors=args.allow_errors, progress=TerminalProgress("packaging")
+        )
+    except PackageError as exc:
+        _err(str(exc))
+        return 1
+    if result.cancelled or result.path is None:
+        _err("cancelled: no package written")
+        return 1
+    print(f"wrote {result.path} ({result.files} files, {result.total_bytes / 1e6:.1f} MB)")
+    return 0
+
+
+def cmd_verify_package(args: argparse.Namespace) -> int:
+    from bespoke_gui.core.dataset.package import verify_package
+
+    report = verify_package(Path(args.zip).expanduser(), progress=TerminalProgress("verifying"))
+    for problem in report.problems:
+        _err(f"{report.path}: {problem}")
+    if report.ok:
+        print(
+            f"{report.path}: {report.checked} files match SHA256SUMS and the manifest; {report.images} images"
+        )
+        return 0
+    return 1
+
+
+def cmd_estimate(args: argparse.Namespace) -> int:
+    from bespoke_gui.core.config.estimate import EstimateError, estimate_workspace
+
+    try:
+        estimate = estimate_workspace(
+            args.dir,
+            config=args.config,
+            seconds_per_step=args.seconds_per_step,
+            price_per_hour=args.price,
+            gpu=args.gpu,
+            samples_dir=args.samples,
+        )
+    except EstimateError as exc:
+        _err(str(exc))
+        return 2
+    if args.json:
+        json.dump(estimate.to_json(), sys.stdout, indent=1, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write("\n".join(estimate.lines()) + "\n")
+    return 0
+
+
+def _repeats(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text}") from None
+    if not 1 <= value <= 10000:
+        raise argparse.ArgumentTypeError("repeats must be between 1 and 10000")
+    return value
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError("must be more than 0")
+    return value
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    package = subparsers.add_parser(
+        "package",
+        help="a verified training package (.zip) for a GPU pod",
+        description="Images and captions in sd-scripts' layout, the config with its path keys "
+        "rewritten for the pod, the prompts file, train.sh, MANIFEST.json and SHA256SUMS.",
+    )
+    package.add_argument("dir", help="the workspace")
+    package.add_argument("--out", required=True, help="the .zip to write")
+    package.add_argument("--root", help="where the package will sit on the pod (default /workspace/<name>)")
+    package.add_argument(
+        "--repeats",
+        type=_repeats,
+        help="repeats for the <repeats>_<name> folder (default: the images folder's own, else 10)",
+    )
+    package.add_argument(
+        "--allow-errors", action="store_true", help="package even when the pre-flight found errors"
+    )
+    package.set_defaults(func=cmd_package)
+
+    verify = subparsers.add_parser("verify-package", help="re-check a training package")
+    verify.add_argument("zip", help="the package .zip")
+    verify.set_defaults(func=cmd_verify_package)
+
+    estimate = subparsers.add_parser(
+        "estimate",
+        help="steps, samples, checkpoints, hours and cost of a training run",
+        description="Steps computed the way sd-scripts computes them (buckets, repeats, batch size, "
+        "gradient accumulation, max_train_epochs over max_train_steps).",
+    )
+    estimate.add_argument("dir", help="the workspace")
+    estimate.add_argument("--config", help="the config (default: the workspace's)")
+    estimate.add_argument("--json", action="store_true", help="print the figures as JSON")
+    estimate.add_argument("--seconds-per-step", type=_positive, help="measured seconds per optimizer step")
+    estimate.add_argument("--gpu", help="a GPU from the table of typical figures (e.g. RTX 4090)")
+    estimate.add_argument("--price", type=_positive, help="price per GPU hour (default 1.69)")
+    estimate.add_argument(
+        "--samples", help="a previous run's sample folder: seconds per epoch from its timestamps"
+    )
+    estimate.set_defaults(func=cmd_estimate)
