@@ -303,8 +303,8 @@ class CaptionListView(QListView):
         self,
         top_left: QModelIndex | QPersistentModelIndex,
         bottom_right: QModelIndex | QPersistentModelIndex,
-        roles: list[int] = [],
-    ) -> None:  # noqa: B006
+        roles: list[int] = [],  # noqa: B006 (Qt's signature)
+    ) -> None:
         if self.uniformItemSizes() and self.viewMode() == QListView.ViewMode.ListMode:
             QAbstractItemView.dataChanged(self, top_left, bottom_right, roles)
         else:
