@@ -55,6 +55,7 @@ from bespoke_gui.ui.bridge import JobHandle
 from bespoke_gui.ui.context import AppContext
 from bespoke_gui.ui.dataset.backups_dialog import BackupsDialog
 from bespoke_gui.ui.dataset.model import COL_NAME, COL_PROBLEMS, ScanFilterProxy, ScanTableModel
+from bespoke_gui.ui.dataset.package_dialog import PackageDialog
 from bespoke_gui.ui.dataset.resize_dialog import ResizeDialog, ResizeRequest
 from bespoke_gui.ui.widgets.confirm import ask_to_confirm
 from bespoke_gui.ui.widgets.job_panel import JobPanel
@@ -81,6 +82,7 @@ class DatasetTab(QWidget):
         self.confirm_box: QMessageBox | None = None
         self.resize_dialog: ResizeDialog | None = None
         self.backups_dialog: BackupsDialog | None = None
+        self.package_dialog: PackageDialog | None = None
         self._generation = 0
         self._details_queue: collections.deque[tuple[int, int, RowDetails]] = collections.deque()
         self._last_summary = 0.0
@@ -94,6 +96,9 @@ class DatasetTab(QWidget):
         self.backups_button = QPushButton("Backups…")
         self.resize_button = QPushButton("Resize…")
         self.verify_button = QPushButton("Verify sizes")
+        self.package_button = QPushButton("Package…")
+        self.package_button.setToolTip("A verified training package (.zip) for the GPU pod")
+        self.package_button.clicked.connect(self.open_package_dialog)
         self.verify_size_spin = QSpinBox()
         self.verify_size_spin.setRange(8, 4096)
         self.verify_size_spin.setSuffix(" px")
@@ -110,6 +115,7 @@ class DatasetTab(QWidget):
             self.backups_button,
             self.resize_button,
             self.verify_button,
+            self.package_button,
         ]
 
         self.summary_label = QLabel("")
@@ -157,6 +163,8 @@ class DatasetTab(QWidget):
         top.addSpacing(12)
         top.addWidget(self.verify_button)
         top.addWidget(self.verify_size_spin)
+        top.addSpacing(12)
+        top.addWidget(self.package_button)
         filters = QHBoxLayout()
         filters.addWidget(self.filter_edit, 1)
         filters.addWidget(self.problems_only)
@@ -468,6 +476,18 @@ class DatasetTab(QWidget):
         lines += [f"error: {err}" for err in report.errors]
         self._append_report(lines)
         self.rescan()
+
+    # --- package --------------------------------------------------------------------------
+    def open_package_dialog(self) -> PackageDialog | None:
+        if self.workspace is None or self.images_dir is None:
+            return None
+        dialog = PackageDialog(self.context, self.workspace, self)
+        dialog.written.connect(
+            lambda result: self._append_report([f"training package written: {result.path}"])
+        )
+        self.package_dialog = dialog
+        dialog.open()  # not exec(): no nested event loop under qasync
+        return dialog
 
     # --- resize ---------------------------------------------------------------------------
     def open_resize_dialog(self) -> ResizeDialog | None:
