@@ -61,6 +61,7 @@ from bespoke_gui.core.jobs import describe_exception
 from bespoke_gui.core.workspace import Workspace
 from bespoke_gui.ui.bridge import JobHandle
 from bespoke_gui.ui.config.diff_view import ConfigDiffView
+from bespoke_gui.ui.config.estimate_panel import EstimatePanel
 from bespoke_gui.ui.config.model import COL_KEY, COL_TYPE, COL_VALUE, ConfigTreeModel, ConfigValueDelegate
 from bespoke_gui.ui.config.panels import (
     Banner,
@@ -253,9 +254,12 @@ class ConfigTab(QWidget):
         self.check_timer.setInterval(_CHECK_DELAY_MS)
         self.check_timer.timeout.connect(self.run_checks)
 
+        self.estimate_panel = EstimatePanel(context)
+
         left = QSplitter(Qt.Orientation.Vertical)
         left.addWidget(self.tree)
         left.addWidget(self.checks)
+        left.addWidget(self.estimate_panel)
         left.setStretchFactor(0, 3)
         left.setStretchFactor(1, 2)
         main = QSplitter(Qt.Orientation.Horizontal)
@@ -382,6 +386,7 @@ class ConfigTab(QWidget):
         self._fill_compare_choices()
         self._refresh_diff()
         self.run_checks()  # at once on open (edits are debounced)
+        self.estimate_panel.set_workspace(self.workspace, None if error else cfg.data())
         self.context.show_status(f"Config: {path}")
         return True
 
@@ -409,6 +414,7 @@ class ConfigTab(QWidget):
             selected = self.selected_key()
             self.cfg.doc = doc
             self.model.set_document(doc)
+            self.estimate_panel.set_config_data(self.cfg.data())
             self.tree.expandAll()
             if selected is not None:
                 # Keep the user's place in the tree without moving the text cursor they may be typing at.
@@ -699,6 +705,10 @@ class ConfigTab(QWidget):
         dialog = PresetPreviewDialog(
             preset.name, "current", self.cfg.text(), self.cfg.data(), preview, new_data, self
         )
+        before_after = self.estimate_panel.before_after(self.cfg.data(), new_data)
+        if before_after:
+            dialog.estimate_label = QLabel(before_after)  # type: ignore[attr-defined]
+            dialog.layout().insertWidget(1, dialog.estimate_label)  # type: ignore[attr-defined]
         dialog.accepted.connect(lambda: self._apply_preview(preset.name, preview))
         self.preset_dialog = dialog
         dialog.open()
