@@ -58,6 +58,7 @@ from bespoke_gui.ui.epochs.state import (
     split_new_roots,
     workspace_sample_roots,
 )
+from bespoke_gui.ui.epochs.watch import SampleWatch
 
 SETTINGS_PREFIX = "epochs"
 # (Targets field, label, maximum, shown as percent)
@@ -125,6 +126,8 @@ class EpochsTab(QWidget):
         self.last_export: ReportFiles | None = None
         self.setAcceptDrops(True)
         self._build()
+        self.watch = SampleWatch(self)
+        self.layout().insertWidget(1, self.watch.status_label)
         self._restore_view_settings()
         context.workspace_changed.connect(self._workspace_changed)
         if context.workspace is not None:
@@ -530,6 +533,7 @@ class EpochsTab(QWidget):
             f"Epochs: {state.image_count()} samples analysed"
             + (f", {len(state.failed)} could not be read" if state.failed else "")
         )
+        self.watch.loaded()
         self._start_next_load()
 
     def _load_failed(self, message: str) -> None:
@@ -564,6 +568,7 @@ class EpochsTab(QWidget):
         self.messages = []
         self._rebuild_messages()
         self._refresh_all()
+        self.watch.loaded()
 
     def choose_folder(self) -> None:
         start = str(self.context.workspace.root) if self.context.workspace is not None else str(Path.home())
