@@ -44,6 +44,7 @@ from bespoke_gui.core.jobs import CancelFn, ProgressFn
 from bespoke_gui.core.workspace import IMAGE_EXTENSIONS, Workspace
 from bespoke_gui.ui.bridge import JobHandle
 from bespoke_gui.ui.context import AppContext
+from bespoke_gui.ui.epochs.compare import CompareDialog, add_comparison_to_report
 from bespoke_gui.ui.epochs.data import column_label
 from bespoke_gui.ui.epochs.grid import MAX_ZOOM, EpochGridWidget
 from bespoke_gui.ui.epochs.inspector import EpochInspector, InspectorData, inspect_sample
@@ -102,6 +103,8 @@ def _report_job(
     labels = {(s.run, s.column): s.label for s in state.result.epochs}
     named = {run: labels.get((run, column), column_label(column)) for run, column in chosen.items()}
     files = write_report(state.result, folder, chosen=named)
+    if len(state.result.runs) >= 2:
+        add_comparison_to_report(state.result, files.markdown, chosen)
     progress(1, 1, "report written")
     return files
 
@@ -123,6 +126,7 @@ class EpochsTab(QWidget):
         self._inspect_handle: JobHandle | None = None
         self._export_handle: JobHandle | None = None
         self.inspector: EpochInspector | None = None
+        self.compare_dialog: CompareDialog | None = None
         self.last_export: ReportFiles | None = None
         self.setAcceptDrops(True)
         self._build()
@@ -178,6 +182,12 @@ class EpochsTab(QWidget):
         top.addWidget(self.add_button)
         top.addWidget(self.clear_button)
         top.addWidget(self.export_button)
+        self.compare_button = QPushButton("Compare runs…")
+        self.compare_button.setToolTip(
+            "Run A's chosen epoch beside run B's, prompt by prompt, with metric deltas"
+        )
+        self.compare_button.clicked.connect(self.open_compare)
+        top.addWidget(self.compare_button)
         top.addSpacing(12)
         top.addWidget(self.summary_label, 1)
         top.addWidget(self.messages_button)
@@ -689,6 +699,7 @@ class EpochsTab(QWidget):
     def _update_buttons(self) -> None:
         has_images = bool(self.state.result.images) and not self.state.is_empty
         self.export_button.setEnabled(has_images)
+        self.compare_button.setEnabled(has_images and len(self.state.result.runs) >= 2)
         self.clear_button.setEnabled(not self.state.is_empty or self._load_handle is not None)
         self.choose_button.setEnabled(has_images)
         self.unchoose_button.setEnabled(has_images)
@@ -739,6 +750,15 @@ class EpochsTab(QWidget):
         self.context.show_status(f"{title}: {message}")
 
     # --- export -------------------------------------------------------------------------
+    def open_compare(self) -> CompareDialog | None:
+        if len(self.state.result.runs) < 2:
+            self.context.show_status("Load two runs to compare them.")
+            return None
+        dialog = CompareDialog(self)
+        self.compare_dialog = dialog
+        dialog.open()  # not exec(): no nested event loop under qasync
+        return dialog
+
     def choose_export_folder(self) -> None:
         start = str(self.context.workspace.root) if self.context.workspace is not None else str(Path.home())
         folder = QFileDialog.getExistingDirectory(self, "Export report to folder", start)
