@@ -28,6 +28,9 @@ def cmd_package(args: argparse.Namespace) -> int:
     if out.suffix.lower() != ".zip":
         _err(f"{out}: the package is a .zip file; name it FILE.zip")
         return 2
+    if out.exists() and not args.overwrite:
+        _err(f"{out}: exists; choose another name or replace it with --overwrite")
+        return 2
     try:
         plan = plan_package(args.dir, out, args.root, args.repeats, progress=TerminalProgress("pre-flight"))
     except PackageError as exc:
@@ -47,7 +50,11 @@ def cmd_package(args: argparse.Namespace) -> int:
         return 1
     try:
         result = write_package(
-            plan, out, allow_errors=args.allow_errors, progress=TerminalProgress("packaging")
+            plan,
+            out,
+            allow_errors=args.allow_errors,
+            progress=TerminalProgress("packaging"),
+            overwrite=args.overwrite,
         )
     except PackageError as exc:
         _err(str(exc))
@@ -134,6 +141,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     package.add_argument(
         "--allow-errors", action="store_true", help="package even when the pre-flight found errors"
     )
+    package.add_argument("--overwrite", action="store_true", help="replace FILE.zip when it exists")
     package.set_defaults(func=cmd_package)
 
     verify = subparsers.add_parser("verify-package", help="re-check a training package")

@@ -38,7 +38,7 @@ from typing import Any
 import tomlkit
 
 from bespoke_gui import __version__
-from bespoke_gui.core.captions.caption_files import load_caption_dataset
+from bespoke_gui.core.captions.caption_files import CaptionError, load_caption_dataset
 from bespoke_gui.core.captions.keywords import keywords_for_workspace
 from bespoke_gui.core.captions.lint import ERROR as LINT_ERROR
 from bespoke_gui.core.captions.lint import LintInput, lint_dataset, read_training_settings
@@ -247,8 +247,11 @@ def _lint(
     from bespoke_gui.core.captions.pixels import image_pixels
     from bespoke_gui.core.jobs import map_items
 
-    settings = read_training_settings(config_path)
-    entries = load_caption_dataset(images_dir, settings.caption_extension, cancelled=cancelled)
+    try:
+        settings = read_training_settings(config_path)
+        entries = load_caption_dataset(images_dir, settings.caption_extension, cancelled=cancelled)
+    except (ValueError, CaptionError) as exc:
+        raise PackageError(str(exc)) from None
     images = [e.image for e in entries if e.image is not None and e.caption_exists]
     palettes_job = map_items(
         lambda p: tuple(image_pixels(p).palette),
@@ -503,10 +506,13 @@ def write_package(
     allow_errors: bool = False,
     progress: ProgressFn = no_progress,
     cancelled: CancelFn = never_cancelled,
+    overwrite: bool = False,
 ) -> PackageResult:
     """Write the zip (temp name, then rename). Refuses when the pre-flight found errors,
-    unless ``allow_errors``."""
+    unless ``allow_errors``, and an existing file, unless ``overwrite``."""
     out = Path(out)
+    if out.exists() and not out.is_dir() and not overwrite:
+        raise PackageError(f"{out}: exists; choose another name or replace it (--overwrite)")
     if plan.cancelled:
         raise PackageError("the pre-flight was cancelled: plan the package again")
     if plan.preflight.has_errors and not allow_errors:
@@ -664,10 +670,11 @@ def verify_package(
             if cancelled():
                 report.problems.append("cancelled before every file was checked")
                 return report
-            member = by_name.get(name)
-            if member is None:
+            listed_member = by_name.get(name)
+            if listed_member is None:
                 report.problems.append(f"{name}: listed in {SUMS_NAME} but missing")
                 continue
+            member = listed_member
             hasher = hashlib.sha256()
             size = 0
             with archive.open(member) as handle:

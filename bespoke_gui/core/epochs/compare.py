@@ -171,7 +171,7 @@ def render_comparison(comparison: RunComparison, scale: int = 8) -> Image.Image:
 
     def size(text: str) -> tuple[int, int]:
         left, top, right, bottom = probe.textbbox((0, 0), text, font=font)
-        return right - left, bottom - top
+        return int(right - left), int(bottom - top)
 
     cells = max(
         [p.a.recovery.pixels.shape[0] for p in comparison.pairs if p.a is not None]

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
@@ -41,6 +42,7 @@ from bespoke_gui.core.dataset.package import (
 from bespoke_gui.core.workspace import Workspace
 from bespoke_gui.ui.bridge import JobHandle
 from bespoke_gui.ui.context import AppContext
+from bespoke_gui.ui.widgets.confirm import ask_to_confirm
 from bespoke_gui.ui.widgets.job_panel import JobPanel
 
 _REPLAN_DELAY_MS = 400
@@ -60,6 +62,8 @@ class PackageDialog(QDialog):
         self.write_job: JobHandle | None = None
         self.result: PackageResult | None = None
         self.file_dialog: QFileDialog | None = None
+        self.confirm_box: QMessageBox | None = None
+        self._confirmed_out: Path | None = None
         self._plan_generation = 0
         self.setWindowTitle("Training package")
         self.setMinimumWidth(720)
@@ -141,9 +145,14 @@ class PackageDialog(QDialog):
         dialog = QFileDialog(self, "Save the training package", str(self.out_path()), "Zip files (*.zip)")
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dialog.setDefaultSuffix("zip")
-        dialog.fileSelected.connect(self.out_edit.setText)
+        dialog.fileSelected.connect(self._file_chosen)
         self.file_dialog = dialog
         dialog.open()  # not exec(): no nested event loop under qasync
+
+    def _file_chosen(self, path: str) -> None:
+        # The save dialog has asked about replacing an existing file already.
+        self._confirmed_out = Path(path)
+        self.out_edit.setText(path)
 
     # --- plan -----------------------------------------------------------------------------
     def replan(self) -> JobHandle | None:
@@ -204,13 +213,35 @@ class PackageDialog(QDialog):
         self.write_button.setEnabled(bool(ready) and not busy)
 
     # --- write ----------------------------------------------------------------------------
-    def write(self) -> JobHandle | None:
+    def write(self) -> JobHandle | QMessageBox | None:
         plan = self.plan
         if plan is None or not self.write_button.isEnabled():
             return None
         out = self.out_path()
+        if out.exists() and out != self._confirmed_out:
+            self.confirm_box = ask_to_confirm(
+                self,
+                "Replace the package",
+                f"{out} exists. Replace it with the new package?",
+                "Replace",
+                lambda: self.start_write(overwrite=True),
+                icon=QMessageBox.Icon.Warning,
+            )
+            return self.confirm_box
+        return self.start_write()
+
+    def start_write(self, overwrite: bool = False) -> JobHandle | None:
+        plan = self.plan
+        if plan is None:
+            return None
+        out = self.out_path()
         handle = self.context.runner.start(
-            write_package, plan, out, self.allow_errors.isChecked(), description=f"Writing {out.name}"
+            write_package,
+            plan,
+            out,
+            self.allow_errors.isChecked(),
+            overwrite=overwrite,
+            description=f"Writing {out.name}",
         )
         self.write_job = handle
         self.panel.track(handle)

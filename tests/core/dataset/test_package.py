@@ -236,6 +236,12 @@ def test_cli_package_and_verify(demo: Path, tmp_path: Path, capsys: pytest.Captu
     assert main(["package", str(demo), "--out", str(tmp_path / "two.zip")]) == 1
     assert "not packaged" in capsys.readouterr().err and not (tmp_path / "two.zip").exists()
     assert main(["package", str(demo), "--out", str(tmp_path / "two.zip"), "--allow-errors"]) == 0
+    assert main(["package", str(demo), "--out", str(tmp_path / "two.zip"), "--allow-errors"]) == 2
+    assert "exists" in capsys.readouterr().err
+    assert main(["package", str(demo), "--out", str(out), "--allow-errors", "--overwrite"]) == 0
+    plan = plan_package(demo, out)
+    with pytest.raises(PackageError, match="exists"):
+        write_package(plan, out, allow_errors=True)
 
 
 def test_real_dataset_package(realdata: Path, tmp_path: Path) -> None:

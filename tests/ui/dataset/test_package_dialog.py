@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
 
 from bespoke_gui.core.demo.demo_workspace import write_demo_workspace
 from bespoke_gui.core.workspace import discover
@@ -54,6 +55,16 @@ def test_package_button_shows_the_diff_then_writes(
     assert dialog.result is not None and dialog.result.path == out
     assert "pod/SHA256SUMS" in zipfile.ZipFile(out).namelist()
     assert "training package written" in tab.report_text()
+    # Writing again over it asks first; Cancel keeps the old file.
+    before = out.stat().st_mtime_ns
+    box = dialog.write()
+    assert box is dialog.confirm_box and box.isVisible()
+    box.button(QMessageBox.StandardButton.Cancel).click()
+    assert context.runner.wait_idle(10) and out.stat().st_mtime_ns == before
+    box = dialog.write()
+    box.button(QMessageBox.StandardButton.Yes).click()
+    assert context.runner.wait_idle(30)
+    assert out.stat().st_mtime_ns != before
 
 
 def test_errors_need_the_allow_errors_box(qtbot, context, workspace_root: Path, tmp_path: Path) -> None:
