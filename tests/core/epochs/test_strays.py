@@ -1,0 +1,98 @@
+"""The one stray decision: each reason, and what it keeps."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bespoke_gui.core.epochs.strays import (
+    BACKGROUND_SPECK,
+    KEPT_CONTRAST,
+    KEPT_DARKER,
+    KEPT_PAIRED,
+    LIGHTER_DOT,
+    NEAR_DUPLICATE,
+    ODD_COLOUR,
+    STRAY_AT,
+    find_strays,
+)
+
+BG = (40, 90, 160)
+SKIN = (220, 170, 130)
+HAIR = (60, 30, 20)
+
+
+def portrait() -> np.ndarray:
+    """24x24: flat background, a skin block (face) with a hair band on top."""
+    art = np.zeros((24, 24, 3), dtype=np.uint8)
+    art[:] = BG
+    art[6:20, 6:18] = SKIN
+    art[6:9, 6:18] = HAIR
+    return art
+
+
+def test_clean_art_has_no_strays() -> None:
+    report = find_strays(portrait())
+    assert report.count == 0
+    assert not report.mask.any()
+    assert report.background == BG
+
+
+def test_background_speck() -> None:
+    art = portrait()
+    art[2, 3] = SKIN  # a palette colour where it does not belong
+    report = find_strays(art)
+    assert [(s.x, s.y, s.reason) for s in report.strays] == [(3, 2, BACKGROUND_SPECK)]
+    assert report.confidence[2, 3] >= STRAY_AT
+    assert report.describe(3, 2).startswith("stray (")
+    assert report.by_reason() == {BACKGROUND_SPECK: 1}
+
+
+def test_near_duplicate_shade_in_the_face() -> None:
+    art = portrait()
+    art[14, 10] = (236, 180, 140)  # ~20 off the skin
+    report = find_strays(art)
+    assert [(s.x, s.y, s.reason) for s in report.strays] == [(10, 14, NEAR_DUPLICATE)]
+
+
+def test_lighter_dot_is_stray_darker_dot_is_kept() -> None:
+    art = portrait()
+    art[12, 9] = (250, 250, 250)  # lighter than skin, far from it
+    art[12, 14] = HAIR  # darker: an eye
+    report = find_strays(art)
+    assert report.mask[12, 9] and report.reason[12, 9] == LIGHTER_DOT
+    assert not report.mask[12, 14] and report.reason[12, 14] == KEPT_DARKER
+    assert report.confidence[12, 14] < STRAY_AT
+    assert "darker dot" in report.describe(14, 12)
+
+
+def test_odd_colour_and_what_it_keeps() -> None:
+    art = portrait()
+    # On the boundary between hair and skin (not a flat region): a colour used once.
+    art[9, 8] = (120, 160, 60)
+    report = find_strays(art)
+    assert report.mask[9, 8] and report.reason[9, 8] == ODD_COLOUR
+    # The same colour twice in one row is a pair (two earrings): kept.
+    art[9, 14] = (120, 160, 60)
+    report = find_strays(art)
+    assert not report.mask[9, 8] and report.reason[9, 8] == KEPT_PAIRED
+    # A one-off at near-maximum contrast (white next to near-black only) is deliberate.
+    art = portrait()
+    art[6:9, 6:18] = (0, 0, 0)
+    art[8, 10] = (255, 255, 255)
+    art[9, 9:12] = (0, 0, 90)  # not one flat region: no "lighter dot"
+    report = find_strays(art)
+    assert not report.mask[8, 10] and report.reason[8, 10] == KEPT_CONTRAST
+
+
+def test_given_background_overrides_the_border_guess() -> None:
+    art = portrait()
+    art[2, 3] = SKIN
+    report = find_strays(art, background=SKIN)
+    assert report.background == SKIN
+    assert report.reason[2, 3] != BACKGROUND_SPECK
+
+
+def test_rejects_non_images() -> None:
+    with pytest.raises(ValueError):
+        find_strays(np.zeros((4, 4), dtype=np.float32))
