@@ -31,9 +31,7 @@ from bespoke_gui.core.captions.batch import (
 from bespoke_gui.core.captions.caption_files import CaptionEntry, load_caption_dataset
 from bespoke_gui.core.captions.keywords import keywords_for_workspace
 from bespoke_gui.core.captions.lint import (
-    ERROR,
     RULES,
-    Finding,
     LintInput,
     TrainingSettings,
     lint_dataset,
@@ -41,7 +39,8 @@ from bespoke_gui.core.captions.lint import (
 )
 from bespoke_gui.core.captions.pixels import image_pixels
 from bespoke_gui.core.dataset.backup import BackupError
-from bespoke_gui.core.jobs import ItemError, map_items
+from bespoke_gui.core.findings import Finding, Severity
+from bespoke_gui.core.jobs import map_items
 from bespoke_gui.core.workspace import discover, list_images
 
 
@@ -97,7 +96,7 @@ def _open_dataset(args: argparse.Namespace) -> tuple[_Target, TrainingSettings, 
     return target, settings, load_caption_dataset(target.images_dir, settings.caption_extension)
 
 
-def _palettes(entries: list[CaptionEntry]) -> tuple[dict[Path, tuple], list[ItemError]]:
+def _palettes(entries: list[CaptionEntry]) -> tuple[dict[Path, tuple], list[Finding]]:
     images = [e.image for e in entries if e.image is not None]
     result = map_items(
         lambda p: tuple(image_pixels(p).palette),
@@ -116,7 +115,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
         _err(str(exc))
         return 2
     palettes: dict[Path, tuple] = {}
-    problems: list[ItemError] = []
+    problems: list[Finding] = []
     if not args.no_images:
         palettes, image_errors = _palettes(entries)
         problems.extend(image_errors)
@@ -125,15 +124,17 @@ def cmd_lint(args: argparse.Namespace) -> int:
     for entry in entries:
         name = entry.caption_path.name
         if entry.caption is None:
-            problems.append(ItemError(str(entry.caption_path), entry.error))
+            problems.append(Finding.error(str(entry.caption_path), entry.error))
             continue
         if entry.image is None:
             extra.setdefault(name, []).append(
-                Finding("orphan-caption", "warning", "caption without an image", 0, 0)
+                Finding.in_text("orphan-caption", Severity.WARNING, "caption without an image", 0, 0)
             )
         elif not entry.caption_exists:
             extra.setdefault(name, []).append(
-                Finding("missing-caption", ERROR, f"{entry.image.name} has no caption file", 0, 0)
+                Finding.in_text(
+                    "missing-caption", Severity.ERROR, f"{entry.image.name} has no caption file", 0, 0
+                )
             )
             continue
         items.append(
@@ -148,7 +149,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
     result = lint_dataset(items, settings.lint_settings(), keywords, progress=TerminalProgress("linting"))
     for name, found in extra.items():
         result.findings.setdefault(name, []).extend(found)
-    rows = [f.to_dict(name) for name in sorted(result.findings) for f in result.findings[name]]
+    rows = [f.to_json(name) for name in sorted(result.findings) for f in result.findings[name]]
     if args.json:
         json.dump(rows, sys.stdout, indent=1, ensure_ascii=False)
         sys.stdout.write("\n")
@@ -168,7 +169,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
                 f"  {rule:<20} {count:5d} finding(s) in {files[rule]} file(s)  ({RULES.get(rule, '')})\n"
             )
     print_errors(problems)
-    has_error = any(r["severity"] == ERROR for r in rows)
+    has_error = any(r["severity"] == Severity.ERROR for r in rows)
     return 1 if has_error or problems else 0
 
 
@@ -197,7 +198,7 @@ def cmd_caption_replace(args: argparse.Namespace) -> int:
     except ValueError as exc:
         _err(str(exc))
         return 2
-    problems = [ItemError(str(e.caption_path), e.error) for e in entries if e.caption is None]
+    problems = [Finding.error(str(e.caption_path), e.error) for e in entries if e.caption is None]
     texts = {e.caption_path: e.caption.text for e in entries if e.caption is not None and e.caption_exists}
     try:
         plan = _plan_from_args(args, texts)

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from bespoke_gui.commands._progress import TerminalProgress
-from bespoke_gui.core.config.checks import ERROR, check_file
+from bespoke_gui.core.config.checks import check_file
 from bespoke_gui.core.config.diff import diff_flattened, diff_grouped, line_counts, summarize
 from bespoke_gui.core.config.tomlconfig import (
     ConfigError,
@@ -29,6 +29,7 @@ from bespoke_gui.core.config.tomlconfig import (
     set_value,
 )
 from bespoke_gui.core.dataset.backup import BackupError
+from bespoke_gui.core.findings import Severity
 from bespoke_gui.core.workspace import discover
 
 
@@ -156,7 +157,7 @@ def _run_check(args: argparse.Namespace) -> int:
     report = check_file(args.file, workspace, progress=TerminalProgress("reading images"))
     if args.json:
         json.dump(
-            [dict(finding.to_json(), file=str(args.file)) for finding in report.findings],
+            [finding.to_json(str(args.file)) for finding in report.findings],
             sys.stdout,
             indent=2,
             ensure_ascii=False,
@@ -167,7 +168,7 @@ def _run_check(args: argparse.Namespace) -> int:
             where = f"{args.file}:{finding.line}" if finding.line else str(args.file)
             key = f"{finding.key}: " if finding.key else ""
             line = f"{where}: {finding.severity}: {key}{finding.message}"
-            if finding.severity == ERROR:
+            if finding.severity == Severity.ERROR:
                 sys.stderr.write(f"error: {where}: {key}{finding.message}\n")
             else:
                 print(line)

@@ -17,7 +17,7 @@ from bespoke_gui.commands._progress import TerminalProgress, print_errors
 from bespoke_gui.core.dataset.backup import BackupError, BackupInfo, restore_backup, verify_backup
 from bespoke_gui.core.dataset.resize import DEFAULT_SIZE, FILTERS, ResizeError, resize_dataset, verify_sizes
 from bespoke_gui.core.dataset.scan import ScanResult, backup_dataset, quick_scan, scan_folder
-from bespoke_gui.core.jobs import ItemError
+from bespoke_gui.core.findings import Finding
 from bespoke_gui.core.workspace import discover, list_images
 
 
@@ -97,7 +97,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
         ):
             out += [f"  {label}: {name}" for name in names]
         sys.stdout.write("\n".join(out) + "\n")
-    print_errors([ItemError(str(result.folder / name), message) for name, message in summary.unreadable])
+    print_errors([Finding.error(str(result.folder / name), message) for name, message in summary.unreadable])
     return 1 if summary.unreadable or result.cancelled else 0
 
 
@@ -137,12 +137,12 @@ def cmd_verify_backup(args: argparse.Namespace) -> int:
         _err(f"{backup_dir}: {exc}")
         return 1
     print_errors(
-        [ItemError(str(backup_dir / p), "missing from the backup") for p in report.missing]
+        [Finding.error(str(backup_dir / p), "missing from the backup") for p in report.missing]
         + [
-            ItemError(str(backup_dir / p), "changed since the backup was made (SHA-256 differs)")
+            Finding.error(str(backup_dir / p), "changed since the backup was made (SHA-256 differs)")
             for p in report.changed
         ]
-        + [ItemError(str(backup_dir / p), "not in the manifest") for p in report.extra]
+        + [Finding.error(str(backup_dir / p), "not in the manifest") for p in report.extra]
     )
     if report.ok:
         sys.stdout.write(f"{backup_dir}: {report.checked} files match the manifest\n")
@@ -201,7 +201,10 @@ def cmd_verify_size(args: argparse.Namespace) -> int:
     report = verify_sizes(target.images_dir, args.size, progress=TerminalProgress("checking"))
     sys.stdout.write(f"{target.images_dir}: " + "\n".join(report.lines()) + "\n")
     print_errors(
-        [ItemError(str(w.path), f"{w.width}x{w.height}, not {args.size}x{args.size}") for w in report.wrong]
+        [
+            Finding.error(str(w.path), f"{w.width}x{w.height}, not {args.size}x{args.size}")
+            for w in report.wrong
+        ]
         + report.unreadable
     )
     return 0 if report.ok else 1

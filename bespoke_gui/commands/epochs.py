@@ -36,9 +36,9 @@ from bespoke_gui.core.epochs.analysis import (
 from bespoke_gui.core.epochs.metrics import REASON_KEYS, Targets
 from bespoke_gui.core.epochs.pixelgrid import DEFAULT_CELLS, DEFAULT_MERGE_THRESHOLD, METHODS, downscale
 from bespoke_gui.core.epochs.report import write_report
-from bespoke_gui.core.epochs.samples import SampleMessage
 from bespoke_gui.core.files import atomic_write_with
-from bespoke_gui.core.jobs import ItemError, map_items
+from bespoke_gui.core.findings import Finding
+from bespoke_gui.core.jobs import map_items
 from bespoke_gui.core.workspace import IMAGE_EXTENSIONS
 
 
@@ -99,7 +99,7 @@ def _settings(args: argparse.Namespace) -> AnalysisSettings:
     )
 
 
-def _print_notes(messages: list[SampleMessage], stream=None) -> None:
+def _print_notes(messages: list[Finding], stream=None) -> None:
     """Notes grouped by message, so 200 unrecognised names make one line, not 200."""
     out = stream or sys.stderr
     grouped: dict[str, list[str]] = defaultdict(list)
@@ -117,9 +117,9 @@ def _print_notes(messages: list[SampleMessage], stream=None) -> None:
 # downscale
 
 
-def _gather_images(inputs: list[str]) -> tuple[list[Path], list[ItemError]]:
+def _gather_images(inputs: list[str]) -> tuple[list[Path], list[Finding]]:
     images: list[Path] = []
-    errors: list[ItemError] = []
+    errors: list[Finding] = []
     seen: set[Path] = set()
     for raw in inputs:
         path = Path(raw).expanduser()
@@ -130,11 +130,11 @@ def _gather_images(inputs: list[str]) -> tuple[list[Path], list[ItemError]]:
                 if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS and not p.name.startswith(".")
             )
             if not found:
-                errors.append(ItemError(str(path), "no images in this folder"))
+                errors.append(Finding.error(str(path), "no images in this folder"))
         elif path.is_file():
             found = [path]
         else:
-            errors.append(ItemError(str(path), "not found"))
+            errors.append(Finding.error(str(path), "not found"))
             found = []
         for image in found:
             key = image.resolve()
@@ -151,7 +151,7 @@ def cmd_downscale(args: argparse.Namespace) -> int:
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        print_errors([ItemError(str(out_dir), f"cannot create the output folder: {exc.strerror or exc}")])
+        print_errors([Finding.error(str(out_dir), f"cannot create the output folder: {exc.strerror or exc}")])
         return 2
     targets: dict[Path, Path] = {}
     jobs: list[tuple[Path, Path]] = []
@@ -159,11 +159,11 @@ def cmd_downscale(args: argparse.Namespace) -> int:
         target = out_dir / (image.name if image.suffix.lower() == ".png" else image.stem + ".png")
         if target.resolve() == image.resolve():
             errors.append(
-                ItemError(str(image), "the output would replace the input; choose another --out folder")
+                Finding.error(str(image), "the output would replace the input; choose another --out folder")
             )
             continue
         if target in targets:
-            errors.append(ItemError(str(image), f"same output name as {targets[target]}; skipped"))
+            errors.append(Finding.error(str(image), f"same output name as {targets[target]}; skipped"))
             continue
         targets[target] = image
         jobs.append((image, target))

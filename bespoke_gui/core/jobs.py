@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Generic, TypeVar
 
+from bespoke_gui.core.findings import Finding
+
 ProgressFn = Callable[[int, int, str], None]
 CancelFn = Callable[[], bool]
 
@@ -55,23 +57,12 @@ class CancelFlag:
         return self._event.is_set()
 
 
-@dataclass(frozen=True)
-class ItemError:
-    """One input the job could not handle; the job carried on with the rest."""
-
-    path: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.message}"
-
-
 @dataclass
 class BatchResult(Generic[R]):
     """What a batch job produced: results in input order (None where an item failed)."""
 
     results: list[R | None] = field(default_factory=list)
-    errors: list[ItemError] = field(default_factory=list)
+    errors: list[Finding] = field(default_factory=list)
     cancelled: bool = False
 
     @property
@@ -116,7 +107,7 @@ def map_items(
 ) -> BatchResult[R]:
     """Apply ``func`` to every item on a pool of workers, results in input order.
 
-    An exception from one item becomes an :class:`ItemError` and the rest carry on;
+    An exception from one item becomes an :class:`Finding` and the rest carry on;
     errors are listed in input order. Cancelling stops submitting new work; work already
     submitted (a few units per worker) finishes, so no file is left half-written, and the
     result says ``cancelled``. Progress is reported from the calling thread, and so is
@@ -140,7 +131,7 @@ def map_items(
     done = 0
     next_unit = 0
     running: dict[Future[list[tuple[bool, object]]], list[int]] = {}
-    failed: list[tuple[int, ItemError]] = []
+    failed: list[tuple[int, Finding]] = []
     pool: Executor
     if processes:
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=process_context())
@@ -168,7 +159,7 @@ def map_items(
                         if on_result is not None:
                             on_result(index, value)  # type: ignore[arg-type]
                     else:
-                        failed.append((index, ItemError(_safe_label(label, items[index]), str(value))))
+                        failed.append((index, Finding.error(_safe_label(label, items[index]), str(value))))
                 done += len(unit)
                 progress(done, total, message or _safe_label(label, items[unit[-1]]))
     out.errors = [error for _index, error in sorted(failed, key=lambda pair: pair[0])]

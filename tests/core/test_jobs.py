@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from bespoke_gui.core.findings import Finding
 from bespoke_gui.core.jobs import (
     BatchResult,
     CancelFlag,
-    ItemError,
     RateEstimator,
     describe_exception,
     format_duration,
@@ -58,7 +58,7 @@ def test_a_failing_item_becomes_an_item_error_and_the_rest_carry_on(tmp_path: Pa
     assert result.results[5] == b"xxxxx"
     assert [e.path for e in result.errors] == ["img_1.png", "img_4.png"]  # input order
     for error in result.errors:
-        assert isinstance(error, ItemError)
+        assert isinstance(error, Finding)
         assert "No such file or directory" in error.message
         assert "\n" not in error.message and "Traceback" not in error.message
         assert str(error).startswith(error.path + ": ")

@@ -32,9 +32,9 @@ from bespoke_gui.core.dataset.backup import (
     list_backups,
     restore_backup,
 )
+from bespoke_gui.core.findings import Finding
 from bespoke_gui.core.jobs import (
     CancelFn,
-    ItemError,
     ProgressFn,
     describe_exception,
     never_cancelled,
@@ -79,7 +79,7 @@ class BatchPlan:
 class ApplyResult:
     backup: BackupInfo | None
     written: list[Path] = field(default_factory=list)
-    errors: list[ItemError] = field(default_factory=list)
+    errors: list[Finding] = field(default_factory=list)
     saved: dict[Path, CaptionFile] = field(default_factory=dict)
     cancelled: bool = False
 
@@ -338,7 +338,7 @@ def apply_plan(
             result.written.append(change.path)
         except (CaptionError, OSError) as exc:
             result.errors.append(
-                ItemError(
+                Finding.error(
                     str(change.path), str(exc) if isinstance(exc, CaptionError) else describe_exception(exc)
                 )
             )

@@ -52,12 +52,8 @@ from bespoke_gui.core.captions.keywords import (
 )
 from bespoke_gui.core.captions.tokens import DEFAULT_MAX_TOKEN_LENGTH, TokenCounter, default_counter
 from bespoke_gui.core.config.sdscripts_args import find_key
+from bespoke_gui.core.findings import Finding, Fix, Severity
 from bespoke_gui.core.jobs import CancelFn, ProgressFn, never_cancelled, no_progress
-
-ERROR = "error"
-WARNING = "warning"
-INFO = "info"
-SEVERITY_ORDER = {ERROR: 0, WARNING: 1, INFO: 2}
 
 RULES: dict[str, str] = {
     "hex-shared": "one hex code names several features",
@@ -85,39 +81,6 @@ RULES: dict[str, str] = {
 
 CLARITY_PHRASE = "hard color borders, sharp pixel edges"
 _DOUBLE_SPACE_RE = re.compile(r"(?<=\S) {2,}(?=\S)")
-
-
-@dataclass(frozen=True)
-class Fix:
-    label: str
-    text: str  # the whole caption after the fix
-
-
-@dataclass(frozen=True)
-class Finding:
-    rule: str
-    severity: str
-    message: str
-    start: int
-    end: int
-    fix: Fix | None = None
-    other_spans: tuple[tuple[int, int], ...] = ()
-
-    @property
-    def span(self) -> tuple[int, int]:
-        return (self.start, self.end)
-
-    def to_dict(self, file: str = "") -> dict:
-        out = {
-            "file": file,
-            "rule": self.rule,
-            "severity": self.severity,
-            "message": self.message,
-            "span": [self.start, self.end],
-        }
-        if self.fix is not None:
-            out["fix"] = {"label": self.fix.label, "text": self.fix.text}
-        return out
 
 
 @dataclass
@@ -245,9 +208,9 @@ class CaptionLinter:
         facts = facts if facts is not None else CaptionFacts()
         if not text.strip():
             findings.append(
-                Finding(
+                Finding.in_text(
                     "empty-caption",
-                    ERROR,
+                    Severity.ERROR,
                     "the caption is empty: the image trains with no text at all",
                     0,
                     len(text),
@@ -290,7 +253,7 @@ class CaptionLinter:
         self._trigger(findings, text, phrases[:on_first_line], infos[:on_first_line])
         self._clarity(findings, text, phrases[:on_first_line], clarity)
         self._tokens(findings, text, phrases[:on_first_line], clarity, facts, exact_total=want_matches)
-        findings.sort(key=lambda f: (f.start, SEVERITY_ORDER[f.severity]))
+        findings.sort(key=lambda f: (f.start, f.severity.rank))
         return findings
 
     def _phrase_info(self, phrase: str) -> _PhraseInfo:
@@ -314,9 +277,9 @@ class CaptionLinter:
     def _encoding(self, findings: list[Finding], text: str, encoding: str) -> None:
         if encoding not in (UTF8, UTF8_BOM) and not text.isascii():
             findings.append(
-                Finding(
+                Finding.in_text(
                     "not-utf8",
-                    ERROR,
+                    Severity.ERROR,
                     f"stored as {encoding}: sd-scripts reads captions as UTF-8 and stops with a decode error; "
                     "save it as UTF-8",
                     0,
@@ -325,9 +288,9 @@ class CaptionLinter:
             )
         elif encoding == UTF8_BOM:
             findings.append(
-                Finding(
+                Finding.in_text(
                     "utf8-bom",
-                    WARNING,
+                    Severity.WARNING,
                     "starts with a byte-order mark: sd-scripts keeps it glued to the first phrase, "
                     "so the trigger no longer matches; save it as UTF-8 without BOM",
                     0,
@@ -351,15 +314,22 @@ class CaptionLinter:
             span_end = max(p.end, span_start + 1)
             fixed = _remove_empty(text, p)
             findings.append(
-                Finding(rule, WARNING, message, span_start, span_end, Fix("remove the stray comma", fixed))
+                Finding.in_text(
+                    rule,
+                    Severity.WARNING,
+                    message,
+                    span_start,
+                    span_end,
+                    Fix("remove the stray comma", fixed),
+                )
             )
         if "  " in text:
             for m in _DOUBLE_SPACE_RE.finditer(text):
                 fixed = text[: m.start()] + " " + text[m.end() :]
                 findings.append(
-                    Finding(
+                    Finding.in_text(
                         "double-space",
-                        INFO,
+                        Severity.INFO,
                         "doubled space",
                         m.start(),
                         m.end(),
@@ -375,9 +345,9 @@ class CaptionLinter:
             key = info.normalized
             if key in seen:
                 findings.append(
-                    Finding(
+                    Finding.in_text(
                         "duplicate-phrase",
-                        WARNING,
+                        Severity.WARNING,
                         f'"{p.text}" appears twice (also phrase {seen[key].index + 1})',
                         p.start,
                         p.end,
@@ -398,9 +368,9 @@ class CaptionLinter:
         first_end = len(lines[0])
         joined = ", ".join(ln.strip().strip(",").strip() for ln in lines if ln.strip())
         findings.append(
-            Finding(
+            Finding.in_text(
                 "multi-line",
-                WARNING,
+                Severity.WARNING,
                 f"{len(extra)} more line(s): sd-scripts reads only the first line of a caption file",
                 first_end,
                 len(text),
@@ -444,8 +414,12 @@ class CaptionLinter:
         for m in hexes:
             if m.colour is None:
                 findings.append(
-                    Finding(
-                        "hex-invalid", WARNING, f"{m.text} is not a colour code (#rrggbb)", m.start, m.end
+                    Finding.in_text(
+                        "hex-invalid",
+                        Severity.WARNING,
+                        f"{m.text} is not a colour code (#rrggbb)",
+                        m.start,
+                        m.end,
                     )
                 )
 
@@ -456,9 +430,9 @@ class CaptionLinter:
                 spans = [(m.start, m.end) for m in feats.values()]
                 listed = ", ".join(names[:-1]) + " and " + names[-1]
                 findings.append(
-                    Finding(
+                    Finding.in_text(
                         "hex-shared",
-                        ERROR,
+                        Severity.ERROR,
                         f"{code} names {listed}: one colour cannot be the truth for different features",
                         spans[0][0],
                         spans[0][1],
@@ -503,9 +477,9 @@ class CaptionLinter:
                 fixed = re.sub(re.escape(m.text), near_hex, text, flags=re.IGNORECASE)
                 fix = Fix(f"use the image's {near_hex}", fixed)
             findings.append(
-                Finding(
+                Finding.in_text(
                     "hex-not-in-palette",
-                    WARNING,
+                    Severity.WARNING,
                     f"{m.colour} is not a colour of the image (nearest is {near_hex}, {gap} away)",
                     m.start,
                     m.end,
@@ -542,9 +516,9 @@ class CaptionLinter:
                 if best > threshold:
                     said = " ".join(w.text for w in words)
                     findings.append(
-                        Finding(
+                        Finding.in_text(
                             "colour-conflict",
-                            WARNING,
+                            Severity.WARNING,
                             f'{feature}: the words say "{said}" but {h.colour} is a different colour (ΔE {best:.0f})',
                             h.start,
                             h.end,
@@ -559,9 +533,9 @@ class CaptionLinter:
                 if best > threshold:
                     first, second = ca[0], cb[0]
                     findings.append(
-                        Finding(
+                        Finding.in_text(
                             "colour-conflict",
-                            WARNING,
+                            Severity.WARNING,
                             f'{feature} is "{first.text}" in one phrase and "{second.text}" in another',
                             second.start,
                             second.end,
@@ -596,9 +570,9 @@ class CaptionLinter:
                 x, y, d = min(close, key=lambda t: t[2])
                 also = f' and both are called "{shared[0]}"' if shared else ""
                 findings.append(
-                    Finding(
+                    Finding.in_text(
                         "similar-features",
-                        WARNING,
+                        Severity.WARNING,
                         f"{a} ({x.colour}) and {b} ({y.colour}) are near-identical colours (ΔE {d:.1f}){also}: "
                         "the model will blur them together",
                         y.start,
@@ -616,9 +590,9 @@ class CaptionLinter:
                 else "their pixels were not compared: no image palette and no hex codes"
             )
             findings.append(
-                Finding(
+                Finding.in_text(
                     "similar-features",
-                    WARNING,
+                    Severity.WARNING,
                     f'{a} and {b} are both "{word}": describe them so they differ ({reason})',
                     words_b[word].start,
                     words_b[word].end,
@@ -659,9 +633,9 @@ class CaptionLinter:
         if len(positions) == len(wanted):
             fixed = _move_to_front(text, line_phrases, positions)
             findings.append(
-                Finding(
+                Finding.in_text(
                     "trigger-not-first",
-                    ERROR,
+                    Severity.ERROR,
                     f'the trigger "{shown}" is not in the first {keep} phrase(s), so shuffle_caption moves it',
                     positions[0].start,
                     positions[0].end,
@@ -676,9 +650,9 @@ class CaptionLinter:
             last = line_phrases[keep - 1]
             fixed = text[: first.start] + ", ".join(trigger) + text[last.end :]
             findings.append(
-                Finding(
+                Finding.in_text(
                     "trigger-differs",
-                    WARNING,
+                    Severity.WARNING,
                     f'starts with "{text[first.start : last.end]}" where the rest of the dataset has "{shown}"',
                     first.start,
                     last.end,
@@ -688,9 +662,9 @@ class CaptionLinter:
             return
         fixed = ", ".join(trigger) + (", " + text if text.strip() else "")
         findings.append(
-            Finding(
+            Finding.in_text(
                 "trigger-missing",
-                ERROR,
+                Severity.ERROR,
                 f'the dataset\'s trigger "{shown}" is missing from the first {keep} phrase(s)',
                 0,
                 span_end,
@@ -715,9 +689,9 @@ class CaptionLinter:
         else:
             fixed = CLARITY_PHRASE + (", " + text if text.strip() else "")
         findings.append(
-            Finding(
+            Finding.in_text(
                 "clarity-missing",
-                INFO,
+                Severity.INFO,
                 f'no pixel-art clarity phrase such as "{CLARITY_PHRASE}": the model is not told to keep hard edges',
                 0,
                 len(first_line(text)),
@@ -768,9 +742,9 @@ class CaptionLinter:
                 _move_to_front(text, line_phrases, late_clarity, after=keep),
             )
         findings.append(
-            Finding(
+            Finding.in_text(
                 "token-overflow",
-                WARNING,
+                Severity.WARNING,
                 f"{total} tokens, over the {limit}-token window{' (estimate)' if self.counter.is_estimate else ''}: "
                 f"{detail}{note}",
                 offset,
@@ -867,7 +841,7 @@ class DatasetLint:
 
     @property
     def has_errors(self) -> bool:
-        return any(f.severity == ERROR for items in self.findings.values() for f in items)
+        return any(f.severity == Severity.ERROR for items in self.findings.values() for f in items)
 
 
 def lint_dataset(

@@ -43,39 +43,12 @@ from bespoke_gui.core.config.tomlconfig import (
     format_key_path,
     load_config,
 )
+from bespoke_gui.core.findings import Finding, Severity
 from bespoke_gui.core.jobs import CancelFn, ProgressFn, never_cancelled, no_progress
 from bespoke_gui.core.workspace import Workspace, caption_path_for, list_images
 
-ERROR = "error"
-WARNING = "warning"
-INFO = "info"
-_SEVERITY_RANK = {ERROR: 0, WARNING: 1, INFO: 2}
-
 TRAINING = "training"
 DATASET = "dataset"
-
-
-@dataclass(frozen=True)
-class Finding:
-    severity: str  # error | warning | info
-    key: str  # key path as in the file ("training_arguments.resolution"), "" for the whole file
-    message: str
-    line: int | None = None
-    code: str = ""
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "severity": self.severity,
-            "key": self.key,
-            "message": self.message,
-            "line": self.line,
-            "code": self.code,
-        }
-
-    def describe(self) -> str:
-        where = f"line {self.line}: " if self.line else ""
-        key = f"{self.key}: " if self.key else ""
-        return f"{self.severity}: {where}{key}{self.message}"
 
 
 @dataclass
@@ -86,14 +59,14 @@ class CheckReport:
 
     @property
     def errors(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == ERROR]
+        return [f for f in self.findings if f.severity == Severity.ERROR]
 
     @property
     def has_errors(self) -> bool:
         return bool(self.errors)
 
     def counts(self) -> dict[str, int]:
-        counts = {ERROR: 0, WARNING: 0, INFO: 0}
+        counts = {Severity.ERROR: 0, Severity.WARNING: 0, Severity.INFO: 0}
         for finding in self.findings:
             counts[finding.severity] += 1
         return counts
@@ -109,8 +82,8 @@ class _Collector:
         self.lines = lines
         self.findings: list[Finding] = []
 
-    def add(self, severity: str, key: str, message: str, code: str) -> None:
-        self.findings.append(Finding(severity, key, message, self.lines.get(key), code))
+    def add(self, severity: Severity, key: str, message: str, code: str) -> None:
+        self.findings.append(Finding.at_key(severity, key, message, self.lines.get(key), code))
 
 
 # ---------------------------------------------------------------- values
@@ -156,32 +129,35 @@ def _type_problem(spec: ArgSpec, value: Any) -> tuple[str, str] | None:
             return None
         if isinstance(value, str) and value.strip().lower() in ("false", "no", "0", "off", ""):
             return (
-                ERROR,
+                Severity.ERROR,
                 f"is the string {format_value(value)}, which Python reads as true; write false without quotes",
             )
         if isinstance(value, str):
-            return ERROR, "is a string; this is an on/off switch: write true or false without quotes"
-        return WARNING, f"is {got} {format_value(value)}; this is an on/off switch: write true or false"
+            return Severity.ERROR, "is a string; this is an on/off switch: write true or false without quotes"
+        return (
+            Severity.WARNING,
+            f"is {got} {format_value(value)}; this is an on/off switch: write true or false",
+        )
     if kind is ArgType.INT:
         if _is_int(value):
             return None
         if isinstance(value, float) and value.is_integer():
             return (
-                ERROR,
+                Severity.ERROR,
                 f"is the float {format_value(value)}; sd-scripts needs an integer here: write {int(value)}",
             )
-        return ERROR, f"is {got} {format_value(value)}; sd-scripts needs an integer"
+        return Severity.ERROR, f"is {got} {format_value(value)}; sd-scripts needs an integer"
     if kind is ArgType.FLOAT:
         if _is_number(value):
             return None
-        return ERROR, f"is {got} {format_value(value)}; sd-scripts needs a number"
+        return Severity.ERROR, f"is {got} {format_value(value)}; sd-scripts needs a number"
     if kind is ArgType.INT_OR_FLOAT:
-        return None if _is_number(value) else (ERROR, f"is {got}; sd-scripts needs a number")
+        return None if _is_number(value) else (Severity.ERROR, f"is {got}; sd-scripts needs a number")
     if kind is ArgType.STR:
         if isinstance(value, str):
             return None
         if spec.name == "resolution":
-            return ERROR, (
+            return Severity.ERROR, (
                 f"is {got} {format_value(value)}; in a training config sd-scripts needs the string "
                 f'"W,H" (it calls resolution.split(",")): write "{value},{value}"'
                 if _is_int(value)
@@ -191,29 +167,33 @@ def _type_problem(spec: ArgSpec, value: Any) -> tuple[str, str] | None:
             return None
         if value is False:
             return (
-                INFO,
+                Severity.INFO,
                 "false acts as unset here; sd-scripts expects a string, so removing the key says it plainly",
             )
-        return ERROR, f"is {got} {format_value(value)}; sd-scripts needs a string (in quotes)"
+        return Severity.ERROR, f"is {got} {format_value(value)}; sd-scripts needs a string (in quotes)"
     if kind is ArgType.STR_LIST:
         if isinstance(value, list) and all(isinstance(v, str) for v in value):
             return None
         if isinstance(value, str):
-            return ERROR, (
+            return Severity.ERROR, (
                 f"is a string; sd-scripts loops over this as a list and would read it one character at a "
                 f"time: write [{format_value(value)}]"
             )
-        return ERROR, f"is {got}; sd-scripts needs an array of strings"
+        return Severity.ERROR, f"is {got}; sd-scripts needs an array of strings"
     if kind is ArgType.FLOAT_LIST:
         if isinstance(value, list) and all(_is_number(v) for v in value):
             return None
-        return ERROR, f"is {got}; sd-scripts needs an array of numbers"
+        return Severity.ERROR, f"is {got}; sd-scripts needs an array of numbers"
     if kind is ArgType.FLOAT_OR_LIST:
         if _is_number(value) or (isinstance(value, list) and all(_is_number(v) for v in value)):
             return None
-        return ERROR, f"is {got}; sd-scripts needs a number (or one per text encoder)"
+        return Severity.ERROR, f"is {got}; sd-scripts needs a number (or one per text encoder)"
     if kind is ArgType.BOOL_OR_STR:
-        return None if isinstance(value, (bool, str)) else (ERROR, f"is {got}; write true, false or a path")
+        return (
+            None
+            if isinstance(value, (bool, str))
+            else (Severity.ERROR, f"is {got}; write true, false or a path")
+        )
     return None
 
 
@@ -267,7 +247,7 @@ def _check_ranges(view: dict[str, Any], key_of: dict[str, str], out: _Collector,
     resolution = parse_training_resolution(raw_res) if training else parse_dataset_resolution(raw_res)
     if training and isinstance(raw_res, str) and resolution is None:
         out.add(
-            ERROR,
+            Severity.ERROR,
             key("resolution"),
             f'{format_value(raw_res)} is not "W,H" or "N" with whole numbers',
             "resolution-format",
@@ -275,10 +255,10 @@ def _check_ranges(view: dict[str, Any], key_of: dict[str, str], out: _Collector,
     if resolution is not None:
         w, h = resolution
         if w <= 0 or h <= 0:
-            out.add(ERROR, key("resolution"), "must be positive", "resolution-range")
+            out.add(Severity.ERROR, key("resolution"), "must be positive", "resolution-range")
         elif w % 64 or h % 64:
             out.add(
-                WARNING,
+                Severity.WARNING,
                 key("resolution"),
                 f"{w}x{h} is not a multiple of 64; SD1.5 trains on sizes in steps of 64",
                 "resolution-64",
@@ -286,17 +266,17 @@ def _check_ranges(view: dict[str, Any], key_of: dict[str, str], out: _Collector,
     min_b, max_b, steps = number("min_bucket_reso"), number("max_bucket_reso"), number("bucket_reso_steps")
     if min_b is not None and max_b is not None and min_b > max_b:
         out.add(
-            ERROR,
+            Severity.ERROR,
             key("min_bucket_reso"),
             f"min_bucket_reso {min_b} is above max_bucket_reso {max_b}",
             "bucket-order",
         )
     if steps is not None:
         if steps <= 0:
-            out.add(ERROR, key("bucket_reso_steps"), "must be positive", "bucket-steps")
+            out.add(Severity.ERROR, key("bucket_reso_steps"), "must be positive", "bucket-steps")
         elif steps % 64:
             out.add(
-                ERROR,
+                Severity.ERROR,
                 key("bucket_reso_steps"),
                 f"{steps} is not a multiple of 64; train_network.py asserts bucket_reso_steps % 64 == 0 for SD1.5",
                 "bucket-steps",
@@ -307,7 +287,7 @@ def _check_ranges(view: dict[str, Any], key_of: dict[str, str], out: _Collector,
         for name, value in (("min_bucket_reso", min_b), ("max_bucket_reso", max_b)):
             if value is not None and value % step:
                 out.add(
-                    WARNING,
+                    Severity.WARNING,
                     key(name),
                     f"{value} is not divisible by bucket_reso_steps ({step})",
                     "bucket-divisible",
@@ -315,7 +295,7 @@ def _check_ranges(view: dict[str, Any], key_of: dict[str, str], out: _Collector,
         if resolution is not None:
             if max_b is not None and max(resolution) > max_b:
                 out.add(
-                    WARNING,
+                    Severity.WARNING,
                     key("max_bucket_reso"),
                     f"{max_b} is below the resolution's side {max(resolution)}; buckets cannot reach the "
                     "training size",
@@ -323,7 +303,7 @@ def _check_ranges(view: dict[str, Any], key_of: dict[str, str], out: _Collector,
                 )
             if min_b is not None and min(resolution) < min_b:
                 out.add(
-                    WARNING,
+                    Severity.WARNING,
                     key("min_bucket_reso"),
                     f"{min_b} is above the resolution's side {min(resolution)}",
                     "bucket-min-above-resolution",
@@ -331,11 +311,11 @@ def _check_ranges(view: dict[str, Any], key_of: dict[str, str], out: _Collector,
     for name in ("caption_dropout_rate", "caption_tag_dropout_rate"):
         value = number(name)
         if value is not None and not 0 <= value <= 1:
-            out.add(ERROR, key(name), f"{value} is outside 0..1", "rate-range")
+            out.add(Severity.ERROR, key(name), f"{value} is outside 0..1", "rate-range")
     for name in ("keep_tokens", "caption_dropout_every_n_epochs", "num_repeats"):
         value = number(name)
         if value is not None and value < 0:
-            out.add(ERROR, key(name), "must not be negative", "negative")
+            out.add(Severity.ERROR, key(name), "must not be negative", "negative")
     if not training:
         return
     for name in (
@@ -347,15 +327,15 @@ def _check_ranges(view: dict[str, Any], key_of: dict[str, str], out: _Collector,
     ):
         value = number(name)
         if value is not None and value < 1:
-            out.add(ERROR, key(name), f"{value} must be at least 1", "min-1")
+            out.add(Severity.ERROR, key(name), f"{value} must be at least 1", "min-1")
     for name in ("learning_rate", "unet_lr", "text_encoder_lr"):
         value = number(name)
         if value is not None and value < 0:
-            out.add(ERROR, key(name), "a learning rate cannot be negative", "lr-negative")
+            out.add(Severity.ERROR, key(name), "a learning rate cannot be negative", "lr-negative")
     dim, alpha = number("network_dim"), number("network_alpha")
     if dim and alpha is not None and alpha > dim:
         out.add(
-            WARNING,
+            Severity.WARNING,
             key("network_alpha"),
             f"network_alpha {format_value(alpha)} is above network_dim {dim}: the LoRA is scaled up by "
             f"{alpha / dim:g}",
@@ -365,18 +345,21 @@ def _check_ranges(view: dict[str, Any], key_of: dict[str, str], out: _Collector,
         for name in ("color_aug", "random_crop"):
             if view.get(name) is True:
                 out.add(
-                    ERROR,
+                    Severity.ERROR,
                     key(name),
                     f"cannot be used with cached latents (sd-scripts refuses {name} with cache_latents)",
                     "cache-aug",
                 )
     if view.get("v_parameterization") is True and view.get("v2") is not True:
         out.add(
-            WARNING, key("v_parameterization"), "is for SD 2.x v-prediction models, not SD1.5", "vparam-sd15"
+            Severity.WARNING,
+            key("v_parameterization"),
+            "is for SD 2.x v-prediction models, not SD1.5",
+            "vparam-sd15",
         )
     if view.get("use_8bit_adam") is True and view.get("optimizer_type"):
         out.add(
-            ERROR,
+            Severity.ERROR,
             key("use_8bit_adam"),
             "cannot be combined with optimizer_type (sd-scripts asserts)",
             "optimizer-conflict",
@@ -386,21 +369,21 @@ def _check_ranges(view: dict[str, Any], key_of: dict[str, str], out: _Collector,
     if _is_int(every):
         if every <= 0:
             out.add(
-                WARNING,
+                Severity.WARNING,
                 key("sample_every_n_epochs"),
                 f"{every} turns sampling off (sd-scripts ignores values of 0 or less)",
                 "sample-off",
             )
         elif epochs is not None and every > epochs:
             out.add(
-                WARNING,
+                Severity.WARNING,
                 key("sample_every_n_epochs"),
                 f"{every} is more than max_train_epochs ({epochs}): no epoch gets samples",
                 "sample-too-rare",
             )
     if (every or view.get("sample_every_n_steps")) and not view.get("sample_prompts"):
         out.add(
-            WARNING,
+            Severity.WARNING,
             key("sample_every_n_epochs" if every else "sample_every_n_steps"),
             "no sample_prompts file is set, so sd-scripts makes no samples",
             "sample-no-prompts",
@@ -409,7 +392,7 @@ def _check_ranges(view: dict[str, Any], key_of: dict[str, str], out: _Collector,
         every or view.get("sample_every_n_steps") or view.get("sample_at_first")
     ):
         out.add(
-            INFO,
+            Severity.INFO,
             key("sample_prompts"),
             "is set but neither sample_every_n_epochs nor sample_every_n_steps is: "
             "no samples are made during training",
@@ -417,7 +400,7 @@ def _check_ranges(view: dict[str, Any], key_of: dict[str, str], out: _Collector,
         )
     if not every and not view.get("sample_every_n_steps"):
         out.add(
-            INFO,
+            Severity.INFO,
             "",
             "no sample_every_n_epochs: training makes no sample images, so the Epochs tab has "
             "nothing to compare",
@@ -430,18 +413,20 @@ def _check_ranges(view: dict[str, Any], key_of: dict[str, str], out: _Collector,
             if mtl == 75
             else f"{mtl} is not one of 150 or 225 (sd-scripts' choices; unset means 75)"
         )
-        out.add(WARNING if mtl == 75 else ERROR, key("max_token_length"), message, "choices")
+        out.add(
+            Severity.WARNING if mtl == 75 else Severity.ERROR, key("max_token_length"), message, "choices"
+        )
     output_name = view.get("output_name")
     if isinstance(output_name, str) and re.search(r'[\\/:*?"<>|]', output_name):
         out.add(
-            ERROR,
+            Severity.ERROR,
             key("output_name"),
             "contains a character that cannot be in a file name",
             "output-name-chars",
         )
     elif output_name is None:
         out.add(
-            WARNING,
+            Severity.WARNING,
             "",
             'no output_name: sd-scripts names the files "last" and "epoch-NNNNNN", so runs '
             "overwrite each other and samples cannot be told apart",
@@ -465,7 +450,7 @@ def _check_training(data: dict[str, Any], out: _Collector) -> dict[str, FlatValu
                 winner = flat[name]
                 later_key = format_key_path((winner.section, name)) if winner.section else name
                 out.add(
-                    WARNING,
+                    Severity.WARNING,
                     seen[name],
                     f"also set in [{sect or 'top level'}] (line {out.lines.get(path, '?')}); sd-scripts merges "
                     f"all sections and the later one wins, so this line does nothing "
@@ -479,7 +464,7 @@ def _check_training(data: dict[str, Any], out: _Collector) -> dict[str, FlatValu
         spec = TRAIN_NETWORK_ARGS.get(name)
         if isinstance(entry.value, dict) and spec is None:
             out.add(
-                WARNING,
+                Severity.WARNING,
                 path,
                 "a table nested two levels deep: sd-scripts flattens only one level, so its keys "
                 "are never read",
@@ -490,7 +475,7 @@ def _check_training(data: dict[str, Any], out: _Collector) -> dict[str, FlatValu
             hint = suggest_arg(name)
             extra = f" Did you mean {' or '.join(hint)}?" if hint else ""
             out.add(
-                WARNING,
+                Severity.WARNING,
                 path,
                 f'sd-scripts has no argument "{name}": it ignores this key without a word, so '
                 f"changing it changes nothing.{extra}",
@@ -504,7 +489,7 @@ def _check_training(data: dict[str, Any], out: _Collector) -> dict[str, FlatValu
         if spec.choices and entry.value not in spec.choices and name != "max_token_length":
             allowed = ", ".join(format_value(c) for c in spec.choices if c is not None)
             out.add(
-                ERROR,
+                Severity.ERROR,
                 path,
                 f"{format_value(entry.value)} is not one of {allowed} (sd-scripts does not check "
                 "values from a config file; the run fails later)",
@@ -512,7 +497,7 @@ def _check_training(data: dict[str, Any], out: _Collector) -> dict[str, FlatValu
             )
         if name == "caption_extention":
             out.add(
-                INFO,
+                Severity.INFO,
                 path,
                 "old misspelling that sd-scripts still reads; caption_extension is the current name",
                 "misspelled-alias",
@@ -521,7 +506,7 @@ def _check_training(data: dict[str, Any], out: _Collector) -> dict[str, FlatValu
     _check_ranges(view, key_of, out, training=True)
     if not view.get("train_data_dir") and not view.get("dataset_config") and not view.get("in_json"):
         out.add(
-            ERROR,
+            Severity.ERROR,
             "",
             "neither train_data_dir nor dataset_config is set: sd-scripts has no images to train on",
             "no-data",
@@ -530,7 +515,7 @@ def _check_training(data: dict[str, Any], out: _Collector) -> dict[str, FlatValu
         for name in ("train_data_dir", "reg_data_dir", "in_json"):
             if view.get(name):
                 out.add(
-                    WARNING,
+                    Severity.WARNING,
                     key_of.get(name, name),
                     "ignored because dataset_config is set (sd-scripts takes the "
                     "images from the dataset config)",
@@ -546,7 +531,7 @@ def _check_training(data: dict[str, Any], out: _Collector) -> dict[str, FlatValu
     for name, what in required:
         if not view.get(name):
             out.add(
-                WARNING,
+                Severity.WARNING,
                 "",
                 f"{name} is not set ({what}); train_network.py fails unless it is given on the command line",
                 "required-missing",
@@ -559,7 +544,7 @@ def _check_training(data: dict[str, Any], out: _Collector) -> dict[str, FlatValu
         and not view.get("caption_tag_dropout_rate")
     ):
         out.add(
-            INFO,
+            Severity.INFO,
             key_of.get("keep_tokens", "keep_tokens"),
             "only matters when shuffle_caption (or caption_tag_dropout_rate) is on",
             "keep-tokens-idle",
@@ -575,7 +560,7 @@ def _check_dataset(data: dict[str, Any], out: _Collector) -> list[dict[str, Any]
     for name in data:
         if name not in ("general", "datasets"):
             out.add(
-                ERROR,
+                Severity.ERROR,
                 format_key_path((name,)),
                 "a dataset config has only [general] and [[datasets]]; sd-scripts refuses the file",
                 "unknown-key",
@@ -583,7 +568,7 @@ def _check_dataset(data: dict[str, Any], out: _Collector) -> list[dict[str, Any]
 
     def check_level(table: Any, path: tuple, level: str) -> None:
         if not isinstance(table, dict):
-            out.add(ERROR, format_key_path(path), "must be a table", "type")
+            out.add(Severity.ERROR, format_key_path(path), "must be a table", "type")
             return
         schema = dataset_schema_for(level)
         for name, value in table.items():
@@ -599,18 +584,23 @@ def _check_dataset(data: dict[str, Any], out: _Collector) -> list[dict[str, Any]
                     if where == "training config"
                     else f"is not a key of [{level}]"
                 )
-                out.add(ERROR, key, f'"{name}" {reason}; sd-scripts refuses the file.{extra}', "unknown-key")
+                out.add(
+                    Severity.ERROR,
+                    key,
+                    f'"{name}" {reason}; sd-scripts refuses the file.{extra}',
+                    "unknown-key",
+                )
                 continue
             problem = _schema_problem(schema[name], value)
             if problem is not None:
-                out.add(ERROR, key, problem, "type")
+                out.add(Severity.ERROR, key, problem, "type")
 
     general = data.get("general", {})
     check_level(general, ("general",), "general")
     resolved: list[dict[str, Any]] = []
     datasets = data.get("datasets", [])
     if not datasets:
-        out.add(ERROR, "datasets", "no [[datasets]]: nothing to train on", "no-data")
+        out.add(Severity.ERROR, "datasets", "no [[datasets]]: nothing to train on", "no-data")
     for d_index, dataset in enumerate(datasets):
         d_path = ("datasets", d_index)
         check_level(dataset, d_path, "dataset")
@@ -618,7 +608,12 @@ def _check_dataset(data: dict[str, Any], out: _Collector) -> list[dict[str, Any]
             continue
         subsets = dataset.get("subsets", [])
         if not subsets:
-            out.add(ERROR, format_key_path(d_path), "has no [[datasets.subsets]]: no images", "no-subsets")
+            out.add(
+                Severity.ERROR,
+                format_key_path(d_path),
+                "has no [[datasets.subsets]]: no images",
+                "no-subsets",
+            )
         view = {
             **(general if isinstance(general, dict) else {}),
             **{k: v for k, v in dataset.items() if k != "subsets"},
@@ -634,7 +629,10 @@ def _check_dataset(data: dict[str, Any], out: _Collector) -> list[dict[str, Any]
             if isinstance(subset, dict):
                 if "image_dir" not in subset and "metadata_file" not in subset:
                     out.add(
-                        ERROR, format_key_path(s_path), "needs image_dir (or metadata_file)", "subset-no-dir"
+                        Severity.ERROR,
+                        format_key_path(s_path),
+                        "needs image_dir (or metadata_file)",
+                        "subset-no-dir",
                     )
                 where = {**key_of, **{name: format_key_path(s_path + (name,)) for name in subset}}
                 resolved.append({**view, **subset, "__keys__": where})
@@ -739,7 +737,7 @@ def _check_workspace(
         if found is None:
             where = f"; this workspace's images are in {images_dir}" if images_dir else ""
             out.add(
-                INFO,
+                Severity.INFO,
                 key("train_data_dir"),
                 f"{data_dir} does not exist on this machine (fine if the config is "
                 f"for another machine, such as a cloud GPU){where}",
@@ -749,7 +747,7 @@ def _check_workspace(
             repeat_dirs = [p for p in found.iterdir() if p.is_dir() and re.match(r"^\d+_", p.name)]
             if not repeat_dirs and list_images(found):
                 out.add(
-                    ERROR,
+                    Severity.ERROR,
                     key("train_data_dir"),
                     f"{data_dir} holds images directly, but sd-scripts reads only subfolders named "
                     f'<repeats>_<name> (for example 10_{found.name}): it stops with "No data found ... '
@@ -771,7 +769,7 @@ def _check_workspace(
         described = f"{count} of {len(sizes)} images are {iw}x{ih}"
         if len(common) > 1 and view.get("enable_bucket") is not True:
             out.add(
-                WARNING,
+                Severity.WARNING,
                 key("enable_bucket"),
                 f"images come in {len(common)} sizes ({described}) and buckets "
                 "are off: every image is cropped or resized to the one training size",
@@ -781,7 +779,7 @@ def _check_workspace(
             interp = view.get("resize_interpolation")
             if interp == "nearest":
                 out.add(
-                    INFO,
+                    Severity.INFO,
                     key("resolution"),
                     f"{described}; sd-scripts scales them down to {rw}x{rh} with "
                     "nearest neighbour (resize_interpolation)",
@@ -789,7 +787,7 @@ def _check_workspace(
                 )
             else:
                 out.add(
-                    WARNING,
+                    Severity.WARNING,
                     key("resolution"),
                     f"{described} but training runs at {rw}x{rh}: sd-scripts scales them down with "
                     f"{interp or 'area'} interpolation, which blends pixel-art edges; resize the images with "
@@ -799,7 +797,7 @@ def _check_workspace(
         elif iw * ih < rw * rh:
             if view.get("enable_bucket") is True and view.get("bucket_no_upscale") is True:
                 out.add(
-                    INFO,
+                    Severity.INFO,
                     key("resolution"),
                     f"{described}, smaller than {rw}x{rh}; with bucket_no_upscale they "
                     "train at their own size",
@@ -807,7 +805,7 @@ def _check_workspace(
                 )
             else:
                 out.add(
-                    WARNING,
+                    Severity.WARNING,
                     key("resolution"),
                     f"{described}, smaller than {rw}x{rh}: sd-scripts scales them up, blurring pixel edges",
                     "resolution-upscale",
@@ -830,7 +828,7 @@ def _check_workspace(
             default_note = "" if ext else " (unset: sd-scripts' default is .caption)"
             if best[1]:
                 out.add(
-                    ERROR,
+                    Severity.ERROR,
                     ext_key if ext else "",
                     f"caption_extension is {effective_ext}{default_note} but the "
                     f"captions are {best[0]} files ({best[1]} of {len(images)} images): every image would "
@@ -839,14 +837,14 @@ def _check_workspace(
                 )
             else:
                 out.add(
-                    WARNING,
+                    Severity.WARNING,
                     ext_key if ext else "",
                     f"no {effective_ext} caption files beside the images{default_note}",
                     "caption-extension",
                 )
         elif len(with_caption) < len(images):
             out.add(
-                WARNING,
+                Severity.WARNING,
                 ext_key if ext else "",
                 f"{len(images) - len(with_caption)} of {len(images)} images have "
                 f"no {effective_ext} caption (they train with an empty caption)",
@@ -866,7 +864,7 @@ def _check_captions(view: dict[str, Any], key: Any, captions: dict[Path, str], o
     keep_sep = view.get("keep_tokens_separator")
     if isinstance(keep_sep, str) and keep_sep and any(keep_sep in t for t in captions.values()):
         out.add(
-            INFO,
+            Severity.INFO,
             key("keep_tokens_separator"),
             f"captions contain {keep_sep!r}, which decides the fixed part instead of keep_tokens",
             "keep-tokens-separator",
@@ -877,7 +875,7 @@ def _check_captions(view: dict[str, Any], key: Any, captions: dict[Path, str], o
         if len(heads) > 1:
             top = ", ".join(f'"{", ".join(h)}" ({n})' for h, n in heads.most_common(3))
             out.add(
-                WARNING,
+                Severity.WARNING,
                 key("keep_tokens"),
                 f"keep_tokens = {keep} keeps the first {'phrase' if keep == 1 else f'{keep} phrases'} in place, "
                 f"but the captions start "
@@ -887,14 +885,14 @@ def _check_captions(view: dict[str, Any], key: Any, captions: dict[Path, str], o
         else:
             head = ", ".join(next(iter(heads)))
             out.add(
-                INFO,
+                Severity.INFO,
                 key("keep_tokens"),
                 f'all {len(phrases)} captions start with "{head}", which stays first',
                 "keep-tokens-ok",
             )
         if short:
             out.add(
-                WARNING,
+                Severity.WARNING,
                 key("keep_tokens"),
                 f"{short} captions have fewer than {keep} phrases",
                 "keep-tokens-short",
@@ -903,7 +901,7 @@ def _check_captions(view: dict[str, Any], key: Any, captions: dict[Path, str], o
         firsts = Counter(p[0] for p in phrases.values() if p)
         if firsts and firsts.most_common(1)[0][1] == len(phrases) and len(phrases) > 1:
             out.add(
-                INFO,
+                Severity.INFO,
                 key("keep_tokens") if "keep_tokens" in view else "",
                 f'every caption starts with "{firsts.most_common(1)[0][0]}" but keep_tokens is 0, so '
                 "shuffle_caption moves it; keep_tokens = 1 would keep it first",
@@ -918,7 +916,7 @@ def _check_captions(view: dict[str, Any], key: Any, captions: dict[Path, str], o
     where = key("max_token_length") if "max_token_length" in view else ""
     if over:
         out.add(
-            WARNING,
+            Severity.WARNING,
             where,
             f"{over} of {len(counts)} captions are longer than {limit} CLIP tokens (longest: "
             f"{longest}, {longest_img.name}); sd-scripts cuts off the rest",
@@ -926,13 +924,18 @@ def _check_captions(view: dict[str, Any], key: Any, captions: dict[Path, str], o
         )
     elif limit > 75 and longest <= 75:
         out.add(
-            INFO,
+            Severity.INFO,
             where,
             f"the longest caption is {longest} CLIP tokens, so max_token_length = {limit} is not needed",
             "max-token-length-unneeded",
         )
     else:
-        out.add(INFO, where, f"the longest caption is {longest} CLIP tokens, within {limit}", "captions-fit")
+        out.add(
+            Severity.INFO,
+            where,
+            f"the longest caption is {longest} CLIP tokens, within {limit}",
+            "captions-fit",
+        )
 
 
 def _check_samples(
@@ -951,7 +954,7 @@ def _check_samples(
         found = _resolve_path(prompts_value, workspace, config_dir)
         if found is None or not found.is_file():
             out.add(
-                WARNING,
+                Severity.WARNING,
                 key,
                 f"{prompts_value} not found here (relative paths are tried from the workspace and "
                 "the config's folder)",
@@ -961,15 +964,15 @@ def _check_samples(
             try:
                 prompts = _prompt_lines(found)
             except (OSError, ValueError) as exc:
-                out.add(ERROR, key, f"cannot read {found.name}: {exc}", "sample-prompts-unreadable")
+                out.add(Severity.ERROR, key, f"cannot read {found.name}: {exc}", "sample-prompts-unreadable")
                 prompts = None
             if prompts is not None:
                 if not prompts:
-                    out.add(WARNING, key, f"{found.name} has no prompts", "sample-prompts-empty")
+                    out.add(Severity.WARNING, key, f"{found.name} has no prompts", "sample-prompts-empty")
                 unseeded = [p for p, seeded in prompts if not seeded]
                 if unseeded:
                     out.add(
-                        WARNING,
+                        Severity.WARNING,
                         key,
                         f"{len(unseeded)} of {len(prompts)} prompts set no seed with --d: each "
                         "epoch samples them with a new random seed, so epochs cannot be compared fairly "
@@ -977,7 +980,12 @@ def _check_samples(
                         "sample-prompts-seed",
                     )
                 elif prompts:
-                    out.add(INFO, key, f"all {len(prompts)} prompts fix a seed with --d", "sample-prompts-ok")
+                    out.add(
+                        Severity.INFO,
+                        key,
+                        f"all {len(prompts)} prompts fix a seed with --d",
+                        "sample-prompts-ok",
+                    )
     output_name = view.get("output_name")
     if workspace is not None and isinstance(output_name, str) and output_name:
         from bespoke_gui.core.epochs.samples import parse_sample_name
@@ -991,7 +999,7 @@ def _check_samples(
         if names and output_name not in names:
             seen = ", ".join(f'"{n}"' for n, _ in names.most_common(3))
             out.add(
-                INFO,
+                Severity.INFO,
                 key_of.get("output_name", "output_name"),
                 f"the workspace's sample images come from "
                 f'{seen}, not "{output_name}" (a new run, or the config of another run)',
@@ -1003,7 +1011,7 @@ def _check_samples(
 
 
 def _sort(findings: list[Finding]) -> list[Finding]:
-    return sorted(findings, key=lambda f: (_SEVERITY_RANK[f.severity], f.line or 10**9, f.key))
+    return sorted(findings, key=lambda f: (f.severity.rank, f.line or 10**9, f.key))
 
 
 def check_config(
@@ -1047,7 +1055,7 @@ def check_file(
     try:
         cfg = load_config(path)
     except TomlSyntaxError as exc:
-        return CheckReport(path, TRAINING, [Finding(ERROR, "", str(exc), exc.line, "toml")])
+        return CheckReport(path, TRAINING, [Finding.at_key(Severity.ERROR, "", str(exc), exc.line, "toml")])
     except ConfigError as exc:
-        return CheckReport(path, TRAINING, [Finding(ERROR, "", str(exc), None, "load")])
+        return CheckReport(path, TRAINING, [Finding.at_key(Severity.ERROR, "", str(exc), None, "load")])
     return check_config(cfg, workspace, progress, cancelled)

@@ -24,9 +24,9 @@ from datetime import datetime
 from pathlib import Path
 
 from bespoke_gui.core.files import atomic_open, atomic_write_text
+from bespoke_gui.core.findings import Finding
 from bespoke_gui.core.jobs import (
     CancelFn,
-    ItemError,
     ProgressFn,
     describe_exception,
     never_cancelled,
@@ -78,7 +78,7 @@ class VerifyReport:
 class RestoreReport:
     restored: list[Path] = field(default_factory=list)
     safety_backup: BackupInfo | None = None
-    errors: list[ItemError] = field(default_factory=list)
+    errors: list[Finding] = field(default_factory=list)
     cancelled: bool = False
 
 
@@ -374,7 +374,7 @@ def restore_backup(
     if wanted is not None:
         # A name the backup does not hold is reported, not silently skipped.
         held = {str(entry["path"]) for _src, _dest, entry in every_target}
-        report.errors.extend(ItemError(name, "not in this backup") for name in sorted(wanted - held))
+        report.errors.extend(Finding.error(name, "not in this backup") for name in sorted(wanted - held))
     existing = [dest for _src, dest, _e in targets if dest.exists()]
     if safety_backup and existing:
         root = (
@@ -403,7 +403,7 @@ def restore_backup(
             _restore_file(src, dest, str(entry["sha256"]))
             report.restored.append(dest)
         except (OSError, BackupError) as exc:
-            report.errors.append(ItemError(str(dest), describe_exception(exc)))
+            report.errors.append(Finding.error(str(dest), describe_exception(exc)))
         progress(index + 1, len(targets), f"restoring {dest.name}")
     return report
 

@@ -40,11 +40,11 @@ import tomlkit
 from bespoke_gui import __version__
 from bespoke_gui.core.captions.caption_files import CaptionError, load_caption_dataset
 from bespoke_gui.core.captions.keywords import keywords_for_workspace
-from bespoke_gui.core.captions.lint import ERROR as LINT_ERROR
 from bespoke_gui.core.captions.lint import LintInput, lint_dataset, read_training_settings
-from bespoke_gui.core.config.checks import ERROR, INFO, WARNING, check_config, read_image_sizes
+from bespoke_gui.core.config.checks import check_config, read_image_sizes
 from bespoke_gui.core.config.tomlconfig import ConfigError, iter_entries, load_config, set_value
 from bespoke_gui.core.files import TEMP_PREFIX
+from bespoke_gui.core.findings import Severity
 from bespoke_gui.core.jobs import CancelFn, ProgressFn, never_cancelled, no_progress
 from bespoke_gui.core.workspace import Workspace, discover
 
@@ -96,7 +96,7 @@ class Preflight:
 
     @property
     def errors(self) -> list[str]:
-        config = [f"config: {text}" for sev, text in self.config_findings if sev == ERROR]
+        config = [f"config: {text}" for sev, text in self.config_findings if sev == Severity.ERROR]
         return config + [f"captions: {e}" for e in self.lint_errors] + self.dataset_errors
 
     @property
@@ -107,14 +107,14 @@ class Preflight:
         counts = Counter(sev for sev, _ in self.config_findings)
         return {
             "config_check": {
-                "errors": counts.get(ERROR, 0),
-                "warnings": counts.get(WARNING, 0),
-                "notes": counts.get(INFO, 0),
-                "findings": [f"{sev}: {text}" for sev, text in self.config_findings if sev != INFO],
+                "errors": counts.get(Severity.ERROR, 0),
+                "warnings": counts.get(Severity.WARNING, 0),
+                "notes": counts.get(Severity.INFO, 0),
+                "findings": [f"{sev}: {text}" for sev, text in self.config_findings if sev != Severity.INFO],
             },
             "lint": {
                 "captions": self.captions_linted,
-                "errors": self.lint_counts.get(LINT_ERROR, 0),
+                "errors": self.lint_counts.get(Severity.ERROR, 0),
                 "warnings": self.lint_counts.get("warning", 0),
                 "rules": dict(sorted(self.lint_rules.items())),
             },
@@ -129,7 +129,7 @@ class Preflight:
             f"config-check: {check['errors']} errors, {check['warnings']} warnings, {check['notes']} notes",
             f"lint: {lint['captions']} captions, {lint['errors']} errors, {lint['warnings']} warnings",
         ]
-        out += [f"  {sev}: {text}" for sev, text in self.config_findings if sev == WARNING]
+        out += [f"  {sev}: {text}" for sev, text in self.config_findings if sev == Severity.WARNING]
         out += [f"note: {n}" for n in self.notes]
         out += [f"error: {e}" for e in self.errors]
         return out
@@ -274,7 +274,7 @@ def _lint(
     preflight.lint_counts = dict(Counter(f.severity for _n, f in found))
     preflight.lint_rules = dict(Counter(f.rule for _n, f in found))
     preflight.lint_errors = [
-        f"{name}: {f.rule}: {f.message}" for name, f in found if f.severity == LINT_ERROR
+        f"{name}: {f.rule}: {f.message}" for name, f in found if f.severity == Severity.ERROR
     ]
     return entries
 

@@ -33,6 +33,7 @@ from bespoke_gui.core.dataset.backup import BackupError, BackupInfo, create_back
 from bespoke_gui.core.dataset.scan import colour_keys
 from bespoke_gui.core.exactgrid import downsample_exact, find_exact_grid, upscale_blocks
 from bespoke_gui.core.files import atomic_write_bytes, require_folder
+from bespoke_gui.core.findings import Finding
 from bespoke_gui.core.imageio import (
     ImageLoadError,
     ensure_writable_folder,
@@ -42,7 +43,6 @@ from bespoke_gui.core.imageio import (
 )
 from bespoke_gui.core.jobs import (
     CancelFn,
-    ItemError,
     ProgressFn,
     default_workers,
     describe_exception,
@@ -106,7 +106,7 @@ class ResizeReport:
     in_place: bool
     total: int
     written: list[ResizedFile] = field(default_factory=list)
-    errors: list[ItemError] = field(default_factory=list)
+    errors: list[Finding] = field(default_factory=list)
     cancelled: bool = False
     disk_full: bool = False
     backup: BackupInfo | None = None
@@ -153,7 +153,7 @@ class SizeReport:
     size: int
     checked: int = 0
     wrong: list[WrongSize] = field(default_factory=list)
-    unreadable: list[ItemError] = field(default_factory=list)
+    unreadable: list[Finding] = field(default_factory=list)
     cancelled: bool = False
 
     @property
@@ -400,7 +400,7 @@ def verify_sizes(
         try:
             header = probe_image(path)
         except ImageLoadError as exc:
-            report.unreadable.append(ItemError(str(path), exc.message))
+            report.unreadable.append(Finding.error(str(path), exc.message))
         else:
             if (header.width, header.height) != (size, size):
                 report.wrong.append(WrongSize(path, header.width, header.height))

@@ -4,8 +4,8 @@ API (a job in the sense of ``core.jobs``; the Epochs tab runs it through the bri
 
     result = analyze_samples([Path("run/sample")], AnalysisSettings(), progress, cancelled)
     result.images      # list[ImageAnalysis] in sample order (run, epoch/step, prompt)
-    result.errors      # list[ItemError]: files that could not be analysed, one line each
-    result.messages    # list[SampleMessage]: names not understood, duplicates, notes
+    result.errors      # list[Finding]: files that could not be analysed, one line each
+    result.messages    # list[Finding]: names not understood, duplicates, notes
     result.epochs      # list[EpochSummary]: per run and epoch, with target checks
     result.best        # {run: EpochSummary}: the best epoch of each run (metrics.best_epochs)
     result.runs, result.prompts(run), result.columns(run), result.cell(run, prompt, column)
@@ -48,11 +48,11 @@ from bespoke_gui.core.epochs.pixelgrid import (
     Recovery,
     downscale,
 )
-from bespoke_gui.core.epochs.samples import SampleInfo, SampleMessage, collect_samples
+from bespoke_gui.core.epochs.samples import SampleInfo, collect_samples
+from bespoke_gui.core.findings import Finding
 from bespoke_gui.core.imageio import ImageLoadError, load_image
 from bespoke_gui.core.jobs import (
     CancelFn,
-    ItemError,
     ProgressFn,
     default_workers,
     map_items,
@@ -116,8 +116,8 @@ class ImageAnalysis:
 @dataclass
 class AnalysisResult:
     images: list[ImageAnalysis] = field(default_factory=list)
-    errors: list[ItemError] = field(default_factory=list)
-    messages: list[SampleMessage] = field(default_factory=list)
+    errors: list[Finding] = field(default_factory=list)
+    messages: list[Finding] = field(default_factory=list)
     epochs: list[EpochSummary] = field(default_factory=list)
     best: dict[str, EpochSummary] = field(default_factory=dict)
     runs: list[str] = field(default_factory=list)
@@ -285,7 +285,7 @@ def analyze_samples(
     by_path = {str(sample.path): sample for sample, item in zip(samples, batch.results) if item is None}
     messages = list(sample_set.messages)
     for item in images:
-        messages.extend(SampleMessage(str(item.sample.path), note) for note in item.notes)
+        messages.extend(Finding.note(str(item.sample.path), note) for note in item.notes)
     epochs, best = _summaries(images, settings.targets)
     runs = [run for run in sample_set.runs if any(item.sample.run == run for item in images)]
     return AnalysisResult(

@@ -10,7 +10,7 @@ API:
 
     sample_set = collect_samples([Path("run_512/sample"), Path("run_256/sample")])
     sample_set.samples   # list[SampleInfo], in a stable order (run, epoch, step, prompt, name)
-    sample_set.messages  # list[SampleMessage(path, message)]: names not understood, duplicates...
+    sample_set.messages  # list[Finding.note(path, message)]: names not understood, duplicates...
     sample_set.runs      # run labels in the order they were dropped
 
 ``SampleInfo.epoch`` / ``.step`` / ``.prompt_index`` are None when nothing says them.
@@ -32,6 +32,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bespoke_gui.core.findings import Finding
 from bespoke_gui.core.workspace import IMAGE_EXTENSIONS
 
 EPOCH_NAME_RE = re.compile(
@@ -90,21 +91,10 @@ class SampleInfo:
         )
 
 
-@dataclass(frozen=True)
-class SampleMessage:
-    """Something the user should know about one path (not an error: the rest goes on)."""
-
-    path: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.message}"
-
-
 @dataclass
 class SampleSet:
     samples: list[SampleInfo] = field(default_factory=list)
-    messages: list[SampleMessage] = field(default_factory=list)
+    messages: list[Finding] = field(default_factory=list)
     runs: list[str] = field(default_factory=list)
 
     def epochs(self, run: str | None = None) -> list[int]:
@@ -248,7 +238,7 @@ def collect_samples(paths: Iterable[Path | str], run_labels: Iterable[str] | Non
     seen_files: set[Path] = set()
     seen_roots: set[Path] = set()
     used_runs: dict[str, Path] = {}
-    pending_messages: list[SampleMessage] = []
+    pending_messages: list[Finding] = []
     infos: list[SampleInfo] = []
 
     def run_name(base: str, root: Path) -> str:
@@ -269,18 +259,18 @@ def collect_samples(paths: Iterable[Path | str], run_labels: Iterable[str] | Non
         except OSError:
             resolved = path.absolute()
         if resolved in seen_roots:
-            pending_messages.append(SampleMessage(str(path), "dropped more than once; loaded once"))
+            pending_messages.append(Finding.note(str(path), "dropped more than once; loaded once"))
             continue
         seen_roots.add(resolved)
         if not path.exists():
-            pending_messages.append(SampleMessage(str(path), "not found"))
+            pending_messages.append(Finding.note(str(path), "not found"))
             continue
         label = labels[index] if index < len(labels) else None
         # (image, folder epoch) pairs found under this path.
         found: list[tuple[Path, int | None]] = []
         if path.is_file():
             if not _is_image(path):
-                pending_messages.append(SampleMessage(str(path), "not an image file (by its extension)"))
+                pending_messages.append(Finding.note(str(path), "not an image file (by its extension)"))
                 continue
             base, root = _run_for(resolved.parent)
             run = run_name(label or base, root)
@@ -306,7 +296,7 @@ def collect_samples(paths: Iterable[Path | str], run_labels: Iterable[str] | Non
                             found.extend((image, deeper_epoch) for image in _images_in(deeper))
                 found.extend((image, sub_epoch) for image in sub_images)
             if not found:
-                pending_messages.append(SampleMessage(str(path), "no sample images found in this folder"))
+                pending_messages.append(Finding.note(str(path), "no sample images found in this folder"))
                 continue
         for image, folder_epoch in found:
             try:
@@ -315,14 +305,14 @@ def collect_samples(paths: Iterable[Path | str], run_labels: Iterable[str] | Non
                 key = image.absolute()
             if key in seen_files:
                 pending_messages.append(
-                    SampleMessage(str(image), "already loaded from another dropped path; loaded once")
+                    Finding.note(str(image), "already loaded from another dropped path; loaded once")
                 )
                 continue
             seen_files.add(key)
             info, message = describe_sample(image, run, folder_epoch)
             infos.append(info)
             if message:
-                pending_messages.append(SampleMessage(str(image), message))
+                pending_messages.append(Finding.note(str(image), message))
     infos.sort(key=lambda s: (result.runs.index(s.run),) + s.sort_key[1:])
     result.samples = infos
     result.messages = pending_messages

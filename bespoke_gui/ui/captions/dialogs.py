@@ -235,7 +235,7 @@ class BatchDialog(QDialog):
         return plan
 
 
-class BackupsDialog(QDialog):
+class CaptionBackupsDialog(QDialog):
     """Caption backups, newest first; the diff of one against the captions now; restore it."""
 
     def __init__(

@@ -20,9 +20,9 @@ from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QColor, QFont, QSyntaxHighlighter, QTextCharFormat, QTextDocument
 
 from bespoke_gui.core.captions.keywords import HEX_KIND, TRIGGER_KIND, Keywords, default_keywords
-from bespoke_gui.core.captions.lint import ERROR, WARNING, Finding
+from bespoke_gui.core.findings import Finding, Severity
 
-SEVERITY_COLOURS = {ERROR: "#d32f2f", WARNING: "#e0a000", "info": "#1e88e5"}
+SEVERITY_COLOURS = {Severity.ERROR: "#d32f2f", Severity.WARNING: "#e0a000", Severity.INFO: "#1e88e5"}
 CUT_BACKGROUND = "#f3d6d6"
 
 

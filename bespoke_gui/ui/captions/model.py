@@ -29,7 +29,7 @@ from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from bespoke_gui.core.captions.caption_files import CaptionEntry, CaptionFile
-from bespoke_gui.core.captions.lint import ERROR, WARNING, Finding
+from bespoke_gui.core.findings import Finding, Severity, worst_severity
 from bespoke_gui.ui.widgets.pixel_view import array_to_qimage
 
 THUMB_SIZE = 48
@@ -72,12 +72,8 @@ class CaptionItem:
         return self.caption is not None and self.text != self.caption.text
 
     @property
-    def worst(self) -> str | None:
-        if any(f.severity == ERROR for f in self.findings):
-            return ERROR
-        if any(f.severity == WARNING for f in self.findings):
-            return WARNING
-        return "info" if self.findings else None
+    def worst(self) -> Severity | None:
+        return worst_severity(self.findings)
 
     @classmethod
     def from_entry(cls, entry: CaptionEntry) -> CaptionItem:
@@ -279,9 +275,9 @@ class CaptionFilterProxy(QSortFilterProxyModel):
         if lint == "changed":
             return item.disk_changed
         if lint == "errors":
-            return item.worst == ERROR
+            return item.worst == Severity.ERROR
         if lint == "warnings":
-            return item.worst in (ERROR, WARNING)
+            return item.worst in (Severity.ERROR, Severity.WARNING)
         if lint == "any":
             return bool(item.findings)
         if lint.startswith("rule:"):
@@ -375,7 +371,7 @@ class CaptionItemDelegate(QStyledItemDelegate):
             painter.drawEllipse(x, mid - 5, 10, 10)
         worst = item.worst
         if worst is not None:
-            colour = {ERROR: "#d32f2f", WARNING: "#e0a000"}.get(worst, "#1e88e5")
+            colour = {Severity.ERROR: "#d32f2f", Severity.WARNING: "#e0a000"}.get(worst, "#1e88e5")
             badge = QRect(x + 14, mid - 8, 26, 16)
             painter.setBrush(QColor(colour))
             painter.setPen(Qt.PenStyle.NoPen)

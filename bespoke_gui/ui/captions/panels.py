@@ -10,7 +10,8 @@ from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPaintEvent, QPe
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QSizePolicy, QWidget
 
 from bespoke_gui.core.captions.keywords import HEX_KIND, TRIGGER_KIND, Keywords, rgb_to_hex
-from bespoke_gui.core.captions.lint import ERROR, RULES, WARNING, Finding
+from bespoke_gui.core.captions.lint import RULES
+from bespoke_gui.core.findings import Finding, Severity
 from bespoke_gui.ui.captions.highlighter import SEVERITY_COLOURS, contrast_text
 
 
@@ -81,7 +82,7 @@ def fix_label(finding: Finding) -> str:
     return ""
 
 
-class FindingsModel(QAbstractTableModel):
+class LintFindingsModel(QAbstractTableModel):
     """Lint findings of the open caption: severity, rule, message and the fix (click to apply)."""
 
     HEADERS = ("", "rule", "finding", "fix")
@@ -140,7 +141,7 @@ class FindingsModel(QAbstractTableModel):
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             if column == 0:
-                return {ERROR: "✖", WARNING: "▲"}.get(finding.severity, "ℹ")
+                return {Severity.ERROR: "✖", Severity.WARNING: "▲"}.get(finding.severity, "ℹ")
             if column == 1:
                 return finding.rule
             if column == 2:

@@ -85,7 +85,7 @@ from bespoke_gui.core.captions.pixels import ImagePixels, colour_mask, image_pix
 from bespoke_gui.core.jobs import map_items
 from bespoke_gui.core.workspace import Workspace
 from bespoke_gui.ui.bridge import JobHandle
-from bespoke_gui.ui.captions.dialogs import BackupsDialog, BatchDialog
+from bespoke_gui.ui.captions.dialogs import BatchDialog, CaptionBackupsDialog
 from bespoke_gui.ui.captions.highlighter import CaptionHighlighter
 from bespoke_gui.ui.captions.model import (
     CaptionFilterProxy,
@@ -99,8 +99,8 @@ from bespoke_gui.ui.captions.model import (
 from bespoke_gui.ui.captions.panels import (
     ENCODING_RULES,
     CaptionEditor,
-    FindingsModel,
     LegendLabel,
+    LintFindingsModel,
     PaletteStrip,
 )
 from bespoke_gui.ui.context import AppContext
@@ -248,7 +248,7 @@ class CaptionsTab(QWidget):
         self.pending_disk: dict[Path, CaptionFile] = {}
         self._own_writes: dict[Path, bytes] = {}
         self._batch_paths: set[Path] = set()
-        self._backups_dialog: BackupsDialog | None = None
+        self._backups_dialog: CaptionBackupsDialog | None = None
         self._jobs: list[JobHandle] = []
         self._load_handle: JobHandle | None = None
         self._hovering = False
@@ -348,7 +348,7 @@ class CaptionsTab(QWidget):
         self.editor.cursorPositionChanged.connect(self._cursor_moved)
         self.token_label = QLabel("")
         self.legend = LegendLabel(self.keywords)
-        self.findings_model = FindingsModel(self)
+        self.findings_model = LintFindingsModel(self)
         self.findings_view = QTableView()
         self.findings_view.setModel(self.findings_model)
         self.findings_view.verticalHeader().hide()
@@ -799,10 +799,10 @@ class CaptionsTab(QWidget):
             # sees the current findings and clicks again.
             self.update_findings_panel()
             return
-        if index.column() == FindingsModel.FIX_COLUMN and finding.fix is not None:
+        if index.column() == LintFindingsModel.FIX_COLUMN and finding.fix is not None:
             self.apply_fix(finding.fix.text)
             return
-        if index.column() == FindingsModel.FIX_COLUMN and finding.rule in ENCODING_RULES:
+        if index.column() == LintFindingsModel.FIX_COLUMN and finding.rule in ENCODING_RULES:
             self.save_as_utf8()
             return
         cursor = self.editor.textCursor()
@@ -1211,10 +1211,10 @@ class CaptionsTab(QWidget):
         self.context.show_status(message)
 
     # --- backups --------------------------------------------------------------------------------
-    def open_backups_dialog(self) -> BackupsDialog | None:
+    def open_backups_dialog(self) -> CaptionBackupsDialog | None:
         if self.workspace is None:
             return None
-        dialog = BackupsDialog(
+        dialog = CaptionBackupsDialog(
             list_caption_backups(self.workspace.backups_dir), self._diff_backup, self._restore_backup, self
         )
         self._backups_dialog = dialog

@@ -32,14 +32,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from bespoke_gui.core.config.checks import ERROR, INFO, WARNING, Finding
 from bespoke_gui.core.config.presets import PresetPreview
 from bespoke_gui.core.config.tomlconfig import CommentLie
+from bespoke_gui.core.findings import Finding, Severity
 from bespoke_gui.ui.config.diff_view import ConfigDiffView
 from bespoke_gui.ui.widgets.row_table_model import RowTableModel
 
-SEVERITY_COLOURS = {ERROR: "#d32f2f", WARNING: "#b07800", INFO: "#1e88e5"}
-SEVERITY_MARKS = {ERROR: "✖ error", WARNING: "▲ warning", INFO: "● note"}
+SEVERITY_COLOURS = {Severity.ERROR: "#d32f2f", Severity.WARNING: "#b07800", Severity.INFO: "#1e88e5"}
+SEVERITY_MARKS = {Severity.ERROR: "✖ error", Severity.WARNING: "▲ warning", Severity.INFO: "● note"}
 
 
 # ---------------------------------------------------------------- undo
@@ -82,7 +82,7 @@ class TextSnapshotCommand(QUndoCommand):
 # ---------------------------------------------------------------- checks
 
 
-class FindingsModel(RowTableModel[Finding]):
+class CheckFindingsModel(RowTableModel[Finding]):
     HEADERS = ("Severity", "Line", "Key", "Finding")
 
     @property
@@ -121,7 +121,7 @@ class ChecksPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.model = FindingsModel(self)
+        self.model = CheckFindingsModel(self)
         self.title = QLabel("Checks")
         self.recheck_button = QPushButton("Re-check")
         self.recheck_button.clicked.connect(self.recheck_requested)
@@ -154,13 +154,13 @@ class ChecksPanel(QWidget):
     def set_findings(self, findings: list[Finding], with_workspace: bool) -> None:
         self.model.set_findings(findings)
         self.table.resizeRowsToContents()
-        counts = {ERROR: 0, WARNING: 0, INFO: 0}
+        counts = {Severity.ERROR: 0, Severity.WARNING: 0, Severity.INFO: 0}
         for finding in findings:
             counts[finding.severity] += 1
         scope = "sd-scripts and the workspace" if with_workspace else "sd-scripts (no workspace open)"
         self.title.setText(
-            f"Checks against {scope}: {counts[ERROR]} errors, {counts[WARNING]} warnings, "
-            f"{counts[INFO]} notes"
+            f"Checks against {scope}: {counts[Severity.ERROR]} errors, {counts[Severity.WARNING]} warnings, "
+            f"{counts[Severity.INFO]} notes"
         )
 
 

@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from bespoke_gui.core.config.checks import CheckReport, Finding, check_config
+from bespoke_gui.core.config.checks import CheckReport, check_config
 from bespoke_gui.core.config.presets import Preset, list_presets, preview_preset, save_user_preset
 from bespoke_gui.core.config.tomlconfig import (
     ChangedOnDiskError,
@@ -57,6 +57,7 @@ from bespoke_gui.core.config.tomlconfig import (
     stamp_of,
 )
 from bespoke_gui.core.dataset.backup import BackupError, list_backups
+from bespoke_gui.core.findings import Finding
 from bespoke_gui.core.jobs import describe_exception
 from bespoke_gui.core.workspace import Workspace
 from bespoke_gui.ui.bridge import JobHandle

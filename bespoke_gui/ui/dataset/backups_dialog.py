@@ -40,7 +40,7 @@ def _list_job(backups_dir: Path, progress: object, cancelled: object) -> list[Ba
     return list_backups(backups_dir)
 
 
-class BackupsDialog(QDialog):
+class DatasetBackupsDialog(QDialog):
     """``restored`` fires after a restore put files back, so the tab can rescan."""
 
     restored = Signal(object)  # RestoreReport

@@ -53,7 +53,7 @@ from bespoke_gui.core.dataset.scan import (
 from bespoke_gui.core.workspace import Workspace
 from bespoke_gui.ui.bridge import JobHandle
 from bespoke_gui.ui.context import AppContext
-from bespoke_gui.ui.dataset.backups_dialog import BackupsDialog
+from bespoke_gui.ui.dataset.backups_dialog import DatasetBackupsDialog
 from bespoke_gui.ui.dataset.model import COL_NAME, COL_PROBLEMS, ScanFilterProxy, ScanTableModel
 from bespoke_gui.ui.dataset.package_dialog import PackageDialog
 from bespoke_gui.ui.dataset.resize_dialog import ResizeDialog, ResizeRequest
@@ -81,7 +81,7 @@ class DatasetTab(QWidget):
         self.last_backup: BackupInfo | None = None
         self.confirm_box: QMessageBox | None = None
         self.resize_dialog: ResizeDialog | None = None
-        self.backups_dialog: BackupsDialog | None = None
+        self.backups_dialog: DatasetBackupsDialog | None = None
         self.package_dialog: PackageDialog | None = None
         self._generation = 0
         self._details_queue: collections.deque[tuple[int, int, RowDetails]] = collections.deque()
@@ -460,10 +460,10 @@ class DatasetTab(QWidget):
         )
         self.context.show_status(f"Backup verified: {info.path.name}")
 
-    def open_backups(self) -> BackupsDialog | None:
+    def open_backups(self) -> DatasetBackupsDialog | None:
         if self.workspace is None:
             return None
-        dialog = BackupsDialog(self.context, self.workspace.backups_dir, self)
+        dialog = DatasetBackupsDialog(self.context, self.workspace.backups_dir, self)
         dialog.restored.connect(self._restored)
         self.backups_dialog = dialog
         dialog.open()

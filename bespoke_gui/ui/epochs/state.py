@@ -26,7 +26,8 @@ from bespoke_gui.core.epochs.analysis import (
     retarget,
 )
 from bespoke_gui.core.epochs.metrics import REASONS, Targets
-from bespoke_gui.core.epochs.samples import SampleInfo, SampleMessage, parse_epoch_folder
+from bespoke_gui.core.epochs.samples import SampleInfo, parse_epoch_folder
+from bespoke_gui.core.findings import Finding
 from bespoke_gui.core.jobs import CancelFn, ProgressFn
 from bespoke_gui.ui.epochs.data import GridCell, GridColumn, GridData, GridRow, column_label, heatmap_rgba
 
@@ -260,7 +261,7 @@ def merge_states(old: EpochsState, new: EpochsState, targets: Targets) -> Epochs
         replace(f, sample=renamed(f.sample)) if f.sample is not None else f for f in new.failed
     ]
     runs = list(dict.fromkeys(list(old.result.runs) + [rename.get(r, r) for r in new.result.runs]))
-    messages: list[SampleMessage] = list(old.result.messages) + list(new.result.messages)
+    messages: list[Finding] = list(old.result.messages) + list(new.result.messages)
     merged = replace(
         old.result,
         images=images,

@@ -9,7 +9,6 @@ import pytest
 
 from bespoke_gui.core.captions.caption_files import UTF8_BOM, read_caption
 from bespoke_gui.core.captions.lint import (
-    ERROR,
     CaptionLinter,
     LintInput,
     LintSettings,
@@ -17,6 +16,7 @@ from bespoke_gui.core.captions.lint import (
     lint_dataset,
     read_training_settings,
 )
+from bespoke_gui.core.findings import Severity
 
 CLEAN = (
     "pixel art, 24x24, portrait of bespoke punk lad, dark brown hair, wearing black rectangular sunglasses, "
@@ -42,7 +42,7 @@ def test_one_hex_naming_several_features_is_an_error() -> None:
     text = "pixel art, hair (#c06148), lips (#c06148), dark brown eyes (#6b4a2a), brick background (#c06148)"
     found = [f for f in lint(text) if f.rule == "hex-shared"]
     assert len(found) == 1
-    assert found[0].severity == ERROR
+    assert found[0].severity == Severity.ERROR
     assert "hair" in found[0].message and "lips" in found[0].message and "background" in found[0].message
     assert text[found[0].start : found[0].end] == "#c06148"
     assert len(found[0].other_spans) == 2
@@ -83,7 +83,7 @@ def test_eyes_and_hair_alike() -> None:
 
 def test_trigger_missing_not_first_and_different() -> None:
     missing = [f for f in lint("24x24, portrait, hat") if f.rule == "trigger-missing"][0]
-    assert missing.severity == ERROR and missing.fix.text == "pixel art, 24x24, portrait, hat"
+    assert missing.severity == Severity.ERROR and missing.fix.text == "pixel art, 24x24, portrait, hat"
     late = [f for f in lint("24x24, pixel art, hat") if f.rule == "trigger-not-first"][0]
     assert late.fix.text == "pixel art, 24x24, hat"
     differs = [f for f in lint("pixel-art, 24x24, hat") if f.rule == "trigger-differs"][0]

@@ -10,6 +10,7 @@ from PIL import Image
 from bespoke_gui.core.config import checks as cc
 from bespoke_gui.core.config.presets import list_presets, preview_preset, save_user_preset, user_presets_dir
 from bespoke_gui.core.config.tomlconfig import ConfigError, load_config, loads_config
+from bespoke_gui.core.findings import Severity
 from bespoke_gui.core.workspace import discover
 
 REAL_CONFIGS = Path(__file__).resolve().parents[3].parent / "shared" / "realdata" / "configs"
@@ -47,11 +48,11 @@ def check(text: str, workspace=None) -> list[cc.Finding]:
 
 
 def codes(findings: list[cc.Finding], severity: str | None = None) -> set[str]:
-    return {f.code for f in findings if severity is None or f.severity == severity}
+    return {f.rule for f in findings if severity is None or f.severity == severity}
 
 
 def find(findings: list[cc.Finding], code: str) -> cc.Finding:
-    matches = [f for f in findings if f.code == code]
+    matches = [f for f in findings if f.rule == code]
     assert matches, f"no {code} in {[f.describe() for f in findings]}"
     return matches[0]
 
@@ -61,7 +62,7 @@ def find(findings: list[cc.Finding], code: str) -> cc.Finding:
 
 def test_a_clean_config_has_no_errors_or_warnings() -> None:
     findings = check(GOOD)
-    assert [f for f in findings if f.severity != cc.INFO] == []
+    assert [f for f in findings if f.severity != Severity.INFO] == []
 
 
 def test_unknown_key_is_a_warning_with_its_line() -> None:
@@ -69,7 +70,7 @@ def test_unknown_key_is_a_warning_with_its_line() -> None:
         GOOD.replace("bucket_no_upscale = true", "bucket_no_upscale = true\nbucket_resolution = 512")
     )
     finding = find(findings, "unknown-key")
-    assert finding.severity == cc.WARNING
+    assert finding.severity == Severity.WARNING
     assert finding.key == "general.bucket_resolution" and finding.line == 10
     assert "ignores" in finding.message
 
@@ -89,14 +90,14 @@ def test_same_key_in_two_sections_reports_the_line_that_does_nothing() -> None:
 @pytest.mark.parametrize(
     "line, severity, words",
     [
-        ("resolution = 512", cc.ERROR, 'write "512,512"'),
-        ("max_train_epochs = 8.0", cc.ERROR, "write 8"),
-        ('max_train_epochs = "8"', cc.ERROR, "integer"),
-        ('learning_rate = "1e-4"', cc.ERROR, "number"),
-        ('shuffle_caption = "false"', cc.ERROR, "reads as true"),
-        ("shuffle_caption = 1", cc.WARNING, "true or false"),
-        ('network_args = "conv_dim=4"', cc.ERROR, "one character at a time"),
-        ("output_name = 12", cc.ERROR, "string"),
+        ("resolution = 512", Severity.ERROR, 'write "512,512"'),
+        ("max_train_epochs = 8.0", Severity.ERROR, "write 8"),
+        ('max_train_epochs = "8"', Severity.ERROR, "integer"),
+        ('learning_rate = "1e-4"', Severity.ERROR, "number"),
+        ('shuffle_caption = "false"', Severity.ERROR, "reads as true"),
+        ("shuffle_caption = 1", Severity.WARNING, "true or false"),
+        ('network_args = "conv_dim=4"', Severity.ERROR, "one character at a time"),
+        ("output_name = 12", Severity.ERROR, "string"),
     ],
 )
 def test_wrong_types(line: str, severity: str, words: str) -> None:
@@ -116,19 +117,19 @@ def test_int_where_float_is_expected_is_fine_in_a_training_config() -> None:
 @pytest.mark.parametrize(
     "old, new, code, severity",
     [
-        ('resolution = "512,512"', 'resolution = "500,500"', "resolution-64", cc.WARNING),
-        ('resolution = "512,512"', 'resolution = "512x512"', "resolution-format", cc.ERROR),
-        ("min_bucket_reso = 256", "min_bucket_reso = 2048", "bucket-order", cc.ERROR),
-        ("max_bucket_reso = 1024", "max_bucket_reso = 256", "bucket-max-below-resolution", cc.WARNING),
-        ("keep_tokens = 1", "keep_tokens = -1", "negative", cc.ERROR),
-        ("max_train_epochs = 8", "max_train_epochs = 0", "min-1", cc.ERROR),
-        ("network_alpha = 16", "network_alpha = 64", "alpha-above-dim", cc.WARNING),
-        ("sample_every_n_epochs = 1", "sample_every_n_epochs = 0", "sample-off", cc.WARNING),
-        ("sample_every_n_epochs = 1", "sample_every_n_epochs = 9", "sample-too-rare", cc.WARNING),
-        ('sample_prompts = "prompts.txt"', "", "sample-no-prompts", cc.WARNING),
-        ('output_name = "bespoke"', 'output_name = "a/b"', "output-name-chars", cc.ERROR),
-        ('output_name = "bespoke"', "", "output-name-missing", cc.WARNING),
-        ('train_data_dir = "training_data"', "", "no-data", cc.ERROR),
+        ('resolution = "512,512"', 'resolution = "500,500"', "resolution-64", Severity.WARNING),
+        ('resolution = "512,512"', 'resolution = "512x512"', "resolution-format", Severity.ERROR),
+        ("min_bucket_reso = 256", "min_bucket_reso = 2048", "bucket-order", Severity.ERROR),
+        ("max_bucket_reso = 1024", "max_bucket_reso = 256", "bucket-max-below-resolution", Severity.WARNING),
+        ("keep_tokens = 1", "keep_tokens = -1", "negative", Severity.ERROR),
+        ("max_train_epochs = 8", "max_train_epochs = 0", "min-1", Severity.ERROR),
+        ("network_alpha = 16", "network_alpha = 64", "alpha-above-dim", Severity.WARNING),
+        ("sample_every_n_epochs = 1", "sample_every_n_epochs = 0", "sample-off", Severity.WARNING),
+        ("sample_every_n_epochs = 1", "sample_every_n_epochs = 9", "sample-too-rare", Severity.WARNING),
+        ('sample_prompts = "prompts.txt"', "", "sample-no-prompts", Severity.WARNING),
+        ('output_name = "bespoke"', 'output_name = "a/b"', "output-name-chars", Severity.ERROR),
+        ('output_name = "bespoke"', "", "output-name-missing", Severity.WARNING),
+        ('train_data_dir = "training_data"', "", "no-data", Severity.ERROR),
     ],
 )
 def test_ranges_and_cross_checks(old: str, new: str, code: str, severity: str) -> None:
@@ -137,13 +138,13 @@ def test_ranges_and_cross_checks(old: str, new: str, code: str, severity: str) -
 
 
 def test_max_token_length_outside_choices() -> None:
-    assert find(check(GOOD + "max_token_length = 300\n"), "choices").severity == cc.ERROR
-    assert find(check(GOOD + "max_token_length = 75\n"), "choices").severity == cc.WARNING
+    assert find(check(GOOD + "max_token_length = 300\n"), "choices").severity == Severity.ERROR
+    assert find(check(GOOD + "max_token_length = 75\n"), "choices").severity == Severity.WARNING
     assert "choices" not in codes(check(GOOD + "max_token_length = 225\n"))
 
 
 def test_mixed_precision_outside_choices() -> None:
-    assert find(check(GOOD + 'mixed_precision = "fp32"\n'), "choices").severity == cc.ERROR
+    assert find(check(GOOD + 'mixed_precision = "fp32"\n'), "choices").severity == Severity.ERROR
 
 
 def test_dataset_config_checks() -> None:
@@ -164,8 +165,8 @@ max_bucket_reso = 512
 """
     report = cc.check_config(loads_config(text))
     assert report.kind == cc.DATASET
-    by_key = {(f.key, f.code): f for f in report.findings}
-    assert by_key[("general.bucket_resolution", "unknown-key")].severity == cc.ERROR
+    by_key = {(f.key, f.rule): f for f in report.findings}
+    assert by_key[("general.bucket_resolution", "unknown-key")].severity == Severity.ERROR
     assert "training config" in by_key[("general.learning_rate", "unknown-key")].message
     resolution = by_key[("datasets[0].resolution", "type")]
     assert "integer or [W, H]" in resolution.message and resolution.line == 7
@@ -208,11 +209,11 @@ def test_workspace_checks_on_a_matching_workspace(tmp_path: Path) -> None:
     root = make_workspace(tmp_path, ["pixel art, lad, red hair", "pixel art, lady, blue hair"])
     findings = check(GOOD, discover(root))
     assert find(findings, "keep-tokens-ok").message.startswith('all 2 captions start with "pixel art"')
-    assert find(findings, "captions-fit").severity == cc.INFO
+    assert find(findings, "captions-fit").severity == Severity.INFO
     seed = find(findings, "sample-prompts-seed")
-    assert seed.severity == cc.WARNING and "1 of 2 prompts" in seed.message and "--d" in seed.message
+    assert seed.severity == Severity.WARNING and "1 of 2 prompts" in seed.message and "--d" in seed.message
     layout = find(findings, "train-data-dir-layout")
-    assert layout.severity == cc.ERROR and "10_training_data" in layout.message
+    assert layout.severity == Severity.ERROR and "10_training_data" in layout.message
     assert "resolution-downscale" not in codes(findings)
 
 
@@ -220,11 +221,13 @@ def test_resolution_below_image_size_warns_about_interpolation(tmp_path: Path) -
     root = make_workspace(tmp_path, ["pixel art, lad"])
     findings = check(GOOD.replace('"512,512"', '"256,256"'), discover(root))
     finding = find(findings, "resolution-downscale")
-    assert finding.severity == cc.WARNING and "512x512" in finding.message and "nearest" in finding.message
+    assert (
+        finding.severity == Severity.WARNING and "512x512" in finding.message and "nearest" in finding.message
+    )
     quiet = check(
         GOOD.replace('"512,512"', '"256,256"') + 'resize_interpolation = "nearest"\n', discover(root)
     )
-    assert find(quiet, "resolution-downscale").severity == cc.INFO
+    assert find(quiet, "resolution-downscale").severity == Severity.INFO
 
 
 def test_caption_extension_mismatch_is_an_error(tmp_path: Path) -> None:
@@ -232,7 +235,7 @@ def test_caption_extension_mismatch_is_an_error(tmp_path: Path) -> None:
     finding = find(
         check(GOOD.replace('caption_extension = ".txt"\n', ""), discover(root)), "caption-extension"
     )
-    assert finding.severity == cc.ERROR and ".caption" in finding.message and ".txt" in finding.message
+    assert finding.severity == Severity.ERROR and ".caption" in finding.message and ".txt" in finding.message
 
 
 def test_missing_captions_are_counted(tmp_path: Path) -> None:
@@ -265,7 +268,7 @@ def test_captions_longer_than_max_token_length(tmp_path: Path) -> None:
 def test_sample_prompts_missing_and_all_seeded(tmp_path: Path) -> None:
     root = make_workspace(tmp_path, ["pixel art, lad"])
     missing = check(GOOD.replace("prompts.txt", "nowhere.txt"), discover(root))
-    assert find(missing, "sample-prompts-missing").severity == cc.WARNING
+    assert find(missing, "sample-prompts-missing").severity == Severity.WARNING
     (root / "prompts.txt").write_text("a --d 1\nb --n bad --d 2\n", encoding="utf-8")
     assert "all 2 prompts" in find(check(GOOD, discover(root)), "sample-prompts-ok").message
 
@@ -273,7 +276,7 @@ def test_sample_prompts_missing_and_all_seeded(tmp_path: Path) -> None:
 def test_train_data_dir_missing_here_is_only_a_note(tmp_path: Path) -> None:
     root = make_workspace(tmp_path, ["pixel art, lad"])
     findings = check(GOOD.replace('"training_data"', '"/workspace/nowhere/training_data"'), discover(root))
-    assert find(findings, "train-data-dir-missing").severity == cc.INFO
+    assert find(findings, "train-data-dir-missing").severity == Severity.INFO
 
 
 def test_real_configs_check_without_crashing_and_flag_bucket_resolution() -> None:
@@ -283,7 +286,7 @@ def test_real_configs_check_without_crashing_and_flag_bucket_resolution() -> Non
         report = cc.check_file(path)
         if path.name.startswith("bespokebaby2"):
             assert any(
-                f.key.endswith("bucket_resolution") and f.code == "unknown-key" for f in report.findings
+                f.key.endswith("bucket_resolution") and f.rule == "unknown-key" for f in report.findings
             )
     old = cc.check_file(REAL_CONFIGS / "bespokebaby2__runpod_package__training_config@aa70433.toml")
     assert [f.key for f in old.errors] == ["training_arguments.resolution"]
@@ -350,7 +353,7 @@ def test_required_keys_and_keys_ignored_with_a_dataset_config() -> None:
     findings = check(
         GOOD.replace('network_module = "networks.lora"\n', "").replace('output_dir = "output"\n', "")
     )
-    missing = [f.message for f in findings if f.code == "required-missing"]
+    missing = [f.message for f in findings if f.rule == "required-missing"]
     assert (
         len(missing) == 2
         and any("network_module" in m for m in missing)

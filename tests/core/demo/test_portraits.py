@@ -215,7 +215,8 @@ def test_contact_sheet_tiles_images(portraits: list[Portrait]) -> None:
 
 
 def test_caption_lint_finds_the_recorded_mistakes(portraits: list[Portrait]) -> None:
-    from bespoke_gui.core.captions.lint import ERROR, WARNING, LintInput, LintSettings, lint_dataset
+    from bespoke_gui.core.captions.lint import LintInput, LintSettings, lint_dataset
+    from bespoke_gui.core.findings import Severity
 
     expected_rule = {
         MISTAKE_SHARED_HEX: "hex-shared",
@@ -237,5 +238,7 @@ def test_caption_lint_finds_the_recorded_mistakes(portraits: list[Portrait]) -> 
             if mistake in expected_rule:
                 assert expected_rule[mistake] in rules, (p.seed, mistake, p.caption)
         if not p.mistakes:
-            serious = [f"{f.rule}: {f.message}" for f in findings if f.severity in (ERROR, WARNING)]
+            serious = [
+                f"{f.rule}: {f.message}" for f in findings if f.severity in (Severity.ERROR, Severity.WARNING)
+            ]
             assert not serious, (p.seed, serious, p.caption)

@@ -19,7 +19,7 @@ from bespoke_gui.core.workspace import discover
 from bespoke_gui.ui.bridge import JobRunner
 from bespoke_gui.ui.captions.dialogs import BatchDialog
 from bespoke_gui.ui.captions.highlighter import CaptionHighlighter
-from bespoke_gui.ui.captions.panels import FindingsModel
+from bespoke_gui.ui.captions.panels import LintFindingsModel
 from bespoke_gui.ui.captions.tab import CaptionsTab
 from bespoke_gui.ui.context import AppContext
 
@@ -146,7 +146,7 @@ def test_one_click_fix_is_undoable(tab: CaptionsTab) -> None:
     tab.step(1)
     findings = tab.findings_model.findings
     row = next(i for i, f in enumerate(findings) if f.rule == "double-comma")
-    tab._finding_clicked(tab.findings_model.index(row, FindingsModel.FIX_COLUMN))
+    tab._finding_clicked(tab.findings_model.index(row, LintFindingsModel.FIX_COLUMN))
     assert tab.editor.toPlainText() == "pixel art, red hat, brown eyes"
     assert "double-comma" not in [f.rule for f in tab.findings_model.findings]
     tab.editor.undo()
@@ -300,9 +300,9 @@ def test_highlighter_colours_kinds_hex_swatches_and_findings(qtbot) -> None:  # 
     }
     assert formats[17][0] == "#c06148"  # the hex code drawn on its own colour
     assert formats[11][1] == QColor(highlighter.keywords.kind_colour("hair")).name()
-    from bespoke_gui.core.captions.lint import Finding
+    from bespoke_gui.core.findings import Finding, Severity
 
-    highlighter.set_overlays(9, 27, [Finding("hex-shared", "error", "m", 17, 24)])
+    highlighter.set_overlays(9, 27, [Finding.in_text("hex-shared", Severity.ERROR, "m", 17, 24)])
     ranges = [
         (
             r.start,
@@ -331,10 +331,10 @@ def test_latin1_caption_is_flagged_and_saved_as_utf8_in_one_click(tab: CaptionsT
     assert "Windows-1252" in tab.header.text()
     row = next(i for i, f in enumerate(tab.findings_model.findings) if f.rule == "not-utf8")
     assert (
-        tab.findings_model.data(tab.findings_model.index(row, FindingsModel.FIX_COLUMN))
+        tab.findings_model.data(tab.findings_model.index(row, LintFindingsModel.FIX_COLUMN))
         == "Fix: save as UTF-8"
     )
-    tab._finding_clicked(tab.findings_model.index(row, FindingsModel.FIX_COLUMN))
+    tab._finding_clicked(tab.findings_model.index(row, LintFindingsModel.FIX_COLUMN))
     wait(tab)
     assert (folder / "d.txt").read_bytes() == "pixel art, caf\u00e9 hat\r\n".encode("utf-8")
     assert "not-utf8" not in [f.rule for f in tab.findings_model.findings]
@@ -380,12 +380,12 @@ def test_a_fix_clicked_while_the_table_is_behind_is_not_applied(tab: CaptionsTab
     tab.editor.setFocus()
     tab.editor.moveCursor(tab.editor.textCursor().MoveOperation.End)
     qtbot.keyClicks(tab.editor, " now")
-    tab._finding_clicked(tab.findings_model.index(row, FindingsModel.FIX_COLUMN))
+    tab._finding_clicked(tab.findings_model.index(row, LintFindingsModel.FIX_COLUMN))
     # The fix held the text before " now": applying it would have thrown the typing away.
     assert tab.editor.toPlainText() == "pixel art, red hat,, brown eyes now"
     assert tab.findings_model.findings == tab.current.findings  # the table caught up instead
     row = next(i for i, f in enumerate(tab.findings_model.findings) if f.rule == "double-comma")
-    tab._finding_clicked(tab.findings_model.index(row, FindingsModel.FIX_COLUMN))
+    tab._finding_clicked(tab.findings_model.index(row, LintFindingsModel.FIX_COLUMN))
     assert tab.editor.toPlainText() == "pixel art, red hat, brown eyes now"
 
 
@@ -410,7 +410,7 @@ def test_findings_rows_follow_an_edit_without_a_reset(tab: CaptionsTab, qtbot) -
 
 
 def test_highlighter_redraws_only_the_blocks_whose_overlays_changed(qtbot) -> None:  # type: ignore[no-untyped-def]
-    from bespoke_gui.core.captions.lint import Finding
+    from bespoke_gui.core.findings import Finding, Severity
 
     doc = QTextDocument()
     highlighter = CaptionHighlighter(doc)
@@ -418,7 +418,9 @@ def test_highlighter_redraws_only_the_blocks_whose_overlays_changed(qtbot) -> No
     highlighter.rehighlight()
     assert highlighter.refresh_stale_blocks() == 0
     second = doc.findBlockByNumber(1)
-    finding = Finding("duplicate-phrase", "warning", "m", second.position(), second.position() + 6)
+    finding = Finding.in_text(
+        "duplicate-phrase", Severity.WARNING, "m", second.position(), second.position() + 6
+    )
     highlighter.set_overlays(0, None, [finding], later=True)
     assert highlighter.refresh_stale_blocks() == 1  # only the second line
     no_underline = QTextCharFormat.UnderlineStyle.NoUnderline
@@ -460,7 +462,7 @@ def test_a_changed_row_repaints_alone_in_the_list(tab: CaptionsTab, qtbot) -> No
 def test_highlighter_redraws_lines_that_moved_when_a_line_goes(qtbot) -> None:  # type: ignore[no-untyped-def]
     from PySide6.QtGui import QTextCursor
 
-    from bespoke_gui.core.captions.lint import Finding
+    from bespoke_gui.core.findings import Finding, Severity
 
     doc = QTextDocument()
     highlighter = CaptionHighlighter(doc)
@@ -468,7 +470,9 @@ def test_highlighter_redraws_lines_that_moved_when_a_line_goes(qtbot) -> None:  
     highlighter.rehighlight()
     last = doc.findBlockByNumber(3)
     highlighter.set_overlays(
-        0, None, [Finding("duplicate-phrase", "warning", "m", last.position(), last.position() + 3)]
+        0,
+        None,
+        [Finding.in_text("duplicate-phrase", Severity.WARNING, "m", last.position(), last.position() + 3)],
     )
     no_underline = QTextCharFormat.UnderlineStyle.NoUnderline
     assert any(r.format.underlineStyle() != no_underline for r in last.layout().formats())

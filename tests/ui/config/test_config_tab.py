@@ -371,10 +371,10 @@ def test_checks_panel_lists_findings_and_selects_their_key(qtbot, tab: ConfigTab
     runner.wait_idle(10)
     report = tab.last_report
     assert report is not None
-    codes = {f.code for f in report.findings}
+    codes = {f.rule for f in report.findings}
     assert "unknown-key" in codes  # bucket_resolution
     assert "train-data-dir-layout" in codes  # images directly in training_data
-    row = next(i for i, f in enumerate(tab.checks.model.findings) if f.code == "unknown-key")
+    row = next(i for i, f in enumerate(tab.checks.model.findings) if f.rule == "unknown-key")
     tab.checks.table.clicked.emit(tab.checks.model.index(row, 3))
     assert tab.selected_key() == "general.bucket_resolution"
     assert (
@@ -386,7 +386,7 @@ def test_checks_panel_lists_findings_and_selects_their_key(qtbot, tab: ConfigTab
         lambda: (
             tab.last_report is not report
             and tab.last_report is not None
-            and any(f.code == "type" for f in tab.last_report.findings)
+            and any(f.rule == "type" for f in tab.last_report.findings)
         ),
         timeout=5000,
     )
