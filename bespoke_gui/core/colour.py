@@ -19,7 +19,7 @@ side; the shades an artist puts next to each other in a 24x24 portrait are usual
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -127,11 +127,6 @@ def colour_distance(rgb_a: np.ndarray, rgb_b: np.ndarray) -> np.ndarray:
     return oklab_distance(perceptual_lab(np.asarray(rgb_a)), perceptual_lab(np.asarray(rgb_b)))
 
 
-def pairwise_distances(lab: np.ndarray) -> np.ndarray:
-    """(N, N) OKLab distances between the rows of an (N, 3) array."""
-    return cross_distances(lab, lab)
-
-
 def cross_distances(lab_a: np.ndarray, lab_b: np.ndarray) -> np.ndarray:
     """(N, M) OKLab distances between the rows of (N, 3) and (M, 3) arrays.
 
@@ -171,10 +166,6 @@ def to_hex(rgb: Sequence[int] | np.ndarray) -> str:
         if not 0 <= v <= 255:
             raise ValueError(f"channel out of range: {v}")
     return f"#{r:02x}{g:02x}{b:02x}"
-
-
-def to_hex_list(colours: Iterable[Sequence[int]] | np.ndarray) -> list[str]:
-    return [to_hex(c) for c in colours]
 
 
 def _sorted_unique(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -24,7 +24,6 @@ from concurrent.futures import (
     wait,
 )
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Generic, TypeVar
 
 from bespoke_gui.core.findings import Finding
@@ -228,7 +227,3 @@ def format_duration(seconds: float | None) -> str:
     minutes, secs = divmod(seconds, 60)
     hours, minutes = divmod(minutes, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
-
-
-def as_paths(items: Iterable[str | Path]) -> list[Path]:
-    return [Path(i) for i in items]

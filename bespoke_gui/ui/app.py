@@ -26,7 +26,7 @@ def ensure_application(argv: list[str] | None = None) -> QApplication:
         QCoreApplication.setOrganizationName(ORGANIZATION)
         QCoreApplication.setApplicationName(APPLICATION)
         app = QApplication(argv if argv is not None else sys.argv[:1])
-    return app  # type: ignore[return-value]
+    return app
 
 
 def run_window(workspace: str | None = None, demo: bool = False) -> int:

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, Signal
 
 from bespoke_gui.core.jobs import CancelFlag, RateEstimator, default_workers, describe_exception
 
@@ -157,7 +157,3 @@ class JobRunner(QObject):
                 except Exception:
                     pass
         self._executor.shutdown(wait=False, cancel_futures=True)
-
-
-def call_later(ms: int, fn: Callable[[], None]) -> None:
-    QTimer.singleShot(ms, fn)

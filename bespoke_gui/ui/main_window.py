@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from bespoke_gui import __version__
-from bespoke_gui.core.jobs import warm_up_processes
+from bespoke_gui.core.jobs import CancelFn, ProgressFn, warm_up_processes
 from bespoke_gui.core.workspace import Workspace, discover
 from bespoke_gui.ui.bridge import JobHandle, JobRunner
 from bespoke_gui.ui.context import AppContext
@@ -326,11 +326,13 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
 
-def _discover_job(root: str, overrides: dict[str, Any], progress: Any, cancelled: Any) -> Workspace:
+def _discover_job(
+    root: str, overrides: dict[str, Any], progress: ProgressFn, cancelled: CancelFn
+) -> Workspace:
     return discover_with_overrides(root, overrides)
 
 
-def _write_demo_job(dest: str, progress: Any, cancelled: Any) -> str:
+def _write_demo_job(dest: str, progress: ProgressFn, cancelled: CancelFn) -> str:
     from bespoke_gui.core.demo.demo_workspace import write_demo_workspace
 
     return str(write_demo_workspace(Path(dest), progress=progress, cancelled=cancelled))

@@ -388,7 +388,3 @@ def restore_caption_backup(
     return restore_backup(
         backup_dir, progress, cancelled, safety_backup=True, only=only, target_root=target_root
     )
-
-
-def texts_of(captions: Iterable[CaptionFile]) -> dict[Path, str]:
-    return {c.path: c.text for c in captions}

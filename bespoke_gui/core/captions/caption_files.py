@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from bespoke_gui.core.files import atomic_write_bytes
+from bespoke_gui.core.jobs import CancelFn, ProgressFn, never_cancelled, no_progress
 
 # Encodings in the order they are tried; Latin-1 always decodes, so it comes last.
 UTF8 = "utf-8"
@@ -270,10 +271,6 @@ def first_line(text: str) -> str:
     return text.split("\n", 1)[0]
 
 
-def join_phrases(phrases: list[str]) -> str:
-    return ", ".join(p for p in phrases)
-
-
 @dataclass
 class CaptionEntry:
     """One image and its caption; either side may be missing."""
@@ -295,8 +292,8 @@ class CaptionEntry:
 def load_caption_dataset(
     folder: Path,
     caption_extension: str = ".txt",
-    progress=None,  # type: ignore[no-untyped-def]
-    cancelled=None,  # type: ignore[no-untyped-def]
+    progress: ProgressFn = no_progress,
+    cancelled: CancelFn = never_cancelled,
 ) -> list[CaptionEntry]:
     """Every image in ``folder`` (sorted by name) with its caption, then captions that have no image.
 
@@ -319,7 +316,7 @@ def load_caption_dataset(
     entries: list[CaptionEntry] = []
     total = len(images)
     for index, name in enumerate(images):
-        if cancelled is not None and index % 512 == 0 and cancelled():
+        if index % 512 == 0 and cancelled():
             break
         caption_name = os.path.splitext(name)[0] + caption_extension
         caption_name = captions.pop(caption_name.lower(), caption_name)
@@ -328,7 +325,7 @@ def load_caption_dataset(
             entries.append(CaptionEntry(folder / name, path, read_caption(path)))
         except CaptionError as exc:
             entries.append(CaptionEntry(folder / name, path, None, str(exc)))
-        if progress is not None and index % 512 == 511:
+        if index % 512 == 511:
             progress(index + 1, total, name)
     for name in sorted(captions.values()):
         path = folder / name
@@ -336,6 +333,5 @@ def load_caption_dataset(
             entries.append(CaptionEntry(None, path, read_caption(path)))
         except CaptionError as exc:
             entries.append(CaptionEntry(None, path, None, str(exc)))
-    if progress is not None:
-        progress(total, total, "captions read")
+    progress(total, total, "captions read")
     return entries

@@ -49,10 +49,6 @@ class KeywordMatch(NamedTuple):
     text: str
     colour: str | None = None  # the hex code's own colour, or a colour word's reference colour
 
-    @property
-    def is_hex(self) -> bool:
-        return self.kind == HEX_KIND
-
 
 @dataclass
 class LintTuning:
@@ -166,13 +162,6 @@ class Keywords:
         found = self.kinds.get(kind)
         return found.colour if found else "#808080"
 
-    def kind_label(self, kind: str) -> str:
-        found = self.kinds.get(kind)
-        return found.label if found else kind
-
-    def kind_of(self, word: str) -> str | None:
-        return self._word_kind.get(" ".join(word.lower().split()))
-
     def classify(self, text: str) -> list[KeywordMatch]:
         """Every keyword, colour word and hex code in ``text``, in order, without overlaps.
 
@@ -246,9 +235,6 @@ class Keywords:
             out.append(KeywordMatch(start, match_end, kind, text[start:match_end], colour))
             i = j + 1
         return out
-
-    def words_of(self, kind: str) -> list[str]:
-        return sorted(w for w, k in self._word_kind.items() if k == kind)
 
 
 def _read_toml(path: Path) -> dict:

@@ -833,9 +833,6 @@ class DatasetLint:
     trigger: tuple[str, ...] | None = None
     cancelled: bool = False
 
-    def counts_by_rule(self) -> Counter[str]:
-        return Counter(f.rule for items in self.findings.values() for f in items)
-
     def files_by_rule(self) -> Counter[str]:
         return Counter(rule for items in self.findings.values() for rule in {f.rule for f in items})
 

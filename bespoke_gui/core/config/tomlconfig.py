@@ -453,14 +453,6 @@ def get_item(doc: TOMLDocument, key: str | KeyPath) -> Any:
     return node
 
 
-def has_key(doc: TOMLDocument, key: str | KeyPath) -> bool:
-    try:
-        get_item(doc, key)
-        return True
-    except KeyPathError:
-        return False
-
-
 def item_text(item: Any) -> str:
     """The value as written in the file (``1e-4``, ``"512,512"``, ``[1024, 1024]``)."""
     if isinstance(item, Item):
@@ -725,14 +717,6 @@ def set_comment(doc: TOMLDocument, key: str | KeyPath, comment: str | None) -> N
         item.trivia.comment_ws = ""
     # Re-assigning makes tomlkit re-render the line.
     parent[path[-1]] = item
-
-
-def remove_key(doc: TOMLDocument, key: str | KeyPath) -> None:
-    path = parse_key_path(key) if isinstance(key, str) else tuple(key)
-    parent = _resolve_parent(doc, path, create=False)
-    if path[-1] not in parent:
-        raise KeyPathError(f"{format_key_path(path)}: no such key")
-    del parent[path[-1]]
 
 
 # ---------------------------------------------------------------- saving

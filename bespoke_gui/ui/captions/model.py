@@ -30,6 +30,7 @@ from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QStyledItemD
 
 from bespoke_gui.core.captions.caption_files import CaptionEntry, CaptionFile
 from bespoke_gui.core.findings import Finding, Severity, worst_severity
+from bespoke_gui.core.jobs import CancelFn, ProgressFn, never_cancelled, no_progress
 from bespoke_gui.ui.widgets.pixel_view import array_to_qimage
 
 THUMB_SIZE = 48
@@ -91,12 +92,15 @@ def file_stat(path: Path) -> tuple[int, int] | None:
 
 
 def load_thumbnails(
-    paths: list[Path], size: int = THUMB_SIZE, progress=None, cancelled=None
-) -> dict[Path, np.ndarray]:  # type: ignore[no-untyped-def]
+    paths: list[Path],
+    size: int = THUMB_SIZE,
+    progress: ProgressFn = no_progress,
+    cancelled: CancelFn = never_cancelled,
+) -> dict[Path, np.ndarray]:
     """Nearest-neighbour thumbnails (a job: runs off the GUI thread)."""
     out: dict[Path, np.ndarray] = {}
     for index, path in enumerate(paths):
-        if cancelled is not None and cancelled():
+        if cancelled():
             break
         try:
             with Image.open(path) as img:
@@ -106,13 +110,12 @@ def load_thumbnails(
                 out[path] = np.asarray(rgb).copy()
         except (OSError, ValueError, Image.DecompressionBombError):
             continue  # the list shows no thumbnail; the Dataset tab reports broken images
-        if progress is not None:
-            progress(index + 1, len(paths), path.name)
+        progress(index + 1, len(paths), path.name)
     return out
 
 
 class CaptionListModel(QAbstractListModel):
-    def __init__(self, request_thumbnails: Callable[[list[Path]], None] | None = None, parent=None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, request_thumbnails: Callable[[list[Path]], None] | None = None, parent=None) -> None:
         super().__init__(parent)
         self.items: list[CaptionItem] = []
         self._row_of: dict[Path, int] = {}
@@ -189,7 +192,7 @@ class CaptionListModel(QAbstractListModel):
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.items)
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):  # type: ignore[no-untyped-def]
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or index.row() >= len(self.items):
             return None
         item = self.items[index.row()]
@@ -222,7 +225,7 @@ class CaptionListModel(QAbstractListModel):
 class CaptionFilterProxy(QSortFilterProxyModel):
     """Filter by text (name or caption), by keyword kind, and by lint state or rule."""
 
-    def __init__(self, parent=None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.text = ""
         self.kind_words: tuple[str, ...] = ()
@@ -239,7 +242,7 @@ class CaptionFilterProxy(QSortFilterProxyModel):
         if text is not None:
             self.text = text.lower().strip()
         if kind_test is not False:
-            self.kind_test = kind_test  # type: ignore[assignment]
+            self.kind_test = kind_test
         if lint is not None:
             self.lint = lint
         self.end_change()
@@ -291,7 +294,7 @@ class CaptionListView(QListView):
     QListView would lay out and repaint every visible row for it (measured: a full repaint
     of the list a keystroke or two after each keystroke that changes the row's markers)."""
 
-    def __init__(self, parent=None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.setUniformItemSizes(True)
 

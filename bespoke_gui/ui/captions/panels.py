@@ -64,7 +64,7 @@ class CaptionEditor(QPlainTextEdit):
             self.hovered_position.emit(position)
 
     def leaveEvent(self, event: object) -> None:
-        super().leaveEvent(event)  # type: ignore[arg-type]
+        super().leaveEvent(event)
         if self._last != -1:
             self._last = -1
             self.hovered_position.emit(-1)
@@ -88,7 +88,7 @@ class LintFindingsModel(QAbstractTableModel):
     HEADERS = ("", "rule", "finding", "fix")
     FIX_COLUMN = 3
 
-    def __init__(self, parent=None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.findings: list[Finding] = []
 
@@ -129,12 +129,12 @@ class LintFindingsModel(QAbstractTableModel):
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.HEADERS)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # type: ignore[no-untyped-def]
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
             return self.HEADERS[section]
         return None
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):  # type: ignore[no-untyped-def]
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
         finding = self.findings[index.row()]

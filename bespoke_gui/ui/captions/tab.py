@@ -82,7 +82,7 @@ from bespoke_gui.core.captions.lint import (
     read_training_settings,
 )
 from bespoke_gui.core.captions.pixels import ImagePixels, colour_mask, image_pixels, nearest_named_mask
-from bespoke_gui.core.jobs import map_items
+from bespoke_gui.core.jobs import CancelFn, ProgressFn, map_items
 from bespoke_gui.core.workspace import Workspace
 from bespoke_gui.ui.bridge import JobHandle
 from bespoke_gui.ui.captions.dialogs import BatchDialog, CaptionBackupsDialog
@@ -122,19 +122,23 @@ LINT_FILTERS = (
 # --------------------------------------------------------------------------- jobs (no Qt)
 
 
-def _load_job(folder: Path, extension: str, progress: Any, cancelled: Any) -> list[CaptionItem]:
+def _load_job(folder: Path, extension: str, progress: ProgressFn, cancelled: CancelFn) -> list[CaptionItem]:
     entries = load_caption_dataset(folder, extension, progress, cancelled)
     return [CaptionItem.from_entry(e) for e in entries]
 
 
 def _lint_job(
-    inputs: list[LintInput], settings: LintSettings, keywords: Keywords, progress: Any, cancelled: Any
-):  # type: ignore[no-untyped-def]
+    inputs: list[LintInput],
+    settings: LintSettings,
+    keywords: Keywords,
+    progress: ProgressFn,
+    cancelled: CancelFn,
+):
     return lint_dataset(inputs, settings, keywords, progress, cancelled)
 
 
 def _save_job(
-    work: list[tuple[CaptionFile, str]], progress: Any, cancelled: Any
+    work: list[tuple[CaptionFile, str]], progress: ProgressFn, cancelled: CancelFn
 ) -> list[tuple[Path, Any, str, str]]:
     """Save each caption; per file (path, new CaptionFile | None, problem kind, message)."""
     out: list[tuple[Path, Any, str, str]] = []
@@ -152,7 +156,9 @@ def _save_job(
     return out
 
 
-def _disk_check_job(known: list[tuple[Path, tuple[int, int] | None]], progress: Any, cancelled: Any):  # type: ignore[no-untyped-def]
+def _disk_check_job(
+    known: list[tuple[Path, tuple[int, int] | None]], progress: ProgressFn, cancelled: CancelFn
+):
     """Captions whose size or mtime changed since they were read, read again."""
     changed = []
     for path, key in known:
@@ -166,24 +172,26 @@ def _disk_check_job(known: list[tuple[Path, tuple[int, int] | None]], progress: 
     return changed
 
 
-def _palettes_job(images: list[Path], progress: Any, cancelled: Any) -> dict[Path, tuple]:
+def _palettes_job(images: list[Path], progress: ProgressFn, cancelled: CancelFn) -> dict[Path, tuple]:
     result = map_items(lambda p: tuple(image_pixels(p).palette), images, progress, cancelled)
     return {p: pal for p, pal in zip(images, result.results) if pal is not None}
 
 
-def _apply_job(plan: BatchPlan, root: Path, backups: Path, progress: Any, cancelled: Any) -> ApplyResult:
+def _apply_job(
+    plan: BatchPlan, root: Path, backups: Path, progress: ProgressFn, cancelled: CancelFn
+) -> ApplyResult:
     return apply_plan(plan, root, backups, progress, cancelled)
 
 
-def _diff_job(backup_dir: Path, progress: Any, cancelled: Any):  # type: ignore[no-untyped-def]
+def _diff_job(backup_dir: Path, progress: ProgressFn, cancelled: CancelFn):
     return diff_backup(backup_dir)
 
 
-def _restore_job(backup_dir: Path, progress: Any, cancelled: Any):  # type: ignore[no-untyped-def]
+def _restore_job(backup_dir: Path, progress: ProgressFn, cancelled: CancelFn):
     return restore_caption_backup(backup_dir, progress, cancelled)
 
 
-def _pixels_job(path: Path, progress: Any, cancelled: Any) -> ImagePixels:
+def _pixels_job(path: Path, progress: ProgressFn, cancelled: CancelFn) -> ImagePixels:
     return image_pixels(path)
 
 
@@ -407,7 +415,7 @@ class CaptionsTab(QWidget):
         self._refresh_kind_filter()
 
     def _build_actions(self) -> None:
-        def action(text: str, slot, shortcuts: tuple[str, ...] = (), tip: str = "") -> QAction:  # type: ignore[no-untyped-def]
+        def action(text: str, slot, shortcuts: tuple[str, ...] = (), tip: str = "") -> QAction:
             act = QAction(text, self)
             act.triggered.connect(lambda _checked=False: slot())
             if shortcuts:
@@ -461,7 +469,7 @@ class CaptionsTab(QWidget):
     def busy_jobs(self) -> list[JobHandle]:
         return [job for job in self._jobs if not job.is_done]
 
-    def _start(self, fn, *args, description: str, finished=None, failed=None, **kwargs) -> JobHandle | None:  # type: ignore[no-untyped-def]
+    def _start(self, fn, *args, description: str, finished=None, failed=None, **kwargs) -> JobHandle | None:
         try:
             handle = self.context.runner.start(fn, *args, description=description, **kwargs)
         except RuntimeError:
@@ -595,7 +603,7 @@ class CaptionsTab(QWidget):
             finished=self._linted,
         )
 
-    def _linted(self, result) -> None:  # type: ignore[no-untyped-def]
+    def _linted(self, result) -> None:
         self.trigger = result.trigger
         self._update_linter()
         for item in self.model.items:
@@ -769,7 +777,7 @@ class CaptionsTab(QWidget):
             self.token_label.setStyleSheet(style)  # a style change re-polishes the label: only when it flips
         self.token_label.setText(label)
         codes = {m.colour for m in facts.matches if m.kind == HEX_KIND and m.colour}
-        self.palette_strip.set_marked(codes)  # type: ignore[arg-type]
+        self.palette_strip.set_marked(codes)
         self.model.refresh_row(self.model.row_of(item.caption_path))
 
     def update_findings_panel(self) -> None:
@@ -869,7 +877,7 @@ class CaptionsTab(QWidget):
         self.pixel_label.setText(f"{w}x{h} {how}; {len(pixels.palette)} colours")
         self.analyse_current()
 
-    def _match_at(self, position: int):  # type: ignore[no-untyped-def]
+    def _match_at(self, position: int):
         for match in self.facts.matches:
             if (
                 match.start <= position <= match.end
@@ -1221,7 +1229,7 @@ class CaptionsTab(QWidget):
         dialog.open()
         return dialog
 
-    def _diff_backup(self, backup) -> None:  # type: ignore[no-untyped-def]
+    def _diff_backup(self, backup) -> None:
         dialog = self._backups_dialog
         if dialog is None:
             return
@@ -1232,7 +1240,7 @@ class CaptionsTab(QWidget):
             finished=lambda diffs, b=backup: dialog.show_diff(b, diffs),
         )
 
-    def _restore_backup(self, backup) -> JobHandle | None:  # type: ignore[no-untyped-def]
+    def _restore_backup(self, backup) -> JobHandle | None:
         if self.has_unsaved_changes():
             QMessageBox.information(
                 self, "Unsaved captions", "Save or undo your edits before restoring a backup."
@@ -1245,7 +1253,7 @@ class CaptionsTab(QWidget):
         ):
             return None
 
-        def done(report) -> None:  # type: ignore[no-untyped-def]
+        def done(report) -> None:
             self.context.show_status(f"Restored {len(report.restored)} caption(s) from {backup.path.name}")
             if self.workspace is not None:
                 self.set_workspace(self.workspace)

@@ -36,6 +36,7 @@ from bespoke_gui.core.config.estimate import (
     settings_from_config,
     subsets_for,
 )
+from bespoke_gui.core.jobs import CancelFn, ProgressFn
 from bespoke_gui.core.workspace import Workspace
 from bespoke_gui.ui.bridge import JobHandle
 from bespoke_gui.ui.context import AppContext
@@ -43,7 +44,9 @@ from bespoke_gui.ui.context import AppContext
 _TABLE = "Typical figure (table)"
 
 
-def _read_workspace(workspace: Workspace, data: dict[str, Any], progress: Any, cancelled: Any) -> tuple:
+def _read_workspace(
+    workspace: Workspace, data: dict[str, Any], progress: ProgressFn, cancelled: CancelFn
+) -> tuple:
     """(subsets, prompts count or None, measured pace or None): the file reads, off the GUI thread."""
     from bespoke_gui.core.config.estimate import _prompt_count
     from bespoke_gui.core.dataset.package import _resolve_workspace_file

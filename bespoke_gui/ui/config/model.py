@@ -109,7 +109,7 @@ class ConfigTreeModel(QAbstractItemModel):
 
     # --- QAbstractItemModel ------------------------------------------------------------
     def _node(self, index: QModelIndex | QPersistentModelIndex) -> _Node | None:
-        return index.internalPointer() if index.isValid() else None  # type: ignore[return-value]
+        return index.internalPointer() if index.isValid() else None
 
     def index(
         self, row: int, column: int, parent: QModelIndex | QPersistentModelIndex = QModelIndex()
@@ -119,7 +119,7 @@ class ConfigTreeModel(QAbstractItemModel):
             return self.createIndex(row, column, node.children[row])
         return QModelIndex()
 
-    def parent(self, index: QModelIndex | QPersistentModelIndex = QModelIndex()) -> QModelIndex:  # type: ignore[override]
+    def parent(self, index: QModelIndex | QPersistentModelIndex = QModelIndex()) -> QModelIndex:
         node = self._node(index)
         if node is None or node.parent is None or node.parent is self._root:
             return QModelIndex()
@@ -143,7 +143,7 @@ class ConfigTreeModel(QAbstractItemModel):
 
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
         base = super().flags(index)
-        entry = self.entry(index)  # type: ignore[arg-type]
+        entry = self.entry(index)
         if entry is None or entry.is_table or index.column() != COL_VALUE:
             return base
         if isinstance(entry.value, bool):
@@ -153,7 +153,7 @@ class ConfigTreeModel(QAbstractItemModel):
     def data(
         self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        entry = self.entry(index)  # type: ignore[arg-type]
+        entry = self.entry(index)
         if entry is None:
             return None
         column = index.column()
@@ -196,7 +196,7 @@ class ConfigTreeModel(QAbstractItemModel):
     def setData(
         self, index: QModelIndex | QPersistentModelIndex, value: Any, role: int = Qt.ItemDataRole.EditRole
     ) -> bool:
-        entry = self.entry(index)  # type: ignore[arg-type]
+        entry = self.entry(index)
         if entry is None or entry.is_table or index.column() != COL_VALUE:
             return False
         if role == Qt.ItemDataRole.CheckStateRole and isinstance(entry.value, bool):

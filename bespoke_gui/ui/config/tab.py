@@ -58,7 +58,7 @@ from bespoke_gui.core.config.tomlconfig import (
 )
 from bespoke_gui.core.dataset.backup import BackupError, list_backups
 from bespoke_gui.core.findings import Finding
-from bespoke_gui.core.jobs import describe_exception
+from bespoke_gui.core.jobs import CancelFn, ProgressFn, describe_exception
 from bespoke_gui.core.workspace import Workspace
 from bespoke_gui.ui.bridge import JobHandle
 from bespoke_gui.ui.config.diff_view import ConfigDiffView
@@ -86,7 +86,7 @@ class SaveOutcome:
 
 
 def _save_job(
-    cfg: ConfigDocument, backups_dir: Path, force: bool, progress: Any, cancelled: Any
+    cfg: ConfigDocument, backups_dir: Path, force: bool, progress: ProgressFn, cancelled: CancelFn
 ) -> SaveOutcome:
     try:
         return SaveOutcome(result=save_config(cfg, backups_dir=backups_dir, force=force))
@@ -97,7 +97,7 @@ def _save_job(
 
 
 def _check_job(
-    text: str, path: str | None, workspace: Workspace | None, progress: Any, cancelled: Any
+    text: str, path: str | None, workspace: Workspace | None, progress: ProgressFn, cancelled: CancelFn
 ) -> CheckReport:
     cfg = loads_config(text, Path(path) if path else None)
     return check_config(cfg, workspace, progress=progress, cancelled=cancelled)
@@ -708,8 +708,8 @@ class ConfigTab(QWidget):
         )
         before_after = self.estimate_panel.before_after(self.cfg.data(), new_data)
         if before_after:
-            dialog.estimate_label = QLabel(before_after)  # type: ignore[attr-defined]
-            dialog.layout().insertWidget(1, dialog.estimate_label)  # type: ignore[attr-defined]
+            dialog.estimate_label = QLabel(before_after)
+            dialog.layout().insertWidget(1, dialog.estimate_label)
         dialog.accepted.connect(lambda: self._apply_preview(preset.name, preview))
         self.preset_dialog = dialog
         dialog.open()

@@ -97,7 +97,7 @@ class DatasetBackupsDialog(QDialog):
 
     # --- helpers ------------------------------------------------------------------------
     def _start(self, fn: object, *args: object, description: str) -> JobHandle:
-        handle = self.context.runner.start(fn, *args, description=description)  # type: ignore[arg-type]
+        handle = self.context.runner.start(fn, *args, description=description)
         self.panel.track(handle)
         handle.failed.connect(lambda message: self.status.setText(f"{description} failed: {message}"))
         handle.finished.connect(lambda _r: self._update_buttons())

@@ -151,7 +151,7 @@ class CompareDialog(QDialog):
         a, b = self.column_a.currentData(), self.column_b.currentData()
         if a is None or b is None:
             return None
-        return self.run_a.currentText(), tuple(a), self.run_b.currentText(), tuple(b)  # type: ignore[return-value]
+        return self.run_a.currentText(), tuple(a), self.run_b.currentText(), tuple(b)
 
     # --- view -----------------------------------------------------------------------------
     def refresh(self) -> RunComparison | None:
@@ -231,12 +231,12 @@ class CompareDialog(QDialog):
         self.file_dialog = dialog
         dialog.open()
 
-    def save(self, folder: Path):  # type: ignore[no-untyped-def]
+    def save(self, folder: Path):
         comparison = self.comparison
         if comparison is None:
             return None
 
-        def job(progress, cancelled):  # type: ignore[no-untyped-def]
+        def job(progress, cancelled):
             return write_comparison(comparison, folder)
 
         handle = self.tab.context.runner.start(job, description="Writing the comparison")

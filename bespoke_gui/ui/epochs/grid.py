@@ -113,24 +113,14 @@ class EpochGridWidget(QAbstractScrollArea):
         self._column_marks = dict(marks)
         self.viewport().update()
 
-    def set_selected(self, key: tuple[int, int] | None) -> None:
-        self._selected = key
-        self.viewport().update()
-
     # --- view options -------------------------------------------------------------------
     def set_grid_visible(self, visible: bool) -> None:
         self._grid_visible = visible
         self.viewport().update()
 
-    def grid_visible(self) -> bool:
-        return self._grid_visible
-
     def set_heatmap_visible(self, visible: bool) -> None:
         self._heatmap_visible = visible
         self.viewport().update()
-
-    def heatmap_visible(self) -> bool:
-        return self._heatmap_visible
 
     def set_heatmap_opacity(self, opacity: float) -> None:
         self._heatmap_opacity = float(min(1.0, max(0.0, opacity)))
@@ -568,10 +558,10 @@ class EpochGridWidget(QAbstractScrollArea):
 
     def viewportEvent(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.ToolTip:
-            pos = event.pos()  # type: ignore[attr-defined]
+            pos = event.pos()
             text = self.hover_text_at(QPointF(pos))
             if text:
-                QToolTip.showText(event.globalPos(), text, self.viewport())  # type: ignore[attr-defined]
+                QToolTip.showText(event.globalPos(), text, self.viewport())
             else:
                 QToolTip.hideText()
             return True

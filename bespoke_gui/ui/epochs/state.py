@@ -336,7 +336,7 @@ def build_grid(state: EpochsState) -> GridData:
         if existing is not None and existing.ok:
             # Several images in one cell (seeds, or no epoch in the names): the first is shown.
             existing.extra_images += 1
-            existing.caption = cell_caption(existing.payload, existing.extra_images)  # type: ignore[arg-type]
+            existing.caption = cell_caption(existing.payload, existing.extra_images)
             continue
         metrics = item.metrics
         data.cells[key] = GridCell(

@@ -98,13 +98,13 @@ def newest_epoch(state: EpochsState) -> tuple[str, int] | None:
         for s in state.result.epochs
         if s.column[0] == "epoch" and s.column[1] is not None
     ]
-    return max(epochs, key=lambda pair: pair[1]) if epochs else None  # type: ignore[return-value,arg-type]
+    return max(epochs, key=lambda pair: pair[1]) if epochs else None
 
 
 class Notifier(QObject):
     """A tray message where the desktop has a tray, else a status bar line."""
 
-    def __init__(self, parent_widget: QWidget, show_status) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, parent_widget: QWidget, show_status) -> None:
         super().__init__(parent_widget)
         self.show_status = show_status
         self.sent: list[str] = []

@@ -69,10 +69,6 @@ class PixelView(QWidget):
         self._overlay_opacity = float(opacity)
         self.update()
 
-    def set_overlay_opacity(self, opacity: float) -> None:
-        self._overlay_opacity = float(opacity)
-        self.update()
-
     def set_highlight(self, mask: np.ndarray | None) -> None:
         """Dim every pixel where ``mask`` is False; None clears the highlight."""
         if mask is None or not np.any(mask):
@@ -156,4 +152,4 @@ class PixelView(QWidget):
         if self._last_hover != (-1, -1):
             self._last_hover = (-1, -1)
             self.hovered.emit(-1, -1)
-        super().leaveEvent(event)  # type: ignore[arg-type]
+        super().leaveEvent(event)

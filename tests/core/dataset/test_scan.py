@@ -155,7 +155,7 @@ def test_fill_details_hands_each_result_to_the_sink_on_the_calling_thread(datase
     assert threads == {threading.current_thread().name}  # the job's own thread, never a worker
     assert batch.errors == []  # unreadable images are details with an error, not job errors
     for index, row in enumerate(readable):
-        apply_details(row, received[index])  # type: ignore[arg-type]
+        apply_details(row, received[index])
     assert all(row.details_done for row in readable)
 
 

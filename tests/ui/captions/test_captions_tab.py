@@ -59,7 +59,7 @@ def workspace(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def tab(qtbot, qt_settings, workspace: Path):  # type: ignore[no-untyped-def]
+def tab(qtbot, qt_settings, workspace: Path):
     runner = JobRunner()
     context = AppContext(runner, qt_settings)
     widget = CaptionsTab(context)
@@ -109,7 +109,7 @@ def test_opens_lists_and_lints(tab: CaptionsTab) -> None:
     assert all(item.thumb is not None for item in tab.model.items)
 
 
-def test_edit_save_keeps_line_ends_and_clears_unsaved(tab: CaptionsTab, qtbot, workspace: Path) -> None:  # type: ignore[no-untyped-def]
+def test_edit_save_keeps_line_ends_and_clears_unsaved(tab: CaptionsTab, qtbot, workspace: Path) -> None:
     tab.editor.moveCursor(tab.editor.textCursor().MoveOperation.End)
     qtbot.keyClicks(tab.editor, ", hat")
     item = tab.current
@@ -123,7 +123,7 @@ def test_edit_save_keeps_line_ends_and_clears_unsaved(tab: CaptionsTab, qtbot, w
     assert "unsaved" not in tab.header.text()
 
 
-def test_undo_is_per_caption_and_next_previous_keep_typing(tab: CaptionsTab, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_undo_is_per_caption_and_next_previous_keep_typing(tab: CaptionsTab, qtbot) -> None:
     tab.editor.setFocus()
     tab.editor.moveCursor(tab.editor.textCursor().MoveOperation.End)
     qtbot.keyClicks(tab.editor, " one")
@@ -175,7 +175,7 @@ def test_batch_replace_with_backup_undo_and_redo(tab: CaptionsTab, workspace: Pa
     assert len(list_caption_backups(workspace / "backups")) == 3  # one before every write
 
 
-def test_batch_leaves_out_unsaved_captions_and_dialog_previews(tab: CaptionsTab, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_batch_leaves_out_unsaved_captions_and_dialog_previews(tab: CaptionsTab, qtbot) -> None:
     qtbot.keyClicks(tab.editor, "x")
     texts, note = tab.texts_for_scope("all")
     assert len(texts) == 2 and "unsaved" in note
@@ -210,7 +210,7 @@ def test_backups_dialog_diffs_and_restores(tab: CaptionsTab, workspace: Path) ->
 
 def test_changed_on_disk_while_editing_asks_and_keep_mine_saves(
     tab: CaptionsTab, qtbot, workspace: Path
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     path = data_dir(workspace) / "a.txt"
     tab.editor.moveCursor(tab.editor.textCursor().MoveOperation.End)
     qtbot.keyClicks(tab.editor, ", mine")
@@ -228,7 +228,7 @@ def test_changed_on_disk_while_editing_asks_and_keep_mine_saves(
     assert path.read_bytes().endswith(b", mine\r\n")
 
 
-def test_changed_on_disk_reload_is_undoable(tab: CaptionsTab, qtbot, workspace: Path) -> None:  # type: ignore[no-untyped-def]
+def test_changed_on_disk_reload_is_undoable(tab: CaptionsTab, qtbot, workspace: Path) -> None:
     path = data_dir(workspace) / "a.txt"
     qtbot.keyClicks(tab.editor, "mine ")
     mine = tab.editor.toPlainText()
@@ -244,14 +244,14 @@ def test_changed_on_disk_reload_is_undoable(tab: CaptionsTab, qtbot, workspace: 
 
 def test_clean_caption_changed_on_disk_is_noticed_by_the_watcher(
     tab: CaptionsTab, qtbot, workspace: Path
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     path = data_dir(workspace) / "a.txt"
     path.write_bytes(b"pixel art, edited elsewhere\r\n")
     qtbot.waitUntil(lambda: tab.editor.toPlainText() == "pixel art, edited elsewhere", timeout=5000)
     assert tab.banner.isVisible() and "reloaded" in tab.banner_label.text()
 
 
-def test_read_only_caption_keeps_the_edit_and_says_why(tab: CaptionsTab, qtbot, workspace: Path) -> None:  # type: ignore[no-untyped-def]
+def test_read_only_caption_keeps_the_edit_and_says_why(tab: CaptionsTab, qtbot, workspace: Path) -> None:
     path = data_dir(workspace) / "a.txt"
     path.chmod(stat.S_IRUSR)
     try:
@@ -289,7 +289,7 @@ def test_filters_by_text_kind_and_finding(tab: CaptionsTab) -> None:
     assert tab.proxy.rowCount() == 1
 
 
-def test_highlighter_colours_kinds_hex_swatches_and_findings(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_highlighter_colours_kinds_hex_swatches_and_findings(qtbot) -> None:
     doc = QTextDocument()
     highlighter = CaptionHighlighter(doc)
     doc.setPlainText("pixel art, hair (#c06148), red hat")
@@ -340,7 +340,7 @@ def test_latin1_caption_is_flagged_and_saved_as_utf8_in_one_click(tab: CaptionsT
     assert "not-utf8" not in [f.rule for f in tab.findings_model.findings]
 
 
-def test_a_keystroke_is_analysed_before_it_is_highlighted(tab: CaptionsTab, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_a_keystroke_is_analysed_before_it_is_highlighted(tab: CaptionsTab, qtbot) -> None:
     tab.step(2)
     QApplication.processEvents()  # Qt highlights a newly shown document on its next pass
     assert tab.editor.toPlainText() == "pixel art, black shirt"
@@ -364,7 +364,7 @@ def test_a_keystroke_is_analysed_before_it_is_highlighted(tab: CaptionsTab, qtbo
     assert tab.facts.token_total > 0 and tab.token_label.text().startswith(f"{tab.facts.token_total} / 75")
 
 
-def test_the_findings_table_follows_when_typing_pauses(tab: CaptionsTab, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_the_findings_table_follows_when_typing_pauses(tab: CaptionsTab, qtbot) -> None:
     tab.step(2)
     tab.editor.setFocus()
     tab.editor.moveCursor(tab.editor.textCursor().MoveOperation.End)
@@ -374,7 +374,7 @@ def test_the_findings_table_follows_when_typing_pauses(tab: CaptionsTab, qtbot) 
     assert tab.findings_model.findings == tab.current.findings
 
 
-def test_a_fix_clicked_while_the_table_is_behind_is_not_applied(tab: CaptionsTab, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_a_fix_clicked_while_the_table_is_behind_is_not_applied(tab: CaptionsTab, qtbot) -> None:
     tab.step(1)
     row = next(i for i, f in enumerate(tab.findings_model.findings) if f.rule == "double-comma")
     tab.editor.setFocus()
@@ -389,7 +389,7 @@ def test_a_fix_clicked_while_the_table_is_behind_is_not_applied(tab: CaptionsTab
     assert tab.editor.toPlainText() == "pixel art, red hat, brown eyes now"
 
 
-def test_findings_rows_follow_an_edit_without_a_reset(tab: CaptionsTab, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_findings_rows_follow_an_edit_without_a_reset(tab: CaptionsTab, qtbot) -> None:
     resets = []
     tab.findings_model.modelReset.connect(lambda: resets.append(1))
     tab.step(2)
@@ -409,7 +409,7 @@ def test_findings_rows_follow_an_edit_without_a_reset(tab: CaptionsTab, qtbot) -
     ]
 
 
-def test_highlighter_redraws_only_the_blocks_whose_overlays_changed(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_highlighter_redraws_only_the_blocks_whose_overlays_changed(qtbot) -> None:
     from bespoke_gui.core.findings import Finding, Severity
 
     doc = QTextDocument()
@@ -432,7 +432,7 @@ def test_highlighter_redraws_only_the_blocks_whose_overlays_changed(qtbot) -> No
     qtbot.waitUntil(lambda: all(r.format.underlineStyle() == no_underline for r in second.layout().formats()))
 
 
-def test_a_changed_row_repaints_alone_in_the_list(tab: CaptionsTab, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_a_changed_row_repaints_alone_in_the_list(tab: CaptionsTab, qtbot) -> None:
     from PySide6.QtCore import QEvent, QObject
 
     from bespoke_gui.ui.captions.model import ROW_HEIGHT
@@ -442,7 +442,7 @@ def test_a_changed_row_repaints_alone_in_the_list(tab: CaptionsTab, qtbot) -> No
             super().__init__()
             self.heights: list[int] = []
 
-        def eventFilter(self, watched, event) -> bool:  # type: ignore[no-untyped-def]
+        def eventFilter(self, watched, event) -> bool:
             if event.type() == QEvent.Type.Paint:
                 self.heights.append(event.region().boundingRect().height())
             return False
@@ -459,7 +459,7 @@ def test_a_changed_row_repaints_alone_in_the_list(tab: CaptionsTab, qtbot) -> No
     tab.list.viewport().removeEventFilter(spy)
 
 
-def test_highlighter_redraws_lines_that_moved_when_a_line_goes(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_highlighter_redraws_lines_that_moved_when_a_line_goes(qtbot) -> None:
     from PySide6.QtGui import QTextCursor
 
     from bespoke_gui.core.findings import Finding, Severity
@@ -484,7 +484,7 @@ def test_highlighter_redraws_lines_that_moved_when_a_line_goes(qtbot) -> None:  
     assert all(r.format.underlineStyle() == no_underline for r in doc.findBlockByNumber(2).layout().formats())
 
 
-def test_batch_dialog_opens_without_blocking_and_applies_on_accept(tab: CaptionsTab, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_batch_dialog_opens_without_blocking_and_applies_on_accept(tab: CaptionsTab, qtbot) -> None:
     dialog = tab.open_batch_dialog()  # returns at once: no nested event loop
     assert dialog.isVisible()
     dialog.find.setText("black shirt")
