@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -99,7 +99,7 @@ def _phrase_lines(text: str) -> list[str]:
 # --------------------------------------------------------------------------- planning
 
 
-def _plan(description: str, texts: Mapping[Path, str], edit) -> BatchPlan:  # type: ignore[no-untyped-def]
+def _plan(description: str, texts: Mapping[Path, str], edit: Callable[[str], str]) -> BatchPlan:
     plan = BatchPlan(description)
     for path, before in texts.items():
         after = edit(before)
@@ -283,6 +283,11 @@ def read_rules_file(path: Path) -> list[Rule]:
     return parse_rules(caption_from_bytes(Path(path), raw).text, Path(path).name)
 
 
+def _literal(text: str) -> Callable[[re.Match[str]], str]:
+    """A replacement that inserts ``text`` as written (no backslash or group escapes)."""
+    return lambda _match: text
+
+
 def apply_rules(text: str, rules: Sequence[Rule]) -> str:
     """Each rule replaces its words (whole words, case kept as written in the rule); an empty
     ``after`` that matches a whole phrase removes the phrase."""
@@ -293,7 +298,7 @@ def apply_rules(text: str, rules: Sequence[Rule]) -> str:
             text = _drop_empty_phrases(pattern.sub("", text)) if pattern.search(text) else text
             continue
         pattern = re.compile(r"(?<![\w#])" + re.escape(rule.before) + r"(?![\w])", re.IGNORECASE)
-        text = pattern.sub(lambda _m, r=rule.after: r, text)
+        text = pattern.sub(_literal(rule.after), text)
     return text
 
 

@@ -221,7 +221,7 @@ class Phrase(NamedTuple):
     A named tuple rather than a dataclass: a dataset lint makes hundreds of thousands.
     """
 
-    index: int
+    index: int  # type: ignore[assignment]  # shadows tuple.index; the field is what callers read
     start: int
     end: int
     text: str

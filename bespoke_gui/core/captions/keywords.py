@@ -115,7 +115,7 @@ def _lab_cached(rgb: tuple[int, int, int]) -> tuple[float, float, float]:
 
 def delta_e(a: tuple[int, int, int], b: tuple[int, int, int]) -> float:
     """CIE76 colour difference: about 2.3 is just noticeable, above 50 is a different colour."""
-    la, lb = _lab_cached(tuple(a)), _lab_cached(tuple(b))  # type: ignore[arg-type]
+    la, lb = _lab_cached(tuple(a)), _lab_cached(tuple(b))
     return ((la[0] - lb[0]) ** 2 + (la[1] - lb[1]) ** 2 + (la[2] - lb[2]) ** 2) ** 0.5
 
 

@@ -30,7 +30,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from bespoke_gui.core.captions.caption_files import (
     UTF8,
@@ -510,9 +510,9 @@ class CaptionLinter:
             words = [m for m in colours if m.kind == COLOUR_KIND]
             if not hexes or not words:
                 continue
-            refs = _shaded_refs([hex_to_rgb(w.colour) for w in words], modifiers.get(index, set()))  # type: ignore[arg-type]
+            refs = _shaded_refs([hex_to_rgb(w.colour) for w in words], modifiers.get(index, set()))
             for h in hexes:
-                best = min(delta_e(hex_to_rgb(h.colour), ref) for ref in refs)  # type: ignore[arg-type]
+                best = min(delta_e(hex_to_rgb(h.colour), ref) for ref in refs)
                 if best > threshold:
                     said = " ".join(w.text for w in words)
                     findings.append(
@@ -529,7 +529,7 @@ class CaptionLinter:
         for i, a in enumerate(phrases):
             for b in phrases[i + 1 :]:
                 ca, cb = per_phrase[a], per_phrase[b]
-                best = min(delta_e(hex_to_rgb(x.colour), hex_to_rgb(y.colour)) for x in ca for y in cb)  # type: ignore[arg-type]
+                best = min(delta_e(hex_to_rgb(x.colour), hex_to_rgb(y.colour)) for x in ca for y in cb)
                 if best > threshold:
                     first, second = ca[0], cb[0]
                     findings.append(
@@ -564,7 +564,7 @@ class CaptionLinter:
         if hex_a and hex_b:
             pairs = [
                 (x, y, delta_e(hex_to_rgb(x.colour), hex_to_rgb(y.colour))) for x in hex_a for y in hex_b
-            ]  # type: ignore[arg-type]
+            ]
             close = [(x, y, d) for x, y, d in pairs if x.colour != y.colour and d < threshold]
             if close:
                 x, y, d = min(close, key=lambda t: t[2])
@@ -762,10 +762,17 @@ def _shaded_refs(refs: list[tuple[int, int, int]], modifiers: set[str]) -> list[
     """Reference colours plus their lighter/darker shades when the words say "light"/"dark"."""
     out = list(refs)
     for r in refs:
+        red, green, blue = r
         if modifiers & _LIGHTER:
-            out.append(tuple(int(c + (255 - c) * 0.5) for c in r))  # type: ignore[arg-type]
+            out.append(
+                (
+                    int(red + (255 - red) * 0.5),
+                    int(green + (255 - green) * 0.5),
+                    int(blue + (255 - blue) * 0.5),
+                )
+            )
         if modifiers & _DARKER:
-            out.append(tuple(int(c * 0.55) for c in r))  # type: ignore[arg-type]
+            out.append((int(red * 0.55), int(green * 0.55), int(blue * 0.55)))
     return out
 
 
@@ -905,9 +912,9 @@ def read_training_settings(path: Path | None) -> TrainingSettings:
     except tomllib.TOMLDecodeError as exc:
         raise ValueError(f"{path} is not valid TOML: {exc}") from None
 
-    def as_int(value: object) -> int | None:
+    def as_int(value: Any) -> int | None:
         try:
-            return int(value) if value is not None and not isinstance(value, bool) else None  # type: ignore[arg-type]
+            return int(value) if value is not None and not isinstance(value, bool) else None
         except (TypeError, ValueError):
             return None
 

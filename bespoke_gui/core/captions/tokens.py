@@ -22,6 +22,7 @@ import re
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 DEFAULT_MAX_TOKEN_LENGTH = 75
 ALLOWED_MAX_TOKEN_LENGTHS = (75, 150, 225)
@@ -32,10 +33,10 @@ CHUNK_TOKENS = 75
 _WORD_RE = re.compile(r"'s|'t|'re|'ve|'m|'ll|'d|[^\W\d_]+|\d|(?:[^\s\w]|_)+", re.IGNORECASE)
 
 
-def normalize_max_token_length(value: object) -> int:
+def normalize_max_token_length(value: Any) -> int:
     """75 when unset or invalid; sd-scripts accepts 75, 150 or 225 (others round up to a chunk)."""
     try:
-        number = int(value)  # type: ignore[arg-type]
+        number = int(value)
     except (TypeError, ValueError):
         return DEFAULT_MAX_TOKEN_LENGTH
     if number <= 0:
@@ -51,7 +52,7 @@ class TokenCounter:
         self.error = ""
         if not force_estimate:
             try:
-                import instant_clip_tokenizer  # type: ignore[import-not-found]
+                import instant_clip_tokenizer
 
                 self._encoder = instant_clip_tokenizer.Tokenizer()
             except Exception as exc:

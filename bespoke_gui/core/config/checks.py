@@ -24,7 +24,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from bespoke_gui.core.config.diff import FlatValue, flatten_for_sdscripts, format_value, toml_type
 from bespoke_gui.core.config.sdscripts_args import (
@@ -66,7 +66,7 @@ class CheckReport:
         return bool(self.errors)
 
     def counts(self) -> dict[str, int]:
-        counts = {Severity.ERROR: 0, Severity.WARNING: 0, Severity.INFO: 0}
+        counts: dict[str, int] = {Severity.ERROR: 0, Severity.WARNING: 0, Severity.INFO: 0}
         for finding in self.findings:
             counts[finding.severity] += 1
         return counts
@@ -112,7 +112,7 @@ def parse_dataset_resolution(value: Any) -> tuple[int, int] | None:
     return None
 
 
-def _is_int(value: Any) -> bool:
+def _is_int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
@@ -120,7 +120,7 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _type_problem(spec: ArgSpec, value: Any) -> tuple[str, str] | None:
+def _type_problem(spec: ArgSpec, value: Any) -> tuple[Severity, str] | None:
     """(severity, message) when ``value`` is not what sd-scripts' code expects for this argument."""
     got = toml_type(value)
     kind = spec.type
@@ -850,8 +850,8 @@ def _check_workspace(
                 f"no {effective_ext} caption (they train with an empty caption)",
                 "caption-missing",
             )
-        captions = {img: _read_caption_text(caption_path_for(img, effective_ext)) for img in with_caption}
-        captions = {img: text for img, text in captions.items() if text is not None}
+        read = {img: _read_caption_text(caption_path_for(img, effective_ext)) for img in with_caption}
+        captions = {img: text for img, text in read.items() if text is not None}
         if captions and not cancelled():
             _check_captions(view, key, captions, out)
 

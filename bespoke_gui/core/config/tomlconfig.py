@@ -299,7 +299,7 @@ def scan_keys(text: str) -> KeyScan:
         if split is None:
             continue
         key_parts, rest = split
-        name = format_key_path(tuple(current + key_parts))
+        name = format_key_path((*current, *key_parts))
         if name in scan.lines:
             scan.duplicates.append((name, number))
         else:
@@ -514,6 +514,8 @@ def parse_value_text(text: str) -> Item:
     if list(parsed.keys()) != ["v"]:
         raise ValueTextError(f"not a single TOML value: {stripped}")
     item = parsed.item("v")
+    if not isinstance(item, Item):
+        raise ValueTextError(f"not a single TOML value: {stripped}")
     if item.trivia.comment:
         raise ValueTextError("a comment is not part of the value; edit the comment separately")
     return item

@@ -23,7 +23,7 @@ the caption lint finds them:
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -363,7 +363,7 @@ class _Canvas:
         for x in range(x0, x1 + 1):
             self.put(x, y, label)
 
-    def rows(self, spans: dict[int, Sequence[tuple[int, int]]], label: str) -> list[tuple[int, int]]:
+    def rows(self, spans: Mapping[int, Sequence[tuple[int, int]]], label: str) -> list[tuple[int, int]]:
         cells = []
         for y, ranges in spans.items():
             for x0, x1 in ranges:

@@ -56,7 +56,7 @@ def _font() -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
 
 def _text_size(draw: ImageDraw.ImageDraw, text: str, font) -> tuple[int, int]:
     left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
-    return right - left, bottom - top
+    return int(right - left), int(bottom - top)
 
 
 def _fit(draw: ImageDraw.ImageDraw, text: str, font, width: int) -> str:
@@ -240,8 +240,8 @@ def markdown_text(
         f"{targets.messy_share_target:.0%} / < {targets.messy_share_minimum:.0%}."
     )
     lines.append("")
-    for run, best in result.best.items():
-        lines.append(f"**Best of {_md_escape(run)}: {best.label}** ({_check_text(best)}).")
+    for run, run_best in result.best.items():
+        lines.append(f"**Best of {_md_escape(run)}: {run_best.label}** ({_check_text(run_best)}).")
     lines.append("")
     if collage_name:
         lines += [f"![collage]({collage_name})", ""]
