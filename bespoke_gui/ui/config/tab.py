@@ -10,6 +10,7 @@ silently. Checks and saves run through the job runner.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -73,6 +74,7 @@ from bespoke_gui.ui.config.panels import (
     TomlHighlighter,
 )
 from bespoke_gui.ui.context import AppContext
+from bespoke_gui.ui.widgets.confirm import Choice, ask_save_discard_cancel
 
 _REPARSE_MS = 400
 _CHECK_DELAY_MS = 500
@@ -120,6 +122,7 @@ class ConfigTab(QWidget):
         self.watcher.fileChanged.connect(self._file_changed)
         self.check_job: JobHandle | None = None
         self.save_job: JobHandle | None = None
+        self.discard_box: QMessageBox | None = None
         self.last_report: CheckReport | None = None
         self.last_save: SaveResult | None = None
         self.preset_dialog: PresetPreviewDialog | None = None
@@ -135,7 +138,7 @@ class ConfigTab(QWidget):
         self.open_button = QPushButton("Open other TOML…")
         self.open_button.clicked.connect(self.choose_file)
         self.reload_button = QPushButton("Reload")
-        self.reload_button.clicked.connect(lambda: self._confirm_discard("Reload") and self.reload())
+        self.reload_button.clicked.connect(lambda: self._when_discarded("Reload", self.reload))
         self.save_button = QPushButton("Save")
         self.save_button.setToolTip("Back up the file (verified), then write it atomically (Ctrl+S)")
         self.save_button.clicked.connect(lambda: self.save())
@@ -320,21 +323,25 @@ class ConfigTab(QWidget):
         return not self.undo_stack.isClean() or self.reparse_timer.isActive()
 
     # ------------------------------------------------------------------ opening
-    def _confirm_discard(self, action: str) -> bool:
+    def _when_discarded(self, action: str, then: Callable[[], object]) -> QMessageBox | None:
+        """Run ``then`` now when nothing is unsaved, else after the user agrees to drop the edits."""
         if not self.has_unsaved_changes():
-            return True
-        answer = QMessageBox.question(
+            then()
+            return None
+        name = self.cfg.path.name if self.cfg and self.cfg.path else "this config"
+        self.discard_box = ask_save_discard_cancel(
             self,
-            f"{action} config",
-            f"Drop the unsaved changes to {self.cfg.path.name if self.cfg and self.cfg.path else 'this config'}?",
-            QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel,
+            f"Drop the unsaved changes to {name}?",
+            lambda choice: choice == Choice.DISCARD and then(),
+            title=f"{action} config",
+            can_save=False,
         )
-        return answer == QMessageBox.StandardButton.Discard
+        return self.discard_box
 
     def choose_file(self) -> None:
-        if not self._confirm_discard("Open another"):
-            return
+        self._when_discarded("Open another", self._choose_file_now)
+
+    def _choose_file_now(self) -> None:
         start = (
             str(self.cfg.path.parent)
             if self.cfg and self.cfg.path

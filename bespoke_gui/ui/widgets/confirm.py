@@ -1,8 +1,9 @@
-"""A window-modal question with a named accept button, opened without a nested event loop."""
+"""Window-modal questions (confirm; save, discard or cancel), opened without a nested event loop."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from enum import StrEnum
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
@@ -27,5 +28,50 @@ def ask_to_confirm(
     accept = box.button(QMessageBox.StandardButton.Yes)
     accept.setText(accept_label)
     accept.clicked.connect(lambda _checked=False: on_accept())
+    box.open()
+    return box
+
+
+class Choice(StrEnum):
+    """The answer to "save your changes?"."""
+
+    SAVE = "save"
+    DISCARD = "discard"
+    CANCEL = "cancel"
+
+
+_CHOICE_OF_BUTTON = {
+    QMessageBox.StandardButton.Save: Choice.SAVE,
+    QMessageBox.StandardButton.Discard: Choice.DISCARD,
+    QMessageBox.StandardButton.Cancel: Choice.CANCEL,
+}
+
+
+def ask_save_discard_cancel(
+    parent: QWidget,
+    text: str,
+    on_choice: Callable[[Choice], None],
+    title: str = "Unsaved changes",
+    can_save: bool = True,
+) -> QMessageBox:
+    """Ask Save / Discard / Cancel and return at once; ``on_choice`` gets the answer exactly once.
+
+    ``open()``, not ``exec()`` (no nested event loop under qasync). Closing the box (Esc, the
+    title bar) counts as Cancel, the default button. ``can_save=False`` leaves Save out, for a
+    caller with nothing it can save right now.
+    """
+    buttons = QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel
+    if can_save:
+        buttons |= QMessageBox.StandardButton.Save
+    box = QMessageBox(QMessageBox.Icon.Warning, title, text, buttons, parent)
+    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+    box.setEscapeButton(QMessageBox.StandardButton.Cancel)
+
+    def finished(_result: int) -> None:
+        clicked = box.clickedButton()
+        button = box.standardButton(clicked) if clicked is not None else QMessageBox.StandardButton.Cancel
+        on_choice(_CHOICE_OF_BUTTON.get(button, Choice.CANCEL))
+
+    box.finished.connect(finished)
     box.open()
     return box

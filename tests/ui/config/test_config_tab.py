@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLineEdit, QSpinBox, QStyleOptionViewItem
+from PySide6.QtWidgets import QLineEdit, QMessageBox, QSpinBox, QStyleOptionViewItem
 
 from bespoke_gui.core.config.presets import list_presets
 from bespoke_gui.core.workspace import discover
@@ -428,3 +428,19 @@ def test_crlf_file_stays_crlf(tab: ConfigTab, runner: JobRunner, tmp_path: Path)
         .replace("\n", "\r\n")
     )
     assert path.read_bytes() == expected.encode("utf-8")
+
+
+def test_reload_with_unsaved_edits_asks_first_and_cancel_keeps_them(qtbot, tab: ConfigTab) -> None:
+    tab.show()
+    assert tab.model.setData(value_index(tab, "training_arguments.resolution"), "256,256")
+    qtbot.mouseClick(tab.reload_button, Qt.MouseButton.LeftButton)
+    box = tab.discard_box
+    assert box is not None and box.isVisible()  # opened with open(): the click returned at once
+    assert box.button(QMessageBox.StandardButton.Save) is None
+    qtbot.keyClick(box, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not box.isVisible())
+    assert tab.has_unsaved_changes() and '"256,256"' in tab.text_edit.toPlainText()
+    qtbot.mouseClick(tab.reload_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(tab.discard_box.button(QMessageBox.StandardButton.Discard), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not tab.has_unsaved_changes())
+    assert tab.text_edit.toPlainText() == CONFIG
