@@ -27,16 +27,19 @@ from bespoke_gui.core.jobs import CancelFn, ProgressFn, warm_up_processes
 from bespoke_gui.core.workspace import Workspace, discover
 from bespoke_gui.ui.bridge import JobHandle, JobRunner
 from bespoke_gui.ui.context import AppContext
-from bespoke_gui.ui.tabs import TAB_SPECS
+from bespoke_gui.ui.tabs import TAB_SPECS, FeatureTab
 from bespoke_gui.ui.widgets.job_panel import JobPanel
 
 log = logging.getLogger(__name__)
 MAX_RECENT = 10
 
 
-def load_tab_class(spec: str) -> type[QWidget]:
+def load_tab_class(spec: str) -> type[FeatureTab]:
     module_name, _, class_name = spec.partition(":")
-    return getattr(importlib.import_module(module_name), class_name)
+    tab_class = getattr(importlib.import_module(module_name), class_name)
+    if not (isinstance(tab_class, type) and issubclass(tab_class, FeatureTab)):
+        raise TypeError(f"{spec} is not a FeatureTab")
+    return tab_class
 
 
 def _workspace_key(root: Path) -> str:
@@ -72,7 +75,7 @@ class MainWindow(QMainWindow):
         self.tabs.setDocumentMode(True)
         # Each tab is built when first needed (shown, or just after the window is up), so
         # the window appears without importing and building every tab first.
-        self.tab_widgets: dict[str, QWidget] = {}
+        self.tab_widgets: dict[str, FeatureTab] = {}
         self._tab_specs = dict(TAB_SPECS)
         for title, _spec in TAB_SPECS:
             holder = QWidget()
@@ -182,7 +185,7 @@ class MainWindow(QMainWindow):
         last_tab = self.settings.value("window/tab", "")
         self.select_tab(str(last_tab))
 
-    def ensure_tab(self, title: str) -> QWidget | None:
+    def ensure_tab(self, title: str) -> FeatureTab | None:
         """The tab called ``title``, built now if it was not yet."""
         if title in self.tab_widgets or title not in self._tab_specs:
             return self.tab_widgets.get(title)
@@ -302,11 +305,7 @@ class MainWindow(QMainWindow):
 
     # --- closing ----------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
-        unsaved = [
-            title
-            for title, tab in self.tab_widgets.items()
-            if getattr(tab, "has_unsaved_changes", lambda: False)()
-        ]
+        unsaved = [title for title, tab in self.tab_widgets.items() if tab.has_unsaved_changes()]
         if unsaved and not self.property("headless"):
             answer = QMessageBox.question(
                 self,

@@ -104,6 +104,7 @@ from bespoke_gui.ui.captions.panels import (
     PaletteStrip,
 )
 from bespoke_gui.ui.context import AppContext
+from bespoke_gui.ui.tabs import FeatureTab
 from bespoke_gui.ui.widgets.pixel_view import PixelView
 
 KEYWORDS_SETTING = "captions/keywords_file"
@@ -234,10 +235,9 @@ class BatchCommand(QUndoCommand):
 # --------------------------------------------------------------------------- the tab
 
 
-class CaptionsTab(QWidget):
+class CaptionsTab(FeatureTab):
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.context = context
+        super().__init__(context, parent)
         self.workspace: Workspace | None = None
         self.images_dir: Path | None = None
         self.keywords: Keywords = default_keywords()
@@ -257,8 +257,6 @@ class CaptionsTab(QWidget):
         self._own_writes: dict[Path, bytes] = {}
         self._batch_paths: set[Path] = set()
         self._backups_dialog: CaptionBackupsDialog | None = None
-        self._jobs: list[JobHandle] = []
-        self._load_handle: JobHandle | None = None
         self._hovering = False
         self._highlight_key: tuple | None = None
         self.batch_stack = QUndoStack(self)
@@ -466,19 +464,8 @@ class CaptionsTab(QWidget):
     def has_unsaved_changes(self) -> bool:
         return any(item.dirty for item in self.model.items)
 
-    def busy_jobs(self) -> list[JobHandle]:
-        return [job for job in self._jobs if not job.is_done]
-
-    def _start(self, fn, *args, description: str, finished=None, failed=None, **kwargs) -> JobHandle | None:
-        try:
-            handle = self.context.runner.start(fn, *args, description=description, **kwargs)
-        except RuntimeError:
-            return None  # the app is closing: the runner takes no more work
-        self._jobs = [job for job in self._jobs if not job.is_done] + [handle]
-        if finished is not None:
-            handle.finished.connect(finished)
-        handle.failed.connect(failed or (lambda message: self._show_problem(f"{description}: {message}")))
-        return handle
+    def _job_failed(self, description: str, message: str) -> None:
+        self._show_problem(f"{description}: {message}")
 
     def _show_problem(self, message: str) -> None:
         self.context.show_status(message)
@@ -513,8 +500,13 @@ class CaptionsTab(QWidget):
         self.images_dir = workspace.images_dir or workspace.root
         extension = self.training.caption_extension if workspace.config_path else workspace.caption_extension
         self.count_label.setText("Reading captions…")
-        self._load_handle = self._start(
-            _load_job, self.images_dir, extension, description="reading captions", finished=self._loaded
+        self.jobs.start(
+            _load_job,
+            self.images_dir,
+            extension,
+            description="reading captions",
+            slot="load",
+            finished=self._loaded,
         )
 
     def _load_keywords(self, workspace: Workspace) -> Keywords:
@@ -594,7 +586,7 @@ class CaptionsTab(QWidget):
             for item in self.model.items
             if item.caption is not None
         ]
-        return self._start(
+        return self.jobs.start(
             _lint_job,
             inputs,
             self.training.lint_settings(),
@@ -626,7 +618,7 @@ class CaptionsTab(QWidget):
             self.palettes.update(palettes)
             self.lint_all()
 
-        return self._start(_palettes_job, images, description="reading image palettes", finished=done)
+        return self.jobs.start(_palettes_job, images, description="reading image palettes", finished=done)
 
     # --- opening captions -------------------------------------------------------------------
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
@@ -861,7 +853,7 @@ class CaptionsTab(QWidget):
             if self.current is not None and self.current.image == path:
                 self.pixel_label.setText(f"Cannot show {path.name}: {message}")
 
-        self._start(
+        self.jobs.start(
             _pixels_job, item.image, description=f"reading {item.image.name}", finished=done, failed=failed
         )
 
@@ -941,7 +933,7 @@ class CaptionsTab(QWidget):
 
     # --- thumbnails -------------------------------------------------------------------------
     def _request_thumbnails(self, paths: list[Path]) -> None:
-        self._start(load_thumbnails, paths, description="thumbnails", finished=self.model.set_thumbnails)
+        self.jobs.start(load_thumbnails, paths, description="thumbnails", finished=self.model.set_thumbnails)
 
     def _kind_filter_changed(self, _index: int) -> None:
         kind = self.filter_kind.currentData()
@@ -989,7 +981,7 @@ class CaptionsTab(QWidget):
             work.append((item.caption, item.text))
         if not work:
             return None
-        return self._start(
+        return self.jobs.start(
             _save_job, work, description=f"saving {len(work)} caption(s)", finished=self._saved
         )
 
@@ -1054,7 +1046,7 @@ class CaptionsTab(QWidget):
             # An atomic replace drops the watch on the old file: watch the new one.
             self.watcher.addPath(str(self.current.caption_path))
         known = [(item.caption_path, item.stat_key) for item in self.model.items]
-        return self._start(
+        return self.jobs.start(
             _disk_check_job, known, description="checking captions on disk", finished=self._disk_checked
         )
 
@@ -1182,7 +1174,7 @@ class CaptionsTab(QWidget):
             return None
         # Writes of ours are coming: the disk check leaves these captions to _plan_applied.
         self._batch_paths.update(change.path for change in plan.changes)
-        return self._start(
+        return self.jobs.start(
             _apply_job,
             plan,
             self.images_dir,
@@ -1233,7 +1225,7 @@ class CaptionsTab(QWidget):
         dialog = self._backups_dialog
         if dialog is None:
             return
-        self._start(
+        self.jobs.start(
             _diff_job,
             backup.path,
             description="comparing with the backup",
@@ -1258,7 +1250,7 @@ class CaptionsTab(QWidget):
             if self.workspace is not None:
                 self.set_workspace(self.workspace)
 
-        return self._start(_restore_job, backup.path, description="restoring captions", finished=done)
+        return self.jobs.start(_restore_job, backup.path, description="restoring captions", finished=done)
 
     # --- asking -----------------------------------------------------------------------------------
     def confirm(self, title: str, question: str) -> bool:

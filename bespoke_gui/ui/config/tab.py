@@ -74,6 +74,7 @@ from bespoke_gui.ui.config.panels import (
     TomlHighlighter,
 )
 from bespoke_gui.ui.context import AppContext
+from bespoke_gui.ui.tabs import FeatureTab
 from bespoke_gui.ui.widgets.confirm import Choice, ask_save_discard_cancel
 
 _REPARSE_MS = 400
@@ -110,24 +111,20 @@ def _as_shown(text: str) -> str:
     return text.replace("\r\n", "\n")
 
 
-class ConfigTab(QWidget):
+class ConfigTab(FeatureTab):
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.context = context
+        super().__init__(context, parent)
         self.workspace: Workspace | None = None
         self.cfg: ConfigDocument | None = None
         self.parse_error: TomlSyntaxError | None = None
         self.undo_stack = QUndoStack(self)
         self.watcher = QFileSystemWatcher(self)
         self.watcher.fileChanged.connect(self._file_changed)
-        self.check_job: JobHandle | None = None
-        self.save_job: JobHandle | None = None
         self.discard_box: QMessageBox | None = None
         self.last_report: CheckReport | None = None
         self.last_save: SaveResult | None = None
         self.preset_dialog: PresetPreviewDialog | None = None
         self.compare_path: Path | None = None
-        self._check_generation = 0
         self._applying = False
         self._reselecting = False
         self._pending_workspace_config: Path | None = None
@@ -313,9 +310,6 @@ class ConfigTab(QWidget):
         self.switch_banner.hide()
         if self._pending_workspace_config is not None:
             self.open_file(self._pending_workspace_config)
-
-    def busy_jobs(self) -> list[JobHandle]:
-        return [job for job in (self.check_job, self.save_job) if job is not None and not job.is_done]
 
     def has_unsaved_changes(self) -> bool:
         if self.cfg is None:
@@ -610,24 +604,28 @@ class ConfigTab(QWidget):
         if self.parse_error is not None:
             self.context.show_status("Not saved: fix the TOML error first")
             return None
-        if self.save_job is not None and not self.save_job.is_done:
-            return self.save_job
+        running = self.jobs.current("save")
+        if running is not None:
+            return running
         snapshot = loads_config(self.cfg.text(), self.cfg.path)
         snapshot.bom, snapshot.stamp, snapshot.newline = self.cfg.bom, self.cfg.stamp, self.cfg.newline
         snapshot.original_text = self.cfg.original_text
         self.disk_banner.hide()
-        try:
-            handle = self.context.runner.start(
-                _save_job, snapshot, self._backups_dir(), force, description=f"Saving {self.cfg.path.name}"
-            )
-        except RuntimeError as exc:
-            self._show_error(f"Not saved: {exc}")
+        saved_text = snapshot.text()
+        handle = self.jobs.start(
+            _save_job,
+            snapshot,
+            self._backups_dir(),
+            force,
+            description=f"Saving {self.cfg.path.name}",
+            slot="save",
+            finished=lambda outcome: self._saved(outcome, saved_text),
+            failed=self._save_failed,
+        )
+        if handle is None:
+            self._show_error("Not saved: the app is closing")
             return None
         self.save_button.setEnabled(False)
-        saved_text = snapshot.text()
-        handle.finished.connect(lambda outcome: self._saved(outcome, saved_text))
-        handle.failed.connect(self._save_failed)
-        self.save_job = handle
         return handle
 
     def _saved(self, outcome: SaveOutcome, text: str) -> None:
@@ -670,7 +668,7 @@ class ConfigTab(QWidget):
             self.watcher.addPath(path)
         if self.cfg is None or self.cfg.path is None or Path(path) != self.cfg.path:
             return
-        if self.save_job is not None and not self.save_job.is_done:
+        if self.jobs.current("save") is not None:
             return  # our own write; the stamp is updated when the save reports back
         if not disk_changed(self.cfg.path, self.cfg.stamp):
             return
@@ -835,29 +833,22 @@ class ConfigTab(QWidget):
         self.check_timer.stop()
         if self.cfg is None or self.parse_error is not None:
             return None
-        if self.check_job is not None and not self.check_job.is_done:
-            self.check_job.cancel()
-        self._check_generation += 1
-        generation = self._check_generation
-        try:
-            handle = self.context.runner.start(
-                _check_job,
-                self.cfg.text(),
-                str(self.cfg.path) if self.cfg.path else None,
-                self.workspace,
-                description="Checking the config",
-            )
-        except RuntimeError:  # the app is shutting down
-            return None
-        self.checks.set_running("Checking…")
-        handle.finished.connect(lambda report, g=generation: self._checks_done(report, g))
-        handle.failed.connect(lambda message: self.checks.set_running(f"Checks failed: {message}"))
-        self.check_job = handle
+        # A newer check supersedes a running one: its late report is dropped.
+        handle = self.jobs.start(
+            _check_job,
+            self.cfg.text(),
+            str(self.cfg.path) if self.cfg.path else None,
+            self.workspace,
+            description="Checking the config",
+            slot="check",
+            finished=self._checks_done,
+            failed=lambda message: self.checks.set_running(f"Checks failed: {message}"),
+        )
+        if handle is not None:
+            self.checks.set_running("Checking…")
         return handle
 
-    def _checks_done(self, report: CheckReport, generation: int) -> None:
-        if generation != self._check_generation:
-            return
+    def _checks_done(self, report: CheckReport) -> None:
         self.last_report = report
         self.checks.set_findings(report.findings, self.workspace is not None)
         self.model.set_findings(report.findings)

@@ -57,6 +57,7 @@ from bespoke_gui.ui.dataset.backups_dialog import DatasetBackupsDialog
 from bespoke_gui.ui.dataset.model import COL_NAME, COL_PROBLEMS, ScanFilterProxy, ScanTableModel
 from bespoke_gui.ui.dataset.package_dialog import PackageDialog
 from bespoke_gui.ui.dataset.resize_dialog import ResizeDialog, ResizeRequest
+from bespoke_gui.ui.tabs import FeatureTab
 from bespoke_gui.ui.widgets.confirm import ask_to_confirm
 from bespoke_gui.ui.widgets.job_panel import JobPanel
 
@@ -67,15 +68,12 @@ _REPORT_LINES = 60
 _PREVIEW_CHOICES = 2000
 
 
-class DatasetTab(QWidget):
+class DatasetTab(FeatureTab):
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.context = context
+        super().__init__(context, parent)
         self.workspace: Workspace | None = None
         self.images_dir: Path | None = None
         self.scan: ScanResult | None = None
-        self.job: JobHandle | None = None  # the one scan/backup/resize/verify job at a time
-        self.details_job: JobHandle | None = None
         self.last_resize: ResizeReport | None = None
         self.last_sizes: SizeReport | None = None
         self.last_backup: BackupInfo | None = None
@@ -191,10 +189,6 @@ class DatasetTab(QWidget):
         context.workspace_changed.connect(self.set_workspace)
         self.set_workspace(context.workspace)
 
-    # --- public state ---------------------------------------------------------------------
-    def busy_jobs(self) -> list[JobHandle]:
-        return [h for h in (self.job, self.details_job) if h is not None and not h.is_done]
-
     def summary(self) -> ScanSummary | None:
         return summarize(self.model.rows(), self.scan.captions_without_images) if self.scan else None
 
@@ -225,7 +219,7 @@ class DatasetTab(QWidget):
 
     # --- jobs -----------------------------------------------------------------------------
     def _update_buttons(self) -> None:
-        busy = self.job is not None
+        busy = self.main_job is not None
         has_images = self.images_dir is not None
         for button in self.action_buttons:
             button.setEnabled(has_images and not busy)
@@ -240,41 +234,51 @@ class DatasetTab(QWidget):
         **kwargs: Any,
     ) -> JobHandle | None:
         """Start the tab's one main job; the lazy details job yields to it."""
-        if self.job is not None:
+        if self.main_job is not None:
             self.context.show_status("The Dataset tab is busy; wait for the running job or cancel it.")
             return None
         self._stop_details()
-        handle = self.context.runner.start(fn, *args, description=description, **kwargs)
-        self.job = handle
-        self.panel.track(handle)
 
         def finished(result: Any) -> None:
-            self._job_ended(handle)
+            self._job_ended()
             on_result(result)
 
         def cancelled() -> None:
-            self._job_ended(handle)
-            if handle.result is not None:
+            self._job_ended()
+            if handle is not None and handle.result is not None:
                 on_result(handle.result)
             else:
                 self._append_report([f"{description}: cancelled"])
 
         def failed(message: str) -> None:
-            self._job_ended(handle)
+            self._job_ended()
             self._append_report([f"{description} failed: {message}"])
             self.context.show_status(f"{description} failed")
 
-        handle.finished.connect(finished)
-        handle.cancelled.connect(cancelled)
-        handle.failed.connect(failed)
+        handle = self.jobs.start(
+            fn,
+            *args,
+            description=description,
+            slot="main",
+            finished=finished,
+            cancelled=cancelled,
+            failed=failed,
+            **kwargs,
+        )
+        if handle is None:
+            return None
+        self.panel.track(handle)
         self._update_buttons()
         return handle
 
-    def _job_ended(self, handle: JobHandle) -> None:
-        if self.job is handle:
-            self.job = None
+    @property
+    def main_job(self) -> JobHandle | None:
+        """The one scan/backup/resize/verify job at a time."""
+        return self.jobs.current("main")
+
+    def _job_ended(self) -> None:
         self._update_buttons()
-        if self._rescan_pending and self.job is None:
+        if self._rescan_pending and self.main_job is None:
             self._rescan_pending = False
             self._rescan_timer.start()
 
@@ -320,35 +324,33 @@ class DatasetTab(QWidget):
 
         # Names only: building 10,000 paths here would stall the GUI thread; the workers do it.
         names = [rows[i].name for i in targets]
-        handle = self.context.runner.start(
+        handle = self.jobs.start(
             fill_details,
             names,
             sink=sink,
             folder=rows[targets[0]].folder,
             description="Reading colours and grids",
+            slot="details",
+            finished=lambda _result: self._details_ended(),
+            cancelled=self._details_ended,
+            failed=self._details_failed,
         )
-        self.details_job = handle
+        if handle is None:
+            return
         self.panel.track(handle)
-        handle.finished.connect(lambda _r, h=handle: self._details_ended(h))
-        handle.cancelled.connect(lambda h=handle: self._details_ended(h))
-        handle.failed.connect(lambda message, h=handle: self._details_failed(h, message))
         self._drain_timer.start()
 
-    def _details_ended(self, handle: JobHandle) -> None:
+    def _details_ended(self) -> None:
         self._drain_details(force_summary=True)
-        if self.details_job is handle:
-            self.details_job = None
-            self._drain_timer.stop()
-            self.model.resort_if_sorted_by_details()
+        self._drain_timer.stop()
+        self.model.resort_if_sorted_by_details()
 
-    def _details_failed(self, handle: JobHandle, message: str) -> None:
-        self._details_ended(handle)
+    def _details_failed(self, message: str) -> None:
+        self._details_ended()
         self._append_report([f"Reading colours and grids failed: {message}"])
 
     def _stop_details(self) -> None:
-        if self.details_job is not None and not self.details_job.is_done:
-            self.details_job.cancel()
-        self.details_job = None
+        self.jobs.cancel("details")
         self._drain_timer.stop()
         self._generation += 1
         self._details_queue.clear()
@@ -424,13 +426,13 @@ class DatasetTab(QWidget):
 
     # --- folder watching ------------------------------------------------------------------
     def _folder_changed(self, _path: str) -> None:
-        if self.job is not None:
+        if self.main_job is not None:
             self._rescan_pending = True
         else:
             self._rescan_timer.start()
 
     def _rescan_after_change(self) -> None:
-        if self.job is None and self.images_dir is not None:
+        if self.main_job is None and self.images_dir is not None:
             self.rescan()
 
     # --- backup ---------------------------------------------------------------------------

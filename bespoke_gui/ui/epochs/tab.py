@@ -60,6 +60,7 @@ from bespoke_gui.ui.epochs.state import (
     workspace_sample_roots,
 )
 from bespoke_gui.ui.epochs.watch import SampleWatch
+from bespoke_gui.ui.tabs import FeatureTab
 
 SETTINGS_PREFIX = "epochs"
 # (Targets field, label, maximum, shown as percent)
@@ -113,18 +114,14 @@ def _is_droppable(path: Path) -> bool:
     return path.is_dir() or (path.is_file() and path.suffix.lower() in IMAGE_EXTENSIONS)
 
 
-class EpochsTab(QWidget):
+class EpochsTab(FeatureTab):
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.context = context
+        super().__init__(context, parent)
         self.state = EpochsState()
         self.messages: list[str] = []
-        self._load_handle: JobHandle | None = None
         self._pending_roots: list[Path] = []
         self._loading_roots: list[Path] = []  # roots of the load in flight
         self._workspace_root: Path | None = None
-        self._inspect_handle: JobHandle | None = None
-        self._export_handle: JobHandle | None = None
         self.inspector: EpochInspector | None = None
         self.compare_dialog: CompareDialog | None = None
         self.last_export: ReportFiles | None = None
@@ -475,13 +472,6 @@ class EpochsTab(QWidget):
         if workspace is not None and workspace.sample_dirs:
             self.add_paths(workspace_sample_roots(list(workspace.sample_dirs)))
 
-    def busy_jobs(self) -> list[JobHandle]:
-        return [
-            h
-            for h in (self._load_handle, self._inspect_handle, self._export_handle)
-            if h is not None and not h.is_done
-        ]
-
     def add_paths(self, paths: list[Path] | list[str]) -> JobHandle | None:
         """Load sample folders or files beside what is loaded; each root becomes a run."""
         queued = set(self._pending_roots) | set(self._loading_roots)
@@ -501,9 +491,7 @@ class EpochsTab(QWidget):
             self._update_summary()
             return None
         self._pending_roots.extend(fresh_unqueued)
-        if self._load_handle is None:
-            return self._start_next_load()
-        return self._load_handle
+        return self.load_job or self._start_next_load()
 
     def _start_next_load(self) -> JobHandle | None:
         if not self._pending_roots:
@@ -515,23 +503,27 @@ class EpochsTab(QWidget):
         snapshot = EpochsState(
             roots=list(self.state.roots), result=self.state.result, failed=list(self.state.failed)
         )
-        handle = self.context.runner.start(
+        handle = self.jobs.start(
             _load_job,
             snapshot,
             roots,
             self.analysis_settings(),
             self.context.workspace,
             description=f"Analysing samples in {names}",
+            slot="load",
+            finished=self._load_finished,
+            failed=self._load_failed,
+            cancelled=self._load_cancelled,
         )
-        self._load_handle = handle
-        handle.finished.connect(lambda state, h=handle: h is self._load_handle and self._load_finished(state))
-        handle.failed.connect(lambda message, h=handle: h is self._load_handle and self._load_failed(message))
-        handle.cancelled.connect(lambda h=handle: h is self._load_handle and self._load_cancelled())
         self._update_summary()
         return handle
 
+    @property
+    def load_job(self) -> JobHandle | None:
+        """The running load (one at a time; roots dropped meanwhile wait in a queue)."""
+        return self.jobs.current("load")
+
     def _load_finished(self, state: EpochsState) -> None:
-        self._load_handle = None
         self._loading_roots = []
         self.state = state
         # Targets may have been edited while the job ran.
@@ -547,7 +539,6 @@ class EpochsTab(QWidget):
         self._start_next_load()
 
     def _load_failed(self, message: str) -> None:
-        self._load_handle = None
         self._loading_roots = []
         self._add_message(f"loading failed: {message}")
         self.context.show_status(f"Epochs: loading failed: {message}")
@@ -555,7 +546,6 @@ class EpochsTab(QWidget):
         self._start_next_load()
 
     def _load_cancelled(self) -> None:
-        self._load_handle = None
         self._loading_roots = []
         self._pending_roots.clear()
         self._add_message("loading cancelled; nothing from that load was kept")
@@ -564,14 +554,11 @@ class EpochsTab(QWidget):
 
     def cancel_loading(self) -> None:
         self._pending_roots.clear()
-        if self._load_handle is not None:
-            self._load_handle.cancel()
+        if self.load_job is not None:
+            self.load_job.cancel()
 
     def clear(self) -> None:
-        if self._load_handle is not None:
-            # Its late result is ignored: the handle is forgotten here.
-            self._load_handle.cancel()
-            self._load_handle = None
+        self.jobs.cancel("load")  # its late result is dropped
         self._pending_roots.clear()
         self._loading_roots = []
         self.state = EpochsState()
@@ -678,7 +665,7 @@ class EpochsTab(QWidget):
         self._update_buttons()
 
     def _update_summary(self) -> None:
-        if self._load_handle is not None:
+        if self.load_job is not None:
             text = "Analysing samples…"
         elif self.state.is_empty:
             text = "No samples loaded. Drop sample folders here or use Add samples…"
@@ -700,7 +687,7 @@ class EpochsTab(QWidget):
         has_images = bool(self.state.result.images) and not self.state.is_empty
         self.export_button.setEnabled(has_images)
         self.compare_button.setEnabled(has_images and len(self.state.result.runs) >= 2)
-        self.clear_button.setEnabled(not self.state.is_empty or self._load_handle is not None)
+        self.clear_button.setEnabled(not self.state.is_empty or self.load_job is not None)
         self.choose_button.setEnabled(has_images)
         self.unchoose_button.setEnabled(has_images)
 
@@ -725,24 +712,21 @@ class EpochsTab(QWidget):
         if not self.window().property("headless"):
             self.inspector.show()
             self.inspector.raise_()
-        if self._inspect_handle is not None and not self._inspect_handle.is_done:
-            self._inspect_handle.cancel()
-        handle = self.context.runner.start(
+        # A newer click supersedes a running inspection: its late result is dropped.
+        return self.jobs.start(
             inspect_sample,
             cell.path,
             title,
             self.analysis_settings(),
             description=f"Inspecting {cell.path.name}",
+            slot="inspect",
+            finished=self._inspected,
+            failed=lambda message, t=title: self._inspect_failed(t, message),
         )
-        self._inspect_handle = handle
-        handle.finished.connect(lambda result, h=handle: self._inspected(h, result))
-        handle.failed.connect(lambda message, t=title: self._inspect_failed(t, message))
-        return handle
 
-    def _inspected(self, handle: JobHandle, data: InspectorData) -> None:
-        if handle is not self._inspect_handle or self.inspector is None:
-            return  # a newer click replaced it
-        self.inspector.show_data(data)
+    def _inspected(self, data: InspectorData) -> None:
+        if self.inspector is not None:
+            self.inspector.show_data(data)
 
     def _inspect_failed(self, title: str, message: str) -> None:
         if self.inspector is not None:
@@ -771,13 +755,15 @@ class EpochsTab(QWidget):
             self.context.show_status("Nothing to export: load samples first.")
             return None
         state = self.state
-        handle = self.context.runner.start(
-            _report_job, state, Path(folder), self.chosen(), description=f"Exporting to {folder}"
+        return self.jobs.start(
+            _report_job,
+            state,
+            Path(folder),
+            self.chosen(),
+            description=f"Exporting to {folder}",
+            finished=self._exported,
+            failed=self._export_failed,
         )
-        self._export_handle = handle
-        handle.finished.connect(self._exported)
-        handle.failed.connect(lambda message: self._export_failed(message))
-        return handle
 
     def _exported(self, files: ReportFiles) -> None:
         self.last_export = files

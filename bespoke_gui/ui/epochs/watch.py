@@ -208,7 +208,7 @@ class SampleWatch(QObject):
     def poll(self) -> JobHandle | None:
         self._check_stall()
         roots = self.roots
-        if not roots or self.tab._load_handle is not None:
+        if not roots or self.tab.load_job is not None:
             return None
         if (self.poll_job is not None and not self.poll_job.is_done) or (
             self.append_job is not None and not self.append_job.is_done
@@ -233,7 +233,7 @@ class SampleWatch(QObject):
             return
         self.waiting = result.waiting
         self._watch_folders(result.folders)
-        if result.ready and self.tab._load_handle is None:
+        if result.ready and self.tab.load_job is None:
             self._append(result.ready)
         else:
             self._after_job()
@@ -265,7 +265,7 @@ class SampleWatch(QObject):
 
     def _appended(self, handle: JobHandle, state: EpochsState, count: int) -> None:
         tab = self.tab
-        if handle is not self.append_job or tab._load_handle is not None:
+        if handle is not self.append_job or tab.load_job is not None:
             self._after_job()
             return
         tab.state = state
