@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QFileSystemWatcher, QItemSelectionModel, QModelIndex, Qt, QTimer
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer
 from PySide6.QtGui import (
     QAction,
     QKeySequence,
@@ -30,14 +30,12 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QMessageBox,
     QPlainTextDocumentLayout,
-    QPushButton,
     QSplitter,
     QTableView,
     QToolBar,
@@ -105,6 +103,8 @@ from bespoke_gui.ui.captions.panels import (
 )
 from bespoke_gui.ui.context import AppContext
 from bespoke_gui.ui.tabs import FeatureTab
+from bespoke_gui.ui.widgets.banner import Banner
+from bespoke_gui.ui.widgets.file_watch import FileWatch
 from bespoke_gui.ui.widgets.pixel_view import PixelView
 
 KEYWORDS_SETTING = "captions/keywords_file"
@@ -269,10 +269,9 @@ class CaptionsTab(FeatureTab):
         self._disk_timer.setSingleShot(True)
         self._disk_timer.setInterval(150)
         self._disk_timer.timeout.connect(self.check_disk)
-        self.watcher = QFileSystemWatcher(self)
+        self.watcher = FileWatch(self)
         # Bound methods (not lambdas): Qt drops the connection when this tab is destroyed.
-        self.watcher.directoryChanged.connect(self._disk_event)
-        self.watcher.fileChanged.connect(self._disk_event)
+        self.watcher.changed.connect(self._disk_event)
         self._analyse_timer = QTimer(self)
         self._analyse_timer.setSingleShot(True)
         self._analyse_timer.setInterval(0)
@@ -330,22 +329,10 @@ class CaptionsTab(FeatureTab):
         self.toolbar = QToolBar()
         self.header = QLabel("")
         self.header.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.banner = QFrame()
-        self.banner.setFrameShape(QFrame.Shape.StyledPanel)
-        self.banner.setStyleSheet("QFrame { background: #fff3cd; }")
-        self.banner_label = QLabel()
-        self.banner_label.setWordWrap(True)
-        self.reload_button = QPushButton("Reload from disk")
-        self.keep_button = QPushButton("Keep mine")
-        self.dismiss_button = QPushButton("OK")
-        self.reload_button.clicked.connect(self.reload_from_disk)
-        self.keep_button.clicked.connect(self.keep_mine)
-        self.dismiss_button.clicked.connect(self.banner.hide)
-        banner_layout = QHBoxLayout(self.banner)
-        banner_layout.addWidget(self.banner_label, 1)
-        for button in (self.reload_button, self.keep_button, self.dismiss_button):
-            banner_layout.addWidget(button)
-        self.banner.hide()
+        self.banner = Banner("#fff3cd")
+        self.reload_button = self.banner.add_button("Reload from disk", self.reload_from_disk)
+        self.keep_button = self.banner.add_button("Keep mine", self.keep_mine)
+        self.dismiss_button = self.banner.add_button("OK", self.banner.hide)
 
         self.editor = CaptionEditor()
         self.editor.setPlaceholderText("Open a workspace to edit its captions.")
@@ -518,8 +505,7 @@ class CaptionsTab(FeatureTab):
             return default_keywords()
 
     def _clear(self) -> None:
-        for path in self.watcher.files() + self.watcher.directories():
-            self.watcher.removePath(path)
+        self.watcher.clear()
         self.current = None
         self.editor.setDocument(self._blank_document())
         self.highlighter.setDocument(None)
@@ -549,7 +535,7 @@ class CaptionsTab(FeatureTab):
     def _loaded(self, items: list[CaptionItem]) -> None:
         self.model.set_items(items)
         if self.images_dir is not None:
-            self.watcher.addPath(str(self.images_dir))
+            self.watcher.watch(self.images_dir)
         missing = sum(1 for i in items if i.caption is not None and not i.caption.raw and i.image is not None)
         orphans = sum(1 for i in items if i.image is None)
         note = []
@@ -646,8 +632,8 @@ class CaptionsTab(FeatureTab):
     def open_item(self, item: CaptionItem | None) -> None:
         if item is self.current:
             return
-        if self.current is not None and str(self.current.caption_path) in self.watcher.files():
-            self.watcher.removePath(str(self.current.caption_path))
+        if self.current is not None:
+            self.watcher.unwatch(self.current.caption_path)
         self.current = item
         self.banner.hide()
         if item is None:
@@ -659,8 +645,7 @@ class CaptionsTab(FeatureTab):
         self.editor.setDocument(doc)
         self.editor.setReadOnly(item.caption is None)
         self.undo_action.setEnabled(True)
-        if item.caption_path.exists():
-            self.watcher.addPath(str(item.caption_path))
+        self.watcher.watch(item.caption_path)
         self._update_header()
         if item.error:
             self.show_banner(item.error, choices=False)
@@ -1035,16 +1020,7 @@ class CaptionsTab(FeatureTab):
     def check_disk(self) -> JobHandle | None:
         if not self.model.items:
             return None
-        for path in self.watcher.files():
-            if not Path(path).exists():
-                self.watcher.removePath(path)
-        if (
-            self.current is not None
-            and self.current.caption_path.exists()
-            and str(self.current.caption_path) not in self.watcher.files()
-        ):
-            # An atomic replace drops the watch on the old file: watch the new one.
-            self.watcher.addPath(str(self.current.caption_path))
+        self.watcher.rearm()
         known = [(item.caption_path, item.stat_key) for item in self.model.items]
         return self.jobs.start(
             _disk_check_job, known, description="checking captions on disk", finished=self._disk_checked
@@ -1101,7 +1077,7 @@ class CaptionsTab(FeatureTab):
         )
 
     def show_banner(self, message: str, choices: bool = False) -> None:
-        self.banner_label.setText(message)
+        self.banner.message.setText(message)
         self.reload_button.setVisible(choices)
         self.keep_button.setVisible(choices)
         self.dismiss_button.setVisible(not choices)

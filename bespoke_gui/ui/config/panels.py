@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
     QDialogButtonBox,
-    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -36,6 +35,7 @@ from bespoke_gui.core.config.presets import PresetPreview
 from bespoke_gui.core.config.tomlconfig import CommentLie
 from bespoke_gui.core.findings import Finding, Severity
 from bespoke_gui.ui.config.diff_view import ConfigDiffView
+from bespoke_gui.ui.widgets.banner import Banner
 from bespoke_gui.ui.widgets.row_table_model import RowTableModel
 
 SEVERITY_COLOURS = {Severity.ERROR: "#d32f2f", Severity.WARNING: "#b07800", Severity.INFO: "#1e88e5"}
@@ -165,27 +165,6 @@ class ChecksPanel(QWidget):
 
 
 # ---------------------------------------------------------------- banners
-
-
-class Banner(QFrame):
-    """A coloured strip above the editor that asks for a decision without blocking."""
-
-    def __init__(self, colour: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setStyleSheet(f"Banner {{ background: {colour}; border: 1px solid #bbb; }}")
-        self.message = QLabel("")
-        self.message.setWordWrap(True)
-        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.row = QHBoxLayout(self)
-        self.row.addWidget(self.message, 1)
-        self.hide()
-
-    def add_button(self, text: str, slot: Callable[[], None]) -> QPushButton:
-        button = QPushButton(text)
-        button.clicked.connect(slot)
-        self.row.addWidget(button)
-        return button
 
 
 class LieBanner(Banner):

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QFileSystemWatcher, QModelIndex, Qt, QTimer
+from PySide6.QtCore import QModelIndex, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence, QTextCursor, QTextFormat, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -66,7 +66,6 @@ from bespoke_gui.ui.config.diff_view import ConfigDiffView
 from bespoke_gui.ui.config.estimate_panel import EstimatePanel
 from bespoke_gui.ui.config.model import COL_KEY, COL_TYPE, COL_VALUE, ConfigTreeModel, ConfigValueDelegate
 from bespoke_gui.ui.config.panels import (
-    Banner,
     ChecksPanel,
     LieBanner,
     PresetPreviewDialog,
@@ -75,7 +74,9 @@ from bespoke_gui.ui.config.panels import (
 )
 from bespoke_gui.ui.context import AppContext
 from bespoke_gui.ui.tabs import FeatureTab
+from bespoke_gui.ui.widgets.banner import Banner
 from bespoke_gui.ui.widgets.confirm import Choice, ask_save_discard_cancel
+from bespoke_gui.ui.widgets.file_watch import FileWatch
 
 _REPARSE_MS = 400
 _CHECK_DELAY_MS = 500
@@ -118,8 +119,8 @@ class ConfigTab(FeatureTab):
         self.cfg: ConfigDocument | None = None
         self.parse_error: TomlSyntaxError | None = None
         self.undo_stack = QUndoStack(self)
-        self.watcher = QFileSystemWatcher(self)
-        self.watcher.fileChanged.connect(self._file_changed)
+        self.watcher = FileWatch(self)
+        self.watcher.changed.connect(self._file_changed)
         self.discard_box: QMessageBox | None = None
         self.last_report: CheckReport | None = None
         self.last_save: SaveResult | None = None
@@ -369,10 +370,10 @@ class ConfigTab(FeatureTab):
             self._show_error(str(exc))
             self.context.show_status(str(exc))
             return False
-        if self.cfg is not None and self.cfg.path is not None and str(self.cfg.path) in self.watcher.files():
-            self.watcher.removePath(str(self.cfg.path))
+        if self.cfg is not None and self.cfg.path is not None:
+            self.watcher.unwatch(self.cfg.path)
         self.cfg = cfg
-        self.watcher.addPath(str(path))
+        self.watcher.watch(path)
         self.undo_stack.clear()
         self._applying = True
         try:
@@ -644,8 +645,7 @@ class ConfigTab(FeatureTab):
         self.cfg.original_text = text
         if self.cfg.text() == text:
             self.undo_stack.setClean()
-        if self.cfg.path is not None and str(self.cfg.path) not in self.watcher.files():
-            self.watcher.addPath(str(self.cfg.path))
+        self.watcher.rearm()
         backup = outcome.result.backup
         message = (
             f"Saved {self.cfg.path.name}; backup in {backup.path}"
@@ -663,9 +663,6 @@ class ConfigTab(FeatureTab):
         self.context.show_status(f"Not saved: {message}")
 
     def _file_changed(self, path: str) -> None:
-        # An atomic replace (ours or an editor's) drops the watch on some systems: watch again.
-        if Path(path).exists() and path not in self.watcher.files():
-            self.watcher.addPath(path)
         if self.cfg is None or self.cfg.path is None or Path(path) != self.cfg.path:
             return
         if self.jobs.current("save") is not None:

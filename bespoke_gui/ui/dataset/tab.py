@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QFileSystemWatcher, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -59,6 +59,7 @@ from bespoke_gui.ui.dataset.package_dialog import PackageDialog
 from bespoke_gui.ui.dataset.resize_dialog import ResizeDialog, ResizeRequest
 from bespoke_gui.ui.tabs import FeatureTab
 from bespoke_gui.ui.widgets.confirm import ask_to_confirm
+from bespoke_gui.ui.widgets.file_watch import FileWatch
 from bespoke_gui.ui.widgets.job_panel import JobPanel
 
 _DRAIN_MS = 120
@@ -183,8 +184,8 @@ class DatasetTab(FeatureTab):
         self._rescan_timer.setSingleShot(True)
         self._rescan_timer.setInterval(_RESCAN_DELAY_MS)
         self._rescan_timer.timeout.connect(self._rescan_after_change)
-        self.watcher = QFileSystemWatcher(self)
-        self.watcher.directoryChanged.connect(self._folder_changed)
+        self.watcher = FileWatch(self)
+        self.watcher.changed.connect(self._folder_changed)
 
         context.workspace_changed.connect(self.set_workspace)
         self.set_workspace(context.workspace)
@@ -200,8 +201,7 @@ class DatasetTab(FeatureTab):
         self._stop_details()
         self.workspace = workspace
         self.images_dir = workspace.images_dir if workspace is not None else None
-        if self.watcher.directories():
-            self.watcher.removePaths(self.watcher.directories())
+        self.watcher.clear()
         self.scan = None
         self.model.set_rows([])
         self.report.clear()
@@ -213,7 +213,7 @@ class DatasetTab(FeatureTab):
             self.summary_label.setText("Point at the images folder from the File menu.")
         else:
             self.folder_label.setText(f"<b>Images:</b> {html.escape(str(self.images_dir))}")
-            self.watcher.addPath(str(self.images_dir))
+            self.watcher.watch(self.images_dir)
             self.rescan()
         self._update_buttons()
 

@@ -248,7 +248,7 @@ def test_clean_caption_changed_on_disk_is_noticed_by_the_watcher(
     path = data_dir(workspace) / "a.txt"
     path.write_bytes(b"pixel art, edited elsewhere\r\n")
     qtbot.waitUntil(lambda: tab.editor.toPlainText() == "pixel art, edited elsewhere", timeout=5000)
-    assert tab.banner.isVisible() and "reloaded" in tab.banner_label.text()
+    assert tab.banner.isVisible() and "reloaded" in tab.banner.message.text()
 
 
 def test_read_only_caption_keeps_the_edit_and_says_why(tab: CaptionsTab, qtbot, workspace: Path) -> None:
@@ -258,7 +258,7 @@ def test_read_only_caption_keeps_the_edit_and_says_why(tab: CaptionsTab, qtbot, 
         qtbot.keyClicks(tab.editor, "x")
         tab.save_current()
         wait(tab)
-        assert "read-only" in tab.banner_label.text()
+        assert "read-only" in tab.banner.message.text()
         assert path.read_bytes() == CAPTIONS["a"]
         assert tab.current is not None and tab.current.dirty
     finally:
