@@ -16,11 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject
 from PySide6.QtGui import QColor, QFont, QSyntaxHighlighter, QTextCharFormat, QTextDocument
 
 from bespoke_gui.core.captions.keywords import HEX_KIND, TRIGGER_KIND, Keywords, default_keywords
 from bespoke_gui.core.findings import Finding, Severity
+from bespoke_gui.ui.widgets.timers import single_shot_timer
 
 SEVERITY_COLOURS = {Severity.ERROR: "#d32f2f", Severity.WARNING: "#e0a000", Severity.INFO: "#1e88e5"}
 CUT_BACKGROUND = "#f3d6d6"
@@ -48,10 +49,7 @@ class CaptionHighlighter(QSyntaxHighlighter):
         self._drawn: dict[int, tuple[tuple[int, int, str], ...]] = {}
         self._drawn_blocks = 0
         self._merged: dict[tuple, QTextCharFormat] = {}
-        self._refresh_timer = QTimer(self)
-        self._refresh_timer.setSingleShot(True)
-        self._refresh_timer.setInterval(0)
-        self._refresh_timer.timeout.connect(self.refresh_stale_blocks)
+        self._refresh_timer = single_shot_timer(self, 0, self.refresh_stale_blocks)
         self._build_formats()
 
     # --- configuration ----------------------------------------------------------------

@@ -23,7 +23,6 @@ from PySide6.QtCore import (
     QSize,
     QSortFilterProxyModel,
     Qt,
-    QTimer,
 )
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem
@@ -32,6 +31,7 @@ from bespoke_gui.core.captions.caption_files import CaptionEntry, CaptionFile
 from bespoke_gui.core.findings import Finding, Severity, worst_severity
 from bespoke_gui.core.jobs import CancelFn, ProgressFn, never_cancelled, no_progress
 from bespoke_gui.ui.widgets.pixel_view import array_to_qimage
+from bespoke_gui.ui.widgets.timers import single_shot_timer
 
 THUMB_SIZE = 48
 ROW_HEIGHT = THUMB_SIZE + 8
@@ -121,15 +121,9 @@ class CaptionListModel(QAbstractListModel):
         self._row_of: dict[Path, int] = {}
         self._request_thumbnails = request_thumbnails
         self._pending: list[Path] = []
-        self._flush = QTimer(self)
-        self._flush.setSingleShot(True)
-        self._flush.setInterval(30)
-        self._flush.timeout.connect(self._send_requests)
+        self._flush = single_shot_timer(self, 30, self._send_requests)
         self._changed_rows: set[int] = set()
-        self._changed_timer = QTimer(self)
-        self._changed_timer.setSingleShot(True)
-        self._changed_timer.setInterval(0)
-        self._changed_timer.timeout.connect(self._emit_changed)
+        self._changed_timer = single_shot_timer(self, 0, self._emit_changed)
 
     # --- contents ---------------------------------------------------------------------
     def set_items(self, items: list[CaptionItem]) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt
 from PySide6.QtGui import (
     QAction,
     QKeySequence,
@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from superqt.utils import signals_blocked
 
 from bespoke_gui.core.captions.batch import (
     ApplyResult,
@@ -106,6 +107,7 @@ from bespoke_gui.ui.tabs import FeatureTab
 from bespoke_gui.ui.widgets.banner import Banner
 from bespoke_gui.ui.widgets.file_watch import FileWatch
 from bespoke_gui.ui.widgets.pixel_view import PixelView
+from bespoke_gui.ui.widgets.timers import single_shot_timer
 
 KEYWORDS_SETTING = "captions/keywords_file"
 PANEL_DELAY_MS = 120  # the findings table follows typing after this pause
@@ -265,24 +267,15 @@ class CaptionsTab(FeatureTab):
         self._build_ui()
         self._build_actions()
 
-        self._disk_timer = QTimer(self)
-        self._disk_timer.setSingleShot(True)
-        self._disk_timer.setInterval(150)
-        self._disk_timer.timeout.connect(self.check_disk)
+        self._disk_timer = single_shot_timer(self, 150, self.check_disk)
         self.watcher = FileWatch(self)
         # Bound methods (not lambdas): Qt drops the connection when this tab is destroyed.
         self.watcher.changed.connect(self._disk_event)
-        self._analyse_timer = QTimer(self)
-        self._analyse_timer.setSingleShot(True)
-        self._analyse_timer.setInterval(0)
-        self._analyse_timer.timeout.connect(self.analyse_current)
+        self._analyse_timer = single_shot_timer(self, 0, self.analyse_current)
         # While typing, the findings table (word-wrapped rows measured again on every change:
         # the costliest widget of a keystroke) follows once the typing pauses; the editor's
         # underlines, cut and token count follow every key.
-        self._panel_timer = QTimer(self)
-        self._panel_timer.setSingleShot(True)
-        self._panel_timer.setInterval(PANEL_DELAY_MS)
-        self._panel_timer.timeout.connect(self.update_findings_panel)
+        self._panel_timer = single_shot_timer(self, PANEL_DELAY_MS, self.update_findings_panel)
 
         context.workspace_changed.connect(self.set_workspace)
         context.workspace_part_changed.connect(self._part_changed)
@@ -929,13 +922,12 @@ class CaptionsTab(FeatureTab):
         self.proxy.set_filters(kind_test=lambda text: any(m.kind == kind for m in keywords.classify(text)))
 
     def _refresh_kind_filter(self) -> None:
-        self.filter_kind.blockSignals(True)
-        self.filter_kind.clear()
-        self.filter_kind.addItem("Any keyword", "")
-        for kind in self.keywords.kinds.values():
-            if kind.name != "trigger":
-                self.filter_kind.addItem(f"Has {kind.label.lower()}", kind.name)
-        self.filter_kind.blockSignals(False)
+        with signals_blocked(self.filter_kind):
+            self.filter_kind.clear()
+            self.filter_kind.addItem("Any keyword", "")
+            for kind in self.keywords.kinds.values():
+                if kind.name != "trigger":
+                    self.filter_kind.addItem(f"Has {kind.label.lower()}", kind.name)
 
     # --- saving -------------------------------------------------------------------------------
     def save_current(self) -> JobHandle | None:

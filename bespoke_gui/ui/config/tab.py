@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QAction, QKeySequence, QTextCursor, QTextFormat, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -77,6 +77,7 @@ from bespoke_gui.ui.tabs import FeatureTab
 from bespoke_gui.ui.widgets.banner import Banner
 from bespoke_gui.ui.widgets.confirm import Choice, ask_save_discard_cancel
 from bespoke_gui.ui.widgets.file_watch import FileWatch
+from bespoke_gui.ui.widgets.timers import single_shot_timer
 
 _REPARSE_MS = 400
 _CHECK_DELAY_MS = 500
@@ -222,10 +223,7 @@ class ConfigTab(FeatureTab):
         self.text_edit.setFont(font)
         self.highlighter = TomlHighlighter(self.text_edit.document())
         self.text_edit.textChanged.connect(self._text_typed)
-        self.reparse_timer = QTimer(self)
-        self.reparse_timer.setSingleShot(True)
-        self.reparse_timer.setInterval(_REPARSE_MS)
-        self.reparse_timer.timeout.connect(self.commit_text)
+        self.reparse_timer = single_shot_timer(self, _REPARSE_MS, self.commit_text)
 
         # --- diff page ---
         self.compare_combo = QComboBox()
@@ -251,10 +249,7 @@ class ConfigTab(FeatureTab):
         self.checks = ChecksPanel()
         self.checks.finding_activated.connect(self._finding_activated)
         self.checks.recheck_requested.connect(self.run_checks)
-        self.check_timer = QTimer(self)
-        self.check_timer.setSingleShot(True)
-        self.check_timer.setInterval(_CHECK_DELAY_MS)
-        self.check_timer.timeout.connect(self.run_checks)
+        self.check_timer = single_shot_timer(self, _CHECK_DELAY_MS, self.run_checks)
 
         self.estimate_panel = EstimatePanel(context)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -44,6 +44,7 @@ from bespoke_gui.ui.bridge import JobHandle
 from bespoke_gui.ui.context import AppContext
 from bespoke_gui.ui.widgets.confirm import ask_to_confirm
 from bespoke_gui.ui.widgets.job_panel import JobPanel
+from bespoke_gui.ui.widgets.timers import single_shot_timer
 
 _REPLAN_DELAY_MS = 400
 
@@ -120,10 +121,7 @@ class PackageDialog(QDialog):
         layout.addWidget(self.panel)
         layout.addWidget(self.buttons)
 
-        self._replan_timer = QTimer(self)
-        self._replan_timer.setSingleShot(True)
-        self._replan_timer.setInterval(_REPLAN_DELAY_MS)
-        self._replan_timer.timeout.connect(self.replan)
+        self._replan_timer = single_shot_timer(self, _REPLAN_DELAY_MS, self.replan)
         self.out_edit.textChanged.connect(self._inputs_changed)
         self.root_edit.textChanged.connect(lambda _t: self._replan_timer.start())
         self.repeats_spin.valueChanged.connect(lambda _v: self._replan_timer.start())

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -38,6 +38,7 @@ from bespoke_gui.core.dataset.resize import (
 from bespoke_gui.ui.bridge import JobHandle
 from bespoke_gui.ui.context import AppContext
 from bespoke_gui.ui.widgets.pixel_view import PixelView
+from bespoke_gui.ui.widgets.timers import single_shot_timer
 
 _SETTINGS_SIZE = "dataset/resize_size"
 _SETTINGS_FILTER = "dataset/resize_filter"
@@ -185,10 +186,7 @@ class ResizeDialog(QDialog):
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
 
-        self._preview_timer = QTimer(self)
-        self._preview_timer.setSingleShot(True)
-        self._preview_timer.setInterval(_PREVIEW_DELAY_MS)
-        self._preview_timer.timeout.connect(self.refresh_preview)
+        self._preview_timer = single_shot_timer(self, _PREVIEW_DELAY_MS, self.refresh_preview)
         self.size_spin.valueChanged.connect(self._size_changed)
         self.image_combo.currentIndexChanged.connect(lambda _i: self._preview_timer.start())
         self.zoom_check.toggled.connect(lambda _on: self._show_comparison())

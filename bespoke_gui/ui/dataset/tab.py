@@ -61,6 +61,7 @@ from bespoke_gui.ui.tabs import FeatureTab
 from bespoke_gui.ui.widgets.confirm import ask_to_confirm
 from bespoke_gui.ui.widgets.file_watch import FileWatch
 from bespoke_gui.ui.widgets.job_panel import JobPanel
+from bespoke_gui.ui.widgets.timers import single_shot_timer
 
 _DRAIN_MS = 120
 _SUMMARY_EVERY_S = 0.5
@@ -180,10 +181,7 @@ class DatasetTab(FeatureTab):
         self._drain_timer = QTimer(self)
         self._drain_timer.setInterval(_DRAIN_MS)
         self._drain_timer.timeout.connect(self._drain_details)
-        self._rescan_timer = QTimer(self)
-        self._rescan_timer.setSingleShot(True)
-        self._rescan_timer.setInterval(_RESCAN_DELAY_MS)
-        self._rescan_timer.timeout.connect(self._rescan_after_change)
+        self._rescan_timer = single_shot_timer(self, _RESCAN_DELAY_MS, self._rescan_after_change)
         self.watcher = FileWatch(self)
         self.watcher.changed.connect(self._folder_changed)
 

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from superqt.utils import signals_blocked
 
 from bespoke_gui.core.epochs.analysis import AnalysisResult
 from bespoke_gui.core.epochs.compare import (
@@ -135,15 +136,14 @@ class CompareDialog(QDialog):
     def _fill_columns(self, run_combo: QComboBox, column_combo: QComboBox, refresh: bool = True) -> None:
         result = self.tab.state.result
         run = run_combo.currentText()
-        column_combo.blockSignals(True)
-        column_combo.clear()
-        for column in result.columns(run):
-            summary = result.summary(run, column)
-            column_combo.addItem(summary.label if summary else column_label(column), column)
-        default = pick_column(result, run, self.tab.chosen())
-        if default is not None:
-            column_combo.setCurrentIndex(max(0, result.columns(run).index(default)))
-        column_combo.blockSignals(False)
+        with signals_blocked(column_combo):
+            column_combo.clear()
+            for column in result.columns(run):
+                summary = result.summary(run, column)
+                column_combo.addItem(summary.label if summary else column_label(column), column)
+            default = pick_column(result, run, self.tab.chosen())
+            if default is not None:
+                column_combo.setCurrentIndex(max(0, result.columns(run).index(default)))
         if refresh:
             self.refresh()
 

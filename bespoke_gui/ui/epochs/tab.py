@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from superqt.utils import signals_blocked
 
 from bespoke_gui.core.epochs.analysis import AnalysisSettings, retarget
 from bespoke_gui.core.epochs.metrics import Targets
@@ -351,9 +352,8 @@ class EpochsTab(FeatureTab):
             value = float(getattr(targets, name))
             self.context.settings.setValue(f"{SETTINGS_PREFIX}/targets/{name}", value)
             spin = self.target_spins[name]
-            spin.blockSignals(True)
-            spin.setValue(value * 100.0 if percent else value)
-            spin.blockSignals(False)
+            with signals_blocked(spin):
+                spin.setValue(value * 100.0 if percent else value)
         self._apply_targets(targets)
 
     def _targets_edited(self, *_args: object) -> None:
@@ -444,9 +444,8 @@ class EpochsTab(FeatureTab):
         self.context.settings.setValue(f"{SETTINGS_PREFIX}/pixel_size", value)
 
     def _grid_zoom_changed(self, zoom: float) -> None:
-        self.zoom_slider.blockSignals(True)
-        self.zoom_slider.setValue(int(round(zoom * 100)))
-        self.zoom_slider.blockSignals(False)
+        with signals_blocked(self.zoom_slider):
+            self.zoom_slider.setValue(int(round(zoom * 100)))
 
     def reset_view(self) -> None:
         self.grid.set_zoom(1.0)

@@ -31,6 +31,7 @@ from bespoke_gui.core.epochs.samples import _run_for, describe_sample, parse_epo
 from bespoke_gui.core.jobs import CancelFn, ProgressFn, map_items
 from bespoke_gui.ui.bridge import JobHandle
 from bespoke_gui.ui.epochs.state import EpochsState, FailedSample, build_grid, resolve
+from bespoke_gui.ui.widgets.timers import single_shot_timer
 
 if TYPE_CHECKING:
     from bespoke_gui.ui.epochs.tab import EpochsTab
@@ -143,10 +144,7 @@ class SampleWatch(QObject):
         self.poll_timer = QTimer(self)
         self.poll_timer.setInterval(poll_ms)
         self.poll_timer.timeout.connect(self.poll)
-        self._event_timer = QTimer(self)
-        self._event_timer.setSingleShot(True)
-        self._event_timer.setInterval(EVENT_DELAY_MS)
-        self._event_timer.timeout.connect(self.poll)
+        self._event_timer = single_shot_timer(self, EVENT_DELAY_MS, self.poll)
         self.poll_job: JobHandle | None = None
         self.append_job: JobHandle | None = None
         self._again = False
