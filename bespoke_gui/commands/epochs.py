@@ -223,7 +223,11 @@ def image_record(item: ImageAnalysis) -> dict[str, Any]:
             for hexcode, count in zip(r.palette.hex_codes(), r.palette.counts)
         ],
         "stray_pixels": [[x, y] for x, y in m.stray_pixels],
-        "stray_reasons": [REASON_KEYS[int(m.stray_reason[y, x])] for x, y in m.stray_pixels],
+        "stray_reasons": [REASON_KEYS.get(str(m.stray_reason[y, x]), "stray") for x, y in m.stray_pixels],
+        "strays": [
+            {"x": s.x, "y": s.y, "reason": s.reason, "confidence": round(s.confidence, 3)}
+            for s in (m.strays.strays if m.strays is not None else [])
+        ],
         "messy": m.messy,
         "messy_reasons": list(m.messy_reasons),
         "background": m.background.hex,

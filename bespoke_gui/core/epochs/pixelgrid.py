@@ -423,6 +423,12 @@ def inner_indices(edges: np.ndarray, size: int, m: int | None = None) -> np.ndar
 
 
 def cell_colours(rgb: np.ndarray, grid: GridFit) -> tuple[np.ndarray, np.ndarray]:
+    """``cell_colours_float`` rounded to uint8 colours: (colours, spread)."""
+    median, spread = cell_colours_float(rgb, grid)
+    return np.clip(np.rint(median), 0, 255).astype(np.uint8), spread
+
+
+def cell_colours_float(rgb: np.ndarray, grid: GridFit) -> tuple[np.ndarray, np.ndarray]:
     """Per cell: a robust colour of its inner part, and how far the inner part strays from it.
 
     The inner part is split into k x k sub-blocks (4 x 4 of 3 x 3 px at 21.33-px cells);
@@ -432,7 +438,7 @@ def cell_colours(rgb: np.ndarray, grid: GridFit) -> tuple[np.ndarray, np.ndarray
     is the mean absolute difference of the sub-block means from that colour (RGB units,
     0 for a solid cell, about half the colour difference for a cell split in two).
 
-    Returns ``(colours (rows, cols, 3) uint8, spread (rows, cols) float32)``.
+    Returns ``(colours (rows, cols, 3) float32, spread (rows, cols) float32)``.
     """
     height, width = rgb.shape[:2]
     pitch = float(min(np.median(np.diff(grid.x_edges)), np.median(np.diff(grid.y_edges))))
@@ -460,8 +466,7 @@ def cell_colours(rgb: np.ndarray, grid: GridFit) -> tuple[np.ndarray, np.ndarray
     n = per_axis * per_axis
     median = 0.5 * (ordered[..., (n - 1) // 2] + ordered[..., n // 2])
     spread = np.abs(means - median[..., None]).mean(axis=(2, 3))
-    colours = np.clip(np.rint(median), 0, 255).astype(np.uint8)
-    return colours, spread.astype(np.float32)
+    return median, spread.astype(np.float32)
 
 
 # ---------------------------------------------------------------------------------------
@@ -670,6 +675,182 @@ def apply_palette(raw: np.ndarray, threshold: float) -> tuple[np.ndarray, Palett
     return merged, palette, labels
 
 
+# Evidence a new colour needs to stand apart from the others, in units of the measured
+# per-cell drift sigma (RGB distance): one lone cell, two cells, a cluster of 3 or more.
+APART_SINGLE = 5.0
+APART_PAIR = 3.5
+APART_MANY = 3.0
+# Colours closer than this (RGB distance) are one colour in a degraded sample: no drift
+# estimate tells them apart reliably (and the evaluation's truth merges them too).
+MERGE_FLOOR = 8.0
+SIGMA_MIN = 0.8
+
+
+def drift_sigma(raw: np.ndarray) -> float:
+    """Per-channel drift of a cell around its colour, from 4-adjacent cell pairs.
+
+    Adjacent cells of one colour differ by drift alone (twice the variance).
+    """
+    values = raw.astype(np.float32)
+    diffs = np.concatenate(
+        [(values[:, 1:] - values[:, :-1]).reshape(-1, 3), (values[1:] - values[:-1]).reshape(-1, 3)]
+    )
+    spread = np.abs(diffs).max(axis=1)
+    # Many adjacent cells of pixel art share a colour, so the lowest tenth of the
+    # differences is drift alone, whatever shading the rest holds. For a channel drift
+    # sigma the largest of the 3 channel differences has its 10th percentile at
+    # 0.619 * sqrt(2) * sigma = 0.875 sigma.
+    return max(SIGMA_MIN, float(np.percentile(spread, 15)) / 0.98)
+
+
+def _sq_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """(N, M) squared RGB distances, per channel: a 3-long matrix product is slow in BLAS."""
+    out = np.square(a[:, 0, None] - b[None, :, 0])
+    out += np.square(a[:, 1, None] - b[None, :, 1])
+    out += np.square(a[:, 2, None] - b[None, :, 2])
+    return out
+
+
+def _cluster_cells(x: np.ndarray, sigma: float) -> np.ndarray:
+    """Colour label (0..K-1) of every cell colour in ``x`` (N, 3), see ``evidence_palette``."""
+    count = x.shape[0]
+    ones = np.ones(count)
+    d2 = _sq_distances(x, x)
+    # Leaders from the densest cell down, each claiming what lies within its drift.
+    radius = 2.5 * sigma * np.sqrt(3.0)
+    near = d2 < radius * radius
+    order = np.argsort(-near.sum(axis=1), kind="stable")
+    label = np.full(count, -1, dtype=np.int64)
+    n = 0
+    for i in order:
+        if label[i] < 0:
+            label[near[i] & (label < 0)] = n
+            n += 1
+    # A few Lloyd steps move each centre from its leader onto its colour's mode.
+    for _ in range(3):
+        used, label = np.unique(label, return_inverse=True)
+        centre = _weighted_means(x, ones, label, used.size).astype(np.float32)
+        label = np.argmin(_sq_distances(x, centre), axis=1)
+    label = np.unique(label, return_inverse=True)[1]
+    # The evidence rule: a colour must stand apart by what its cells can show, closest
+    # offending pair first.
+    while True:
+        n = int(label.max()) + 1
+        if n < 2:
+            break
+        sizes = np.bincount(label, minlength=n)
+        centre = _weighted_means(x, ones, label, n).astype(np.float32)
+        dist = np.sqrt(np.maximum(_sq_distances(centre, centre), 0.0))
+        smaller = np.minimum(sizes[:, None], sizes[None, :])
+        need = np.where(smaller >= 3, APART_MANY, np.where(smaller == 2, APART_PAIR, APART_SINGLE)) * sigma
+        excess = dist - need
+        np.fill_diagonal(excess, np.inf)
+        a, b = np.unravel_index(int(np.argmin(excess)), excess.shape)
+        if excess[a, b] >= 0:
+            break
+        keep, gone = (a, b) if sizes[a] >= sizes[b] else (b, a)
+        label = np.where(label == gone, keep, label)
+        label = np.unique(label, return_inverse=True)[1]
+    # Colours closer than the floor are one colour, transitively (single linkage).
+    n = int(label.max()) + 1
+    centre = _weighted_means(x, ones, label, n).astype(np.float32)
+    close = _sq_distances(centre, centre) < MERGE_FLOOR * MERGE_FLOOR
+    root = np.arange(n)
+    while True:
+        new_root = np.where(close, root[None, :], n).min(axis=1)
+        new_root = new_root[new_root]
+        if np.array_equal(new_root, root):
+            break
+        root = new_root
+    return np.unique(root, return_inverse=True)[1][label]
+
+
+def _drift_field(x: np.ndarray, label: np.ndarray, rows: int, cols: int) -> np.ndarray:
+    """(N, 3) smooth additive drift shared by all colours: a quadratic surface per channel.
+
+    Fitted to every cell's difference from its colour's centre, over colours of at least
+    4 cells whose channels are not clipped (a clipped channel cannot drift).
+    """
+    n = int(label.max()) + 1
+    sizes = np.bincount(label, minlength=n)
+    centre = _weighted_means(x, np.ones(x.shape[0]), label, n)
+    residual = x - centre[label]
+    v, u = np.divmod(np.arange(rows * cols), cols)
+    u = u / max(cols - 1, 1) - 0.5
+    v = v / max(rows - 1, 1) - 0.5
+    design = np.column_stack([u, v, u * v, u * u, v * v])
+    use = (sizes[label] >= 4) & np.all((x > 2) & (x < 253), axis=1)
+    if np.count_nonzero(use) < 40:
+        return np.zeros_like(x)
+    coef, *_ = np.linalg.lstsq(design[use], residual[use], rcond=None)
+    return design @ coef
+
+
+# Cost (in units of d^2 / 2 sigma^2) an agreeing 8-neighbour takes off a colour choice.
+NEIGHBOUR_AGREEMENT = 1.0
+
+
+def _assign_with_neighbours(
+    x: np.ndarray, centres: np.ndarray, label: np.ndarray, rows: int, cols: int, sigma: float
+) -> np.ndarray:
+    """Each cell's colour by its distance to each centre, less a bonus per agreeing neighbour.
+
+    Two passes of iterated conditional modes: a cell the drift pushed a little towards
+    another colour stays with its neighbours' colour; a lone cell standing well apart
+    (a stray, an eye) keeps its own, since its distance cost far outweighs 8 bonuses.
+    """
+    cost = _sq_distances(x, centres) / (2.0 * sigma * sigma)  # (N, K)
+    k = centres.shape[0]
+    for _ in range(2):
+        grid = label.reshape(rows, cols)
+        padded = np.pad(grid, 1, constant_values=-1)
+        votes = np.zeros((rows * cols, k), dtype=np.float32)
+        cells = np.arange(rows * cols)
+        for dy in (-1, 0, 1):
+            for dx in (-1, 0, 1):
+                if dy or dx:
+                    neighbour = padded[1 + dy : 1 + dy + rows, 1 + dx : 1 + dx + cols].ravel()
+                    inside = neighbour >= 0
+                    np.add.at(votes, (cells[inside], neighbour[inside]), 1.0)
+        new = np.argmin(cost - NEIGHBOUR_AGREEMENT * votes, axis=1)
+        if np.array_equal(new, label):
+            break
+        label = new
+    return label
+
+
+def evidence_palette(raw: np.ndarray) -> tuple[np.ndarray, Palette, np.ndarray]:
+    """Palette of a degraded sample's cell colours, with tolerances from its own drift.
+
+    The drift sigma is measured (``drift_sigma``). Colours are found by density
+    mode-seeking (leader clustering from the densest cell, radius 3 sigma), joined when
+    closer than ``MERGE_FLOOR`` (transitively), and then merged unless they stand apart
+    by the evidence they have: ``APART_SINGLE`` sigma for a single cell,
+    ``APART_PAIR`` for two, ``APART_MANY`` for more. A smooth drift field shared by all
+    colours (``_drift_field``) is fitted and taken off, and the cells clustered again.
+    A colour's value is the per-channel median of its cells after the drift is taken off.
+    Returns (pixels, palette, labels) like ``apply_palette``.
+    """
+    rows, cols = raw.shape[:2]
+    x = raw.reshape(-1, 3).astype(np.float32)
+    sigma = drift_sigma(raw)
+    label = _cluster_cells(x, sigma)
+    flat = x
+    if rows * cols >= 64:
+        # Only the drift changes: the colours stay, their cells are found again below.
+        flat = x - _drift_field(x, label, rows, cols).astype(np.float32)
+    n = int(label.max()) + 1
+    order = np.argsort(label, kind="stable")
+    bounds = np.searchsorted(label[order], np.arange(n + 1))
+    reps = np.array(
+        [np.median(flat[order[bounds[k] : bounds[k + 1]]], axis=0) for k in range(n)], dtype=np.float64
+    )
+    label = _assign_with_neighbours(flat, reps.astype(np.float32), label, rows, cols, sigma)
+    merged = np.clip(np.rint(reps), 0, 255).astype(np.uint8)[label].reshape(rows, cols, 3)
+    palette, labels = _palette_from_pixels(merged)
+    return merged, palette, labels
+
+
 # ---------------------------------------------------------------------------------------
 # Pipelines
 
@@ -800,8 +981,9 @@ def downscale(
         return _from_small(small, grid, method, True, source, ("clean block upscale: recovered losslessly",))
 
     grid = fit_grid(rgb, cells, refine=refine)
-    raw, spread = cell_colours(rgb, grid)
-    merged, palette, labels = apply_palette(raw, merge_threshold)
+    raw_float, spread = cell_colours_float(rgb, grid)
+    raw = np.clip(np.rint(raw_float), 0, 255).astype(np.uint8)
+    merged, palette, labels = evidence_palette(raw_float)
     return Recovery(
         pixels=merged,
         labels=labels,

@@ -26,7 +26,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from bespoke_gui.core.colour import to_hex
 from bespoke_gui.core.epochs.analysis import AnalysisResult
-from bespoke_gui.core.epochs.metrics import REASON_KEYS, EpochSummary
+from bespoke_gui.core.epochs.metrics import REASON_KEYS, EpochSummary, ImageMetrics
 from bespoke_gui.core.files import atomic_write_text, atomic_write_with
 
 COLLAGE_NAME = "collage.png"
@@ -174,7 +174,8 @@ def image_rows(result: AnalysisResult) -> list[dict[str, str]]:
                 "palette_size": str(m.palette_size),
                 "stray_pixels": str(m.stray_count),
                 "stray_list": " ".join(
-                    f"{x},{y}:{REASON_KEYS[int(m.stray_reason[y, x])]}" for x, y in m.stray_pixels
+                    f"{x},{y}:{REASON_KEYS.get(str(m.stray_reason[y, x]), 'stray')}"
+                    for x, y in m.stray_pixels
                 ),
                 "messy": "yes" if m.messy else "no",
                 "messy_reasons": "; ".join(m.messy_reasons),
@@ -281,7 +282,7 @@ def markdown_text(
             )
             + " |"
         )
-    lines += ["", "## Per image", ""]
+    lines += ["", "## Per image", "", "Strays are listed by reason (core.epochs.strays decides them).", ""]
     header = [
         "image",
         "run",
@@ -309,7 +310,7 @@ def markdown_text(
                     _md_escape(s.prompt),
                     str(m.unique_colors),
                     str(m.palette_size),
-                    str(m.stray_count),
+                    _strays_by_reason(m),
                     "yes" if m.messy else "no",
                     m.background.hex or "none",
                     str(m.background.colours_original) if m.background.colour else "",
@@ -346,3 +347,11 @@ def write_report(
     atomic_write_text(files.images_csv, images_csv_text(result))
     atomic_write_text(files.markdown, markdown_text(result, COLLAGE_NAME, chosen))
     return files
+
+
+def _strays_by_reason(metrics: ImageMetrics) -> str:
+    """ "3 (2 background speck, 1 odd colour)", or the bare count when there are none."""
+    if metrics.strays is None or not metrics.strays.count:
+        return str(metrics.stray_count)
+    parts = ", ".join(f"{n} {reason}" for reason, n in metrics.strays.by_reason().items())
+    return f"{metrics.stray_count} ({parts})"

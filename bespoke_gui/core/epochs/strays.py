@@ -11,20 +11,27 @@ report, the cleaned-art export) asks ``find_strays`` and only displays its answe
 
 A cell is only a candidate when none of its 8 neighbours has its exact colour (the
 recovery gives each intended colour one exact value, so a cell of a region always has a
-twin next to it). A candidate is a stray when it is:
+twin next to it). When all its neighbours are one flat colour, it is a:
 
-- ``background speck``: most of its neighbours (5 or more of 8) are the background
-  (the colour of most border cells), and it is not background itself;
-- ``near-duplicate shade``: within ``NEAR_DUPLICATE_REACH`` (RGB distance) of the
-  colour most of its neighbours share: a shade nobody draws as one pixel;
-- ``lighter dot``: all its neighbours are one flat colour and it is lighter than it
-  (a darker dot in a flat region is an eye, a nose or a mole and is kept);
-- ``odd colour``: a colour used by at most two cells, with no twin in its row (eyes
-  and earrings come in pairs), unless it stands at near-maximum contrast to everything
-  around it (a deliberate highlight or pupil).
+- ``background speck`` when that colour is the background (the colour of most border
+  cells);
+- ``near-duplicate shade`` when it is ``NEAR_DUPLICATE_MIN``-``NEAR_DUPLICATE_REACH``
+  (RGB distance) off that colour: a drifted shade nobody draws as one pixel (closer
+  than the minimum it is a shade the artist drew, and kept);
+- ``lighter dot`` when it is lighter than the region;
+- ``odd colour`` when its colour is rare and unlike every other palette colour.
 
-Candidates that pass these tests keep a reason saying why they were kept (e.g. ``darker
-dot (kept: eye, nose)``) and a confidence under ``STRAY_AT``.
+A darker dot of a palette colour is kept: eyes, a nose, a mouth, a mole (on the real
+originals a rule for "a darker palette colour far from its region" flagged the mouth
+pixel of one portrait in five).
+
+Elsewhere (at the meeting of regions) only an ``odd colour`` is a stray: a colour on at
+most ``ODD_COLOUR_CELLS`` cells, at least ``ODD_COLOUR_APART`` from every other palette
+colour, with no twin in its row (eyes and earrings come in pairs). Real pixel art holds
+many one-off shades where regions meet; they are close to a palette colour and kept.
+
+Kept candidates carry a reason saying why (e.g. ``darker dot (kept: eye, nose)``) and a
+confidence under ``STRAY_AT``.
 """
 
 from __future__ import annotations
@@ -40,8 +47,7 @@ ODD_COLOUR = "odd colour"
 STRAY_REASONS = (BACKGROUND_SPECK, NEAR_DUPLICATE, LIGHTER_DOT, ODD_COLOUR)
 KEPT_DARKER = "darker dot (kept: eye, nose)"
 KEPT_PAIRED = "rare colour with a twin in its row (kept: a pair)"
-KEPT_CONTRAST = "rare colour at high contrast (kept: a highlight)"
-KEPT_SHARED = "colour used elsewhere too (kept)"
+KEPT_SHADE = "a close shade of its region (kept: drawn on purpose)"
 # Machine names for --json and the report.
 REASON_KEYS = {
     BACKGROUND_SPECK: "background_speck",
@@ -51,20 +57,20 @@ REASON_KEYS = {
 }
 
 STRAY_AT = 0.5
-# RGB distance: a lone cell this close to the colour around it is a drifted shade.
+# RGB distance from the flat colour around it: a lone cell this close is a drifted
+# shade (below NEAR_DUPLICATE_MIN it is a shade the artist drew: kept).
+NEAR_DUPLICATE_MIN = 10.0
 NEAR_DUPLICATE_REACH = 34.0
+# RGB distance from every other palette colour that makes a rare colour "odd".
+ODD_COLOUR_APART = 45.0
 # Luma difference: a dot this much lighter than its flat region is a "lighter dot".
 LIGHTER_BY = 6.0
-# Neighbours of the background colour (of 8) that make a lone cell a background speck.
-BACKGROUND_NEIGHBOURS = 5
 # A border share at least this large makes the border's main colour the background.
 BACKGROUND_MIN_BORDER_SHARE = 0.4
 # A colour on at most this many cells is rare (a candidate for "odd colour").
 ODD_COLOUR_CELLS = 2
-# RGB distance to the nearest neighbour colour above which an odd colour is deliberate.
-HIGH_CONTRAST = 200.0
 
-_CONFIDENCE = {BACKGROUND_SPECK: 0.95, NEAR_DUPLICATE: 0.85, LIGHTER_DOT: 0.75, ODD_COLOUR: 0.7}
+_CONFIDENCE = {BACKGROUND_SPECK: 0.95, NEAR_DUPLICATE: 0.85, LIGHTER_DOT: 0.75, ODD_COLOUR: 0.8}
 _KEPT_CONFIDENCE = 0.3
 
 
@@ -183,27 +189,30 @@ def _judge(
     """(reason, confidence) of one candidate cell from the labels of its neighbours."""
     if around.size == 0:
         return "", 0.0
-    if (
-        bg_label is not None
-        and own != bg_label
-        and np.count_nonzero(around == bg_label) >= BACKGROUND_NEIGHBOURS
-    ):
-        return BACKGROUND_SPECK, _CONFIDENCE[BACKGROUND_SPECK]
     colour = palette[own]
-    majority = np.bincount(around)
-    main = int(np.argmax(majority))
-    if majority[main] * 8 >= 5 * around.size:
-        if float(np.sqrt(((colour - palette[main]) ** 2).sum())) <= NEAR_DUPLICATE_REACH:
+    others = np.sqrt(((palette - colour) ** 2).sum(axis=1))
+    others[own] = np.inf
+    off_palette = counts[own] <= ODD_COLOUR_CELLS and float(others.min()) >= ODD_COLOUR_APART
+    paired = np.count_nonzero(row_labels == own) > 1
+    region = int(around[0])
+    if around.size >= 3 and np.all(around == region):
+        # One flat region all round.
+        if region == bg_label:
+            return BACKGROUND_SPECK, _CONFIDENCE[BACKGROUND_SPECK]
+        apart = float(others[region])
+        if NEAR_DUPLICATE_MIN <= apart <= NEAR_DUPLICATE_REACH:
             return NEAR_DUPLICATE, _CONFIDENCE[NEAR_DUPLICATE]
-    if majority[main] == around.size and around.size >= 3:
-        if _luma(colour) > _luma(palette[main]) + LIGHTER_BY:
+        if apart < NEAR_DUPLICATE_MIN:
+            return KEPT_SHADE, _KEPT_CONFIDENCE
+        if _luma(colour) > _luma(palette[region]) + LIGHTER_BY:
             return LIGHTER_DOT, _CONFIDENCE[LIGHTER_DOT]
-        return KEPT_DARKER, _KEPT_CONFIDENCE
-    if counts[own] <= ODD_COLOUR_CELLS:
-        if np.count_nonzero(row_labels == own) > 1:
+        if off_palette:
+            return ODD_COLOUR, _CONFIDENCE[ODD_COLOUR]
+        if paired:
             return KEPT_PAIRED, _KEPT_CONFIDENCE
-        nearest = float(np.sqrt(((palette[np.unique(around)] - colour) ** 2).sum(axis=1)).min())
-        if nearest >= HIGH_CONTRAST:
-            return KEPT_CONTRAST, _KEPT_CONFIDENCE
+        return KEPT_DARKER, _KEPT_CONFIDENCE
+    if off_palette and not paired:
         return ODD_COLOUR, _CONFIDENCE[ODD_COLOUR]
-    return KEPT_SHARED, 0.0
+    if paired and counts[own] <= ODD_COLOUR_CELLS:
+        return KEPT_PAIRED, _KEPT_CONFIDENCE
+    return "", 0.0

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from bespoke_gui.core.epochs.strays import StrayReport
+
 
 @dataclass(frozen=True)
 class GridColumn:
@@ -41,6 +43,7 @@ class GridCell:
     pixels: np.ndarray | None = None  # (n, n, 3) uint8
     stray_score: np.ndarray | None = None  # (n, n) float 0..1, 0 = not stray
     stray_reason: np.ndarray | None = None  # (n, n) object array of str ("" = not stray)
+    strays: StrayReport | None = None  # the one stray decision; hover text comes from it
     error: str | None = None
     stray_at: float = 0.5  # a score from here up is called stray; below it only shades the heatmap
     overlay: np.ndarray | None = None  # heatmap_rgba(stray_score), made off the GUI thread when loading

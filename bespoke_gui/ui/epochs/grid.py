@@ -261,12 +261,12 @@ class EpochGridWidget(QAbstractScrollArea):
             return f"{where}: outside the art"
         colour = to_hex(cell.pixels[y, x])
         text = f"{where} · ({x}, {y}) {colour}"
-        reason = ""
-        if cell.stray_reason is not None:
-            reason = str(cell.stray_reason[y, x] or "")
+        if cell.strays is not None:
+            return f"{text} · {cell.strays.describe(x, y)}"
+        reason = str(cell.stray_reason[y, x] or "") if cell.stray_reason is not None else ""
         score = float(cell.stray_score[y, x]) if cell.stray_score is not None else 0.0
         if score >= cell.stray_at:
-            text += f" · stray ({score:.2f}): {reason or 'off-palette'}"
+            text += f" · stray ({score:.2f}): {reason}"
         elif score > 0 and reason:
             text += f" · not stray ({score:.2f}, {reason})"
         else:

@@ -36,7 +36,7 @@ from bespoke_gui.core.epochs.analysis import (
     compare_pipelines,
     load_sample_pixels,
 )
-from bespoke_gui.core.epochs.metrics import REASONS, ImageMetrics
+from bespoke_gui.core.epochs.metrics import ImageMetrics
 from bespoke_gui.core.epochs.pixelgrid import Palette, Recovery
 from bespoke_gui.core.jobs import CancelFn, ProgressFn
 from bespoke_gui.ui.epochs.data import heatmap_rgba
@@ -386,15 +386,7 @@ class EpochInspector(QDialog):
         text = f"({x}, {y}) {colour}"
         if raw != colour:
             text += f" (cell's own colour {raw})"
-        score = float(m.stray_score[y, x])
-        reason = REASONS.get(int(m.stray_reason[y, x]), "")
-        if score >= 0.5:
-            text += f" · stray ({score:.2f}): {reason}"
-        elif score > 0 and reason:
-            text += f" · not stray ({score:.2f}, {reason})"
-        else:
-            text += " · not stray"
-        return text
+        return f"{text} · {m.describe_pixel(x, y)}"
 
     def _recovery_hovered(self, x: int, y: int) -> None:
         self.hover_label.setText(self.describe_pixel(x, y) or " ")

@@ -15,8 +15,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import numpy as np
-
 from bespoke_gui.core.config.sdscripts_args import find_key
 from bespoke_gui.core.epochs.analysis import (
     AnalysisResult,
@@ -25,13 +23,11 @@ from bespoke_gui.core.epochs.analysis import (
     analyze_samples,
     retarget,
 )
-from bespoke_gui.core.epochs.metrics import REASONS, Targets
+from bespoke_gui.core.epochs.metrics import Targets
 from bespoke_gui.core.epochs.samples import SampleInfo, parse_epoch_folder
 from bespoke_gui.core.findings import Finding
 from bespoke_gui.core.jobs import CancelFn, ProgressFn
 from bespoke_gui.ui.epochs.data import GridCell, GridColumn, GridData, GridRow, column_label, heatmap_rgba
-
-_REASON_TEXT = np.array([REASONS.get(code, "") for code in range(max(REASONS) + 1)], dtype=object)
 
 
 @dataclass(frozen=True)
@@ -343,9 +339,8 @@ def build_grid(state: EpochsState) -> GridData:
             path=s.path,
             pixels=item.recovery.pixels,
             stray_score=metrics.stray_score,
-            stray_reason=_REASON_TEXT[
-                np.clip(metrics.stray_reason.astype(np.int64), 0, len(_REASON_TEXT) - 1)
-            ],
+            stray_reason=metrics.stray_reason,
+            strays=metrics.strays,
             stray_at=stray_at,
             overlay=heatmap_rgba(metrics.stray_score, stray_at),
             caption=cell_caption(item),

@@ -10,6 +10,7 @@ from PIL import Image
 
 from bespoke_gui.cli import main
 from bespoke_gui.core.demo.degrade import upscale_nearest
+from bespoke_gui.core.epochs.strays import STRAY_REASONS
 
 
 def test_downscale_writes_the_art_under_the_same_name(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
@@ -81,7 +82,11 @@ def test_analyze_json(samples: Path, capsys: pytest.CaptureFixture) -> None:
         assert isinstance(record["unique_colors"], int) and isinstance(record["messy"], bool)
         assert all(len(p) == 2 and all(0 <= v < 24 for v in p) for p in record["stray_pixels"])
         assert len(record["stray_reasons"]) == len(record["stray_pixels"])
+        # One entry per stray with the decision's reason and confidence (issue #10).
+        assert [[s["x"], s["y"]] for s in record["strays"]] == record["stray_pixels"]
+        assert all(s["reason"] in STRAY_REASONS and 0.5 <= s["confidence"] <= 1 for s in record["strays"])
     assert [(r["epoch"], r["prompt"]) for r in records] == [(1, 0), (1, 1), (2, 0), (2, 1)]
+    assert any(r["strays"] for r in records)
     clean = [r for r in records if r["epoch"] == 2]
     assert all(r["stray_pixels"] == [] and r["exact"] for r in clean)
 

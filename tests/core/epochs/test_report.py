@@ -18,6 +18,7 @@ from bespoke_gui.core.epochs.report import (
     render_collage,
     write_report,
 )
+from bespoke_gui.core.epochs.strays import REASON_KEYS
 from bespoke_gui.core.files import TEMP_PREFIX
 
 
@@ -92,3 +93,19 @@ def test_markdown_names_the_epochs_chosen_for_production() -> None:
     text = markdown_text(empty, chosen={"run512": "epoch 8"})
     assert "## Chosen for production" in text and "- run512: epoch 8" in text
     assert "Chosen for production" not in markdown_text(empty)
+
+
+def test_report_lists_strays_by_reason(result: AnalysisResult) -> None:
+    # Issue #10: the strays of each image, counted per reason of the one decision.
+    with_strays = [item for item in result.images if item.metrics.stray_count]
+    assert with_strays
+    text = markdown_text(result)
+    for item in with_strays:
+        by_reason = item.metrics.strays.by_reason()
+        parts = ", ".join(f"{n} {reason}" for reason, n in by_reason.items())
+        assert f"| {item.metrics.stray_count} ({parts}) |" in text
+    images = {row["path"]: row for row in csv.DictReader(images_csv_text(result).splitlines())}
+    for item in with_strays:
+        listed = images[str(item.sample.path)]["stray_list"].split()
+        assert len(listed) == item.metrics.stray_count
+        assert all(entry.split(":")[1] in REASON_KEYS.values() for entry in listed)

@@ -7,9 +7,9 @@ import pytest
 
 from bespoke_gui.core.epochs.strays import (
     BACKGROUND_SPECK,
-    KEPT_CONTRAST,
     KEPT_DARKER,
     KEPT_PAIRED,
+    KEPT_SHADE,
     LIGHTER_DOT,
     NEAR_DUPLICATE,
     ODD_COLOUR,
@@ -68,21 +68,33 @@ def test_lighter_dot_is_stray_darker_dot_is_kept() -> None:
 
 def test_odd_colour_and_what_it_keeps() -> None:
     art = portrait()
-    # On the boundary between hair and skin (not a flat region): a colour used once.
-    art[9, 8] = (120, 160, 60)
+    # Where hair meets skin (not one flat region): a colour used once, far from all others.
+    art[9, 8] = (120, 200, 60)
     report = find_strays(art)
     assert report.mask[9, 8] and report.reason[9, 8] == ODD_COLOUR
     # The same colour twice in one row is a pair (two earrings): kept.
-    art[9, 14] = (120, 160, 60)
+    art[9, 14] = (120, 200, 60)
     report = find_strays(art)
     assert not report.mask[9, 8] and report.reason[9, 8] == KEPT_PAIRED
-    # A one-off at near-maximum contrast (white next to near-black only) is deliberate.
+    # A one-off shade close to a palette colour where regions meet is shading: kept.
     art = portrait()
-    art[6:9, 6:18] = (0, 0, 0)
-    art[8, 10] = (255, 255, 255)
-    art[9, 9:12] = (0, 0, 90)  # not one flat region: no "lighter dot"
+    art[9, 8] = (200, 150, 115)
     report = find_strays(art)
-    assert not report.mask[8, 10] and report.reason[8, 10] == KEPT_CONTRAST
+    assert not report.mask[9, 8]
+
+
+def test_a_shade_closer_than_the_minimum_is_drawn_on_purpose() -> None:
+    art = portrait()
+    art[14, 10] = (224, 173, 133)  # 5 off the skin: the artist's shade (lossless path)
+    report = find_strays(art)
+    assert not report.mask[14, 10] and report.reason[14, 10] == KEPT_SHADE
+
+
+def test_an_odd_colour_darker_than_its_flat_region_is_stray() -> None:
+    art = portrait()
+    art[15, 12] = (20, 120, 40)  # dark green, used nowhere else, inside the skin
+    report = find_strays(art)
+    assert report.mask[15, 12] and report.reason[15, 12] == ODD_COLOUR
 
 
 def test_given_background_overrides_the_border_guess() -> None:

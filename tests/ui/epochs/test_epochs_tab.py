@@ -110,7 +110,7 @@ def test_hover_reports_coordinate_hex_and_why_a_pixel_is_stray(qtbot, context, t
     x, y = SPECK_AT
     text = tab.grid.hover_text_at(_centre_of_pixel(tab, 0, 0, x, y))
     assert f"({x}, {y})" in text and "#e628c8" in text
-    assert "· stray (" in text and "flat region" in text
+    assert "· stray (" in text and "background speck" in text
     eye = tab.grid.hover_text_at(_centre_of_pixel(tab, 0, 0, 9, 11))
     assert "(9, 11)" in eye and "#0a0a0a" in eye and "not stray" in eye
     # The grid's hover signal feeds the tab's status line.
@@ -451,3 +451,21 @@ def test_the_chart_draws_each_epoch_and_the_target_lines(qtbot, context, tmp_pat
     assert any(c.green() - c.red() > 60 for c in colours_near_row(y_of(220)))  # the green target line
     assert any(c.red() - c.green() > 80 for c in colours_near_row(y_of(250)))  # the red minimum line
     assert not any(c.red() - c.green() > 80 for c in colours_near_row(y_of(235)))  # nothing red between
+
+
+def test_grid_and_inspector_show_the_same_stray_decision(qtbot, context, tmp_path):
+    # Issue #10: one stray decision (core.epochs.strays); both views only display it.
+    tab = _tab(qtbot, context)
+    _load(tab, context, _make_run(tmp_path / "run", broken=False))
+    assert tab.open_inspector(0, 0) is not None
+    assert context.runner.wait_idle(30)
+    inspector = tab.inspector
+    assert inspector is not None and inspector.data_shown is not None
+    strays = 0
+    for y in range(24):
+        for x in range(24):
+            in_grid = tab.grid.describe_pixel(0, 0, x, y).rsplit(" · ", 1)[1]
+            in_inspector = inspector.describe_pixel(x, y).rsplit(" · ", 1)[1]
+            assert in_grid == in_inspector, (x, y)
+            strays += in_grid.startswith("stray (")
+    assert strays >= 1
