@@ -22,6 +22,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from bespoke_gui.core.files import atomic_write_with, require_folder
+from bespoke_gui.core.jobs import CancelFn, ProgressFn, never_cancelled, no_progress
 
 # 64 megapixels (8192x8192) is far beyond any training image (the datasets here are
 # 0.26 MP) yet small enough that decoding never exhausts memory.
@@ -387,3 +388,26 @@ def save_png_atomic(
     if icc_profile:
         options["icc_profile"] = icc_profile
     atomic_write_with(path, lambda handle: img.save(handle, format="PNG", **options))
+
+
+def load_thumbnails(
+    paths: list[Path],
+    size: int,
+    progress: ProgressFn = no_progress,
+    cancelled: CancelFn = never_cancelled,
+) -> dict[Path, np.ndarray]:
+    """Nearest-neighbour thumbnails (a job: runs off the GUI thread)."""
+    out: dict[Path, np.ndarray] = {}
+    for index, path in enumerate(paths):
+        if cancelled():
+            break
+        try:
+            with Image.open(path) as img:
+                img.draft("RGB", (size * 2, size * 2))
+                rgb = img.convert("RGB")
+                rgb.thumbnail((size, size), Image.Resampling.NEAREST)
+                out[path] = np.asarray(rgb).copy()
+        except (OSError, ValueError, Image.DecompressionBombError):
+            continue  # the list shows no thumbnail; the Dataset tab reports broken images
+        progress(index + 1, len(paths), path.name)
+    return out

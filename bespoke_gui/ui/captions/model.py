@@ -8,13 +8,10 @@ opening 10,000 captions costs no image decoding at all.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 from PySide6.QtCore import (
     QAbstractListModel,
     QModelIndex,
@@ -27,91 +24,14 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from bespoke_gui.core.captions.caption_files import CaptionEntry, CaptionFile
-from bespoke_gui.core.findings import Finding, Severity, worst_severity
-from bespoke_gui.core.jobs import CancelFn, ProgressFn, never_cancelled, no_progress
+from bespoke_gui.core.captions.state import CaptionItem
+from bespoke_gui.core.findings import Severity
 from bespoke_gui.ui.widgets.pixel_view import array_to_qimage
 from bespoke_gui.ui.widgets.timers import single_shot_timer
 
 THUMB_SIZE = 48
 ROW_HEIGHT = THUMB_SIZE + 8
 ItemRole = Qt.ItemDataRole.UserRole + 1
-
-
-@dataclass
-class CaptionItem:
-    image: Path | None
-    caption_path: Path
-    caption: CaptionFile | None  # what is on disk (the save baseline); None when unreadable
-    text: str
-    error: str = ""
-    findings: list[Finding] = field(default_factory=list)
-    thumb: QImage | None = None
-    thumb_requested: bool = False
-    disk_changed: bool = False  # the file changed on disk while this caption had unsaved edits
-    stat_key: tuple[int, int] | None = None
-    last_shown: tuple | None = None
-
-    def shown_state(self) -> tuple:
-        """What the list row shows, to repaint only when it changes."""
-        return (
-            self.dirty,
-            self.disk_changed,
-            self.worst,
-            len(self.findings),
-            self.error,
-            self.text[:160],
-            self.thumb is not None,
-        )
-
-    @property
-    def name(self) -> str:
-        return (self.image or self.caption_path).name
-
-    @property
-    def dirty(self) -> bool:
-        return self.caption is not None and self.text != self.caption.text
-
-    @property
-    def worst(self) -> Severity | None:
-        return worst_severity(self.findings)
-
-    @classmethod
-    def from_entry(cls, entry: CaptionEntry) -> CaptionItem:
-        text = entry.caption.text if entry.caption is not None else ""
-        stat_key = entry.caption.stat_key if entry.caption is not None else None
-        return cls(entry.image, entry.caption_path, entry.caption, text, entry.error, stat_key=stat_key)
-
-
-def file_stat(path: Path) -> tuple[int, int] | None:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return (st.st_mtime_ns, st.st_size)
-
-
-def load_thumbnails(
-    paths: list[Path],
-    size: int = THUMB_SIZE,
-    progress: ProgressFn = no_progress,
-    cancelled: CancelFn = never_cancelled,
-) -> dict[Path, np.ndarray]:
-    """Nearest-neighbour thumbnails (a job: runs off the GUI thread)."""
-    out: dict[Path, np.ndarray] = {}
-    for index, path in enumerate(paths):
-        if cancelled():
-            break
-        try:
-            with Image.open(path) as img:
-                img.draft("RGB", (size * 2, size * 2))
-                rgb = img.convert("RGB")
-                rgb.thumbnail((size, size), Image.Resampling.NEAREST)
-                out[path] = np.asarray(rgb).copy()
-        except (OSError, ValueError, Image.DecompressionBombError):
-            continue  # the list shows no thumbnail; the Dataset tab reports broken images
-        progress(index + 1, len(paths), path.name)
-    return out
 
 
 class CaptionListModel(QAbstractListModel):

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from pathlib import Path
-from typing import Any
 
 import shiboken6
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt
@@ -48,18 +47,12 @@ from bespoke_gui.core.captions.batch import (
     ApplyResult,
     BatchPlan,
     apply_plan,
-    diff_backup,
     list_caption_backups,
     restore_caption_backup,
 )
 from bespoke_gui.core.captions.caption_files import (
-    CaptionChangedOnDisk,
     CaptionEncodeError,
-    CaptionError,
     CaptionFile,
-    load_caption_dataset,
-    read_caption,
-    save_caption,
 )
 from bespoke_gui.core.captions.keywords import (
     COLOUR_KIND,
@@ -74,26 +67,35 @@ from bespoke_gui.core.captions.lint import (
     RULES,
     CaptionFacts,
     CaptionLinter,
-    LintInput,
-    LintSettings,
+    DatasetLint,
     TrainingSettings,
-    lint_dataset,
     read_training_settings,
 )
-from bespoke_gui.core.captions.pixels import ImagePixels, colour_mask, image_pixels, nearest_named_mask
-from bespoke_gui.core.jobs import CancelFn, ProgressFn, map_items
+from bespoke_gui.core.captions.pixels import ImagePixels, colour_mask, nearest_named_mask
+from bespoke_gui.core.captions.state import (
+    CaptionItem,
+    CaptionsState,
+    DiskChange,
+    SaveResult,
+    changed_on_disk,
+    diff_with_backup,
+    lint_captions,
+    load_caption_items,
+    read_palettes,
+    read_pixels,
+    save_captions,
+)
+from bespoke_gui.core.imageio import load_thumbnails
 from bespoke_gui.core.workspace import Workspace
 from bespoke_gui.ui.bridge import JobHandle
 from bespoke_gui.ui.captions.dialogs import BatchDialog, CaptionBackupsDialog
 from bespoke_gui.ui.captions.highlighter import CaptionHighlighter
 from bespoke_gui.ui.captions.model import (
+    THUMB_SIZE,
     CaptionFilterProxy,
-    CaptionItem,
     CaptionItemDelegate,
     CaptionListModel,
     CaptionListView,
-    file_stat,
-    load_thumbnails,
 )
 from bespoke_gui.ui.captions.panels import (
     ENCODING_RULES,
@@ -120,82 +122,6 @@ LINT_FILTERS = (
     ("warnings", "With warnings"),
     ("any", "With any finding"),
 )
-
-
-# --------------------------------------------------------------------------- jobs (no Qt)
-
-
-def _load_job(folder: Path, extension: str, progress: ProgressFn, cancelled: CancelFn) -> list[CaptionItem]:
-    entries = load_caption_dataset(folder, extension, progress, cancelled)
-    return [CaptionItem.from_entry(e) for e in entries]
-
-
-def _lint_job(
-    inputs: list[LintInput],
-    settings: LintSettings,
-    keywords: Keywords,
-    progress: ProgressFn,
-    cancelled: CancelFn,
-):
-    return lint_dataset(inputs, settings, keywords, progress, cancelled)
-
-
-def _save_job(
-    work: list[tuple[CaptionFile, str]], progress: ProgressFn, cancelled: CancelFn
-) -> list[tuple[Path, Any, str, str]]:
-    """Save each caption; per file (path, new CaptionFile | None, problem kind, message)."""
-    out: list[tuple[Path, Any, str, str]] = []
-    for index, (caption, text) in enumerate(work):
-        try:
-            saved = save_caption(caption, text)
-            out.append((caption.path, (saved, saved.stat_key), "", ""))
-        except CaptionChangedOnDisk as exc:
-            out.append((caption.path, None, "changed", str(exc)))
-        except CaptionEncodeError as exc:
-            out.append((caption.path, None, "encode", str(exc)))
-        except CaptionError as exc:
-            out.append((caption.path, None, "error", str(exc)))
-        progress(index + 1, len(work), caption.path.name)
-    return out
-
-
-def _disk_check_job(
-    known: list[tuple[Path, tuple[int, int] | None]], progress: ProgressFn, cancelled: CancelFn
-):
-    """Captions whose size or mtime changed since they were read, read again."""
-    changed = []
-    for path, key in known:
-        now = file_stat(path)
-        if now == key:
-            continue
-        try:
-            changed.append((path, read_caption(path), now))
-        except CaptionError:
-            continue
-    return changed
-
-
-def _palettes_job(images: list[Path], progress: ProgressFn, cancelled: CancelFn) -> dict[Path, tuple]:
-    result = map_items(lambda p: tuple(image_pixels(p).palette), images, progress, cancelled)
-    return {p: pal for p, pal in zip(images, result.results) if pal is not None}
-
-
-def _apply_job(
-    plan: BatchPlan, root: Path, backups: Path, progress: ProgressFn, cancelled: CancelFn
-) -> ApplyResult:
-    return apply_plan(plan, root, backups, progress, cancelled)
-
-
-def _diff_job(backup_dir: Path, progress: ProgressFn, cancelled: CancelFn):
-    return diff_backup(backup_dir)
-
-
-def _restore_job(backup_dir: Path, progress: ProgressFn, cancelled: CancelFn):
-    return restore_caption_backup(backup_dir, progress, cancelled)
-
-
-def _pixels_job(path: Path, progress: ProgressFn, cancelled: CancelFn) -> ImagePixels:
-    return image_pixels(path)
 
 
 def replace_document_text(document: QTextDocument, new_text: str) -> None:
@@ -252,12 +178,9 @@ class CaptionsTab(FeatureTab):
         self._analysed_text: str | None = None  # the text self.facts describe
         self._analysed_path: Path | None = None  # the caption they belong to
         self._panel_path: Path | None = None  # the caption whose findings the table shows
-        self.palettes: dict[Path, tuple] = {}
+        self.state = CaptionsState()
         self.pixels_cache: OrderedDict[Path, ImagePixels] = OrderedDict()
         self.current_pixels: ImagePixels | None = None
-        self.pending_disk: dict[Path, CaptionFile] = {}
-        self._own_writes: dict[Path, bytes] = {}
-        self._batch_paths: set[Path] = set()
         self._backups_dialog: CaptionBackupsDialog | None = None
         self._hovering = False
         self._highlight_key: tuple | None = None
@@ -442,7 +365,7 @@ class CaptionsTab(FeatureTab):
 
     # --- workspace ----------------------------------------------------------------------
     def has_unsaved_changes(self) -> bool:
-        return any(item.dirty for item in self.model.items)
+        return self.state.has_unsaved_changes()
 
     def _job_failed(self, description: str, message: str) -> None:
         self._show_problem(f"{description}: {message}")
@@ -481,7 +404,7 @@ class CaptionsTab(FeatureTab):
         extension = self.training.caption_extension if workspace.config_path else workspace.caption_extension
         self.count_label.setText("Reading captions…")
         self.jobs.start(
-            _load_job,
+            load_caption_items,
             self.images_dir,
             extension,
             description="reading captions",
@@ -505,10 +428,9 @@ class CaptionsTab(FeatureTab):
         for doc in self.documents.values():
             doc.deleteLater()
         self.documents.clear()
-        self.model.set_items([])
-        self.palettes.clear()
+        self.state.clear()
+        self.model.set_items(self.state.items)
         self.pixels_cache.clear()
-        self.pending_disk.clear()
         self.batch_stack.clear()
         self.current_pixels = None
         self.pixel_view.set_pixels(None)
@@ -526,20 +448,11 @@ class CaptionsTab(FeatureTab):
         return doc
 
     def _loaded(self, items: list[CaptionItem]) -> None:
-        self.model.set_items(items)
+        self.state.set_items(items)
+        self.model.set_items(self.state.items)
         if self.images_dir is not None:
             self.watcher.watch(self.images_dir)
-        missing = sum(1 for i in items if i.caption is not None and not i.caption.raw and i.image is not None)
-        orphans = sum(1 for i in items if i.image is None)
-        note = []
-        if missing:
-            note.append(f"{missing} without a caption")
-        if orphans:
-            note.append(f"{orphans} caption(s) without an image")
-        unreadable = sum(1 for i in items if i.error)
-        if unreadable:
-            note.append(f"{unreadable} unreadable")
-        self.count_label.setText(f"{len(items)} captions" + (f" ({', '.join(note)})" if note else ""))
+        self.count_label.setText(self.state.load_note())
         if items:
             self.list.setCurrentIndex(self.proxy.index(0, 0))
             # The first screenful straight away; the rest as the view asks for them.
@@ -553,38 +466,25 @@ class CaptionsTab(FeatureTab):
         self.linter = CaptionLinter(self.keywords, settings)
 
     def lint_all(self) -> JobHandle | None:
-        if not self.model.items:
+        if not self.state.items:
             return None
-        inputs = [
-            LintInput(
-                str(item.caption_path),
-                item.text,
-                item.caption.encoding if item.caption else "utf-8",
-                self.palettes.get(item.image) if item.image else None,
-            )
-            for item in self.model.items
-            if item.caption is not None
-        ]
         return self.jobs.start(
-            _lint_job,
-            inputs,
+            lint_captions,
+            self.state.lint_inputs(),
             self.training.lint_settings(),
             self.keywords,
             description="linting captions",
             finished=self._linted,
         )
 
-    def _linted(self, result) -> None:
+    def _linted(self, result: DatasetLint) -> None:
         self.trigger = result.trigger
         self._update_linter()
-        for item in self.model.items:
-            found = result.findings.get(str(item.caption_path))
-            if found is not None and item is not self.current:
-                item.findings = found
+        self.state.apply_lint(result, keep=self.current)
         self.model.refresh_all()
         self.proxy.refilter()
         self.analyse_current()
-        errors = sum(1 for item in self.model.items if item.worst == "error")
+        errors = self.state.error_count()
         trigger = ", ".join(self.trigger) if self.trigger else "none agreed"
         self.context.show_status(f"Captions linted: {errors} with errors; trigger: {trigger}")
 
@@ -594,10 +494,10 @@ class CaptionsTab(FeatureTab):
             return None
 
         def done(palettes: dict) -> None:
-            self.palettes.update(palettes)
+            self.state.palettes.update(palettes)
             self.lint_all()
 
-        return self.jobs.start(_palettes_job, images, description="reading image palettes", finished=done)
+        return self.jobs.start(read_palettes, images, description="reading image palettes", finished=done)
 
     # --- opening captions -------------------------------------------------------------------
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
@@ -642,7 +542,7 @@ class CaptionsTab(FeatureTab):
         self._update_header()
         if item.error:
             self.show_banner(item.error, choices=False)
-        elif item.caption_path in self.pending_disk:
+        elif item.caption_path in self.state.pending_disk:
             self._offer_disk_choice(item)
         self._load_pixels(item)
         self.analyse_current()
@@ -823,7 +723,7 @@ class CaptionsTab(FeatureTab):
             self.pixels_cache[path] = pixels
             while len(self.pixels_cache) > PIXEL_CACHE:
                 self.pixels_cache.popitem(last=False)
-            self.palettes[path] = tuple(pixels.palette)
+            self.state.palettes[path] = tuple(pixels.palette)
             if self.current is not None and self.current.image == path:
                 self._show_pixels(self.current, pixels)
 
@@ -832,7 +732,7 @@ class CaptionsTab(FeatureTab):
                 self.pixel_label.setText(f"Cannot show {path.name}: {message}")
 
         self.jobs.start(
-            _pixels_job, item.image, description=f"reading {item.image.name}", finished=done, failed=failed
+            read_pixels, item.image, description=f"reading {item.image.name}", finished=done, failed=failed
         )
 
     def _show_pixels(self, item: CaptionItem, pixels: ImagePixels) -> None:
@@ -911,7 +811,9 @@ class CaptionsTab(FeatureTab):
 
     # --- thumbnails -------------------------------------------------------------------------
     def _request_thumbnails(self, paths: list[Path]) -> None:
-        self.jobs.start(load_thumbnails, paths, description="thumbnails", finished=self.model.set_thumbnails)
+        self.jobs.start(
+            load_thumbnails, paths, THUMB_SIZE, description="thumbnails", finished=self.model.set_thumbnails
+        )
 
     def _kind_filter_changed(self, _index: int) -> None:
         kind = self.filter_kind.currentData()
@@ -936,69 +838,50 @@ class CaptionsTab(FeatureTab):
         return self._save([self.current])
 
     def save_all(self) -> JobHandle | None:
-        dirty = [item for item in self.model.items if item.dirty]
+        dirty = self.state.dirty_items()
         return self._save(dirty) if dirty else None
 
     def _save(self, items: list[CaptionItem]) -> JobHandle | None:
         work = []
         for item in items:
-            if item.caption is None or item.caption_path in self.pending_disk:
-                if item.caption_path in self.pending_disk:
+            if item.caption is None or item.caption_path in self.state.pending_disk:
+                if item.caption_path in self.state.pending_disk:
                     self.show_banner(
                         f"{item.name} changed on disk: choose Reload or Keep mine before saving."
                     )
                 continue
             try:
-                self._own_writes[item.caption_path] = item.caption.encode(item.text)
+                self.state.own_writes[item.caption_path] = item.caption.encode(item.text)
             except CaptionEncodeError as exc:
                 if not self.confirm("Save as UTF-8?", f"{exc}.\n\nSave {item.name} as UTF-8?"):
                     continue
                 item.caption = item.caption.as_utf8()
-                self._own_writes[item.caption_path] = item.caption.encode(item.text)
+                self.state.own_writes[item.caption_path] = item.caption.encode(item.text)
             work.append((item.caption, item.text))
         if not work:
             return None
         return self.jobs.start(
-            _save_job, work, description=f"saving {len(work)} caption(s)", finished=self._saved
+            save_captions, work, description=f"saving {len(work)} caption(s)", finished=self._saved
         )
 
     def _save_now(self, items: list[CaptionItem]) -> None:
         """Save on the spot (switching workspace): the items are about to be dropped."""
         work = [(item.caption, item.text) for item in items if item.caption is not None]
-        for _path, result, _kind, message in _save_job(work, lambda *a: None, lambda: False):
-            if result is None:
-                self.context.show_status(f"Captions: {message}")
+        for result in save_captions(work):
+            if result.saved is None:
+                self.context.show_status(f"Captions: {result.message}")
 
-    def _saved(self, results: list[tuple[Path, Any, str, str]]) -> None:
-        problems = []
-        for path, result, kind, message in results:
-            self._own_writes.pop(path, None)
-            row = self.model.row_of(path)
-            item = self.model.item(row)
-            if item is None:
-                continue
-            if result is not None:
-                saved, stat = result
-                item.caption = saved
-                item.stat_key = stat
-                item.disk_changed = False
-            elif kind == "changed":
-                item.disk_changed = True
-                try:
-                    self.pending_disk[path] = read_caption(path)
-                except CaptionError:
-                    pass
-                if item is self.current:
-                    self._offer_disk_choice(item)
-                problems.append(message)
-            else:
-                problems.append(message)
-            self.model.refresh_row(row)
+    def _saved(self, results: list[SaveResult]) -> None:
+        outcome = self.state.apply_save_results(results)
+        if self.current is not None and self.current in outcome.conflicts:
+            self._offer_disk_choice(self.current)
+        for item in outcome.touched:
+            self.model.refresh_row(self.model.row_of(item.caption_path))
         self._update_header()
-        if self.current is not None and any(r[0] == self.current.caption_path for r in results):
+        if self.current is not None and self.current in outcome.touched:
             self.analyse_current()  # e.g. a "not UTF-8" finding is gone once saved as UTF-8
-        saved_count = sum(1 for r in results if r[1] is not None)
-        status = f"Saved {saved_count} caption(s)"
+        problems = outcome.problems
+        status = f"Saved {outcome.saved} caption(s)"
         if problems:
             status += f"; {len(problems)} not saved: {problems[0]}"
             if not self.banner.isVisible():
@@ -1010,35 +893,24 @@ class CaptionsTab(FeatureTab):
         self._disk_timer.start()  # a burst of events (an atomic replace is several) becomes one check
 
     def check_disk(self) -> JobHandle | None:
-        if not self.model.items:
+        if not self.state.items:
             return None
         self.watcher.rearm()
-        known = [(item.caption_path, item.stat_key) for item in self.model.items]
+        known = [(item.caption_path, item.stat_key) for item in self.state.items]
         return self.jobs.start(
-            _disk_check_job, known, description="checking captions on disk", finished=self._disk_checked
+            changed_on_disk, known, description="checking captions on disk", finished=self._disk_checked
         )
 
-    def _disk_checked(self, changed: list[tuple[Path, CaptionFile, tuple[int, int] | None]]) -> None:
-        reloaded = []
-        for path, on_disk, stat in changed:
-            row = self.model.row_of(path)
-            item = self.model.item(row)
-            if item is None:
-                continue
-            item.stat_key = stat
-            if item.caption is not None and on_disk.raw == item.caption.raw:
-                continue
-            if on_disk.raw == self._own_writes.get(path) or path in self._batch_paths:
-                continue  # our own write: its result is on the way
-            if not item.dirty:
-                self._take_disk_version(item, on_disk)
-                reloaded.append(item)
-            else:
-                item.disk_changed = True
-                self.pending_disk[path] = on_disk
-                if item is self.current:
-                    self._offer_disk_choice(item)
-            self.model.refresh_row(row)
+    def _disk_checked(self, changed: list[DiskChange]) -> None:
+        outcome = self.state.apply_disk_changes(changed)
+        on_disk = {change.path: change.on_disk for change in changed}
+        for item in outcome.reloaded:
+            self._take_disk_version(item, on_disk[item.caption_path])
+        if self.current is not None and self.current in outcome.conflicts:
+            self._offer_disk_choice(self.current)
+        for item in outcome.reloaded + outcome.conflicts:
+            self.model.refresh_row(self.model.row_of(item.caption_path))
+        reloaded = outcome.reloaded
         if reloaded:
             names = ", ".join(i.name for i in reloaded[:3]) + ("…" if len(reloaded) > 3 else "")
             self.context.show_status(f"Reloaded {len(reloaded)} caption(s) changed on disk: {names}")
@@ -1050,13 +922,10 @@ class CaptionsTab(FeatureTab):
                 )
 
     def _take_disk_version(self, item: CaptionItem, on_disk: CaptionFile) -> None:
-        item.caption = on_disk
-        item.disk_changed = False
-        self.pending_disk.pop(item.caption_path, None)
         doc = self.documents.get(item.caption_path)
         if doc is not None:
             replace_document_text(doc, on_disk.text)  # undoable: the previous text is one Undo away
-        item.text = on_disk.text
+        self.state.take_disk_version(item, on_disk)
         if item is self.current:
             self._update_header()
             self.analyse_current()
@@ -1077,21 +946,18 @@ class CaptionsTab(FeatureTab):
 
     def reload_from_disk(self) -> None:
         item = self.current
-        if item is None or item.caption_path not in self.pending_disk:
+        if item is None or item.caption_path not in self.state.pending_disk:
             self.banner.hide()
             return
-        self._take_disk_version(item, self.pending_disk.pop(item.caption_path))
+        self._take_disk_version(item, self.state.pending_disk[item.caption_path])
         self.banner.hide()
         self.model.refresh_row(self.model.row_of(item.caption_path))
 
     def keep_mine(self) -> None:
         item = self.current
-        if item is None or item.caption_path not in self.pending_disk:
+        if item is None or not self.state.keep_mine(item):
             self.banner.hide()
             return
-        # The disk version becomes the baseline: the next save replaces it knowingly.
-        item.caption = self.pending_disk.pop(item.caption_path)
-        item.disk_changed = False
         self.banner.hide()
         self._update_header()
         self.model.refresh_row(self.model.row_of(item.caption_path))
@@ -1108,18 +974,7 @@ class CaptionsTab(FeatureTab):
             ]
         else:
             items = list(self.model.items)
-        usable = [
-            i
-            for i in items
-            if i.caption is not None and not i.dirty and i.caption_path not in self.pending_disk
-        ]
-        left_out = len(items) - len(usable)
-        note = (
-            f"{left_out} caption(s) with unsaved edits or unread files are left out: save them first."
-            if left_out
-            else ""
-        )
-        return {i.caption_path: i.text for i in usable}, note
+        return self.state.batch_texts(items)
 
     def open_batch_dialog(self) -> BatchDialog:
         # open(), not exec(): a nested event loop inside qasync's loop is one of its traps.
@@ -1141,9 +996,9 @@ class CaptionsTab(FeatureTab):
         if self.workspace is None or self.images_dir is None or not plan.changes:
             return None
         # Writes of ours are coming: the disk check leaves these captions to _plan_applied.
-        self._batch_paths.update(change.path for change in plan.changes)
+        self.state.batch_paths.update(change.path for change in plan.changes)
         return self.jobs.start(
-            _apply_job,
+            apply_plan,
             plan,
             self.images_dir,
             self.workspace.backups_dir,
@@ -1153,7 +1008,7 @@ class CaptionsTab(FeatureTab):
 
     def _plan_applied(self, plan: BatchPlan, result: ApplyResult) -> None:
         self.last_batch = result
-        self._batch_paths.difference_update(c.path for c in plan.changes)
+        self.state.batch_paths.difference_update(c.path for c in plan.changes)
         for path, saved in result.saved.items():
             row = self.model.row_of(path)
             item = self.model.item(row)
@@ -1166,7 +1021,7 @@ class CaptionsTab(FeatureTab):
                 replace_document_text(doc, saved.text)
             item.text = saved.text
             item.findings = self.linter.lint(
-                item.text, self.palettes.get(item.image) if item.image else None, saved.encoding
+                item.text, self.state.palettes.get(item.image) if item.image else None, saved.encoding
             )
             self.model.refresh_row(row)
         self.analyse_current()
@@ -1194,7 +1049,7 @@ class CaptionsTab(FeatureTab):
         if dialog is None:
             return
         self.jobs.start(
-            _diff_job,
+            diff_with_backup,
             backup.path,
             description="comparing with the backup",
             finished=lambda diffs, b=backup: dialog.show_diff(b, diffs),
@@ -1218,7 +1073,9 @@ class CaptionsTab(FeatureTab):
             if self.workspace is not None:
                 self.set_workspace(self.workspace)
 
-        return self.jobs.start(_restore_job, backup.path, description="restoring captions", finished=done)
+        return self.jobs.start(
+            restore_caption_backup, backup.path, description="restoring captions", finished=done
+        )
 
     # --- asking -----------------------------------------------------------------------------------
     def confirm(self, title: str, question: str) -> bool:
