@@ -7,12 +7,15 @@ import importlib
 import logging
 import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, QUrl
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+import shiboken6
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, QTimer, QUrl
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QFileDialog,
     QLabel,
     QMainWindow,
@@ -28,6 +31,7 @@ from bespoke_gui.core.workspace import Workspace, discover
 from bespoke_gui.ui.bridge import JobHandle, JobRunner
 from bespoke_gui.ui.context import AppContext
 from bespoke_gui.ui.tabs import TAB_SPECS, FeatureTab
+from bespoke_gui.ui.widgets.confirm import Choice, ask_save_discard_cancel
 from bespoke_gui.ui.widgets.job_panel import JobPanel
 
 log = logging.getLogger(__name__)
@@ -70,6 +74,12 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("Bespoke GUI")
         self.setAcceptDrops(True)
         self.resize(1400, 900)
+        self.unsaved_box: QMessageBox | None = None  # the open save/discard/cancel question
+        self.drop_router = _DropRouter(self)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self.drop_router)
+        self._close_agreed = False
 
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
@@ -236,6 +246,10 @@ class MainWindow(QMainWindow):
         return handle
 
     def _workspace_ready(self, workspace: Workspace) -> None:
+        # Nothing switches until the user has said what happens to unsaved edits.
+        self.when_unsaved_settled("switching workspace", lambda: self._switch_to(workspace))
+
+    def _switch_to(self, workspace: Workspace) -> None:
         self._remember_recent(workspace.root)
         self.setWindowTitle(f"Bespoke GUI — {workspace.root.name}")
         parts = [
@@ -289,40 +303,161 @@ class MainWindow(QMainWindow):
             QMessageBox.warning(self, title, message)
 
     # --- drag and drop ----------------------------------------------------------------
+    # Files and folders dropped anywhere in the window are the window's: an application-wide
+    # event filter takes them before any child (a text editor would paste "file:///…").
     @staticmethod
-    def _dropped_folders(urls: list[QUrl]) -> list[Path]:
-        return [Path(u.toLocalFile()) for u in urls if u.isLocalFile() and Path(u.toLocalFile()).is_dir()]
+    def _dropped_paths(event: QDropEvent | QDragEnterEvent | QDragMoveEvent) -> list[Path]:
+        mime = event.mimeData()
+        if mime is None or not mime.hasUrls():
+            return []
+        return [Path(u.toLocalFile()) for u in mime.urls() if u.isLocalFile()]
 
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if event.mimeData().hasUrls() and self._dropped_folders(event.mimeData().urls()):
-            event.acceptProposedAction()
+    def _epochs_tab_holding(self, widget: QWidget) -> FeatureTab | None:
+        epochs = self.tab_widgets.get("Epochs")
+        if epochs is not None and (widget is epochs or epochs.isAncestorOf(widget)):
+            return epochs
+        return None
 
-    def dropEvent(self, event: QDropEvent) -> None:
-        folders = self._dropped_folders(event.mimeData().urls())
+    def handle_drop(self, paths: list[Path], target: QWidget | None = None) -> None:
+        """A folder opens as the workspace, a TOML becomes its training config, and on the
+        Epochs tab sample folders and images are added; anything else says why in one line."""
+        epochs = self._epochs_tab_holding(target) if target is not None else None
+        if epochs is not None:
+            usable = epochs.dropped_paths([QUrl.fromLocalFile(str(p)) for p in paths])  # type: ignore[attr-defined]
+            if usable:
+                epochs.add_paths(usable)  # type: ignore[attr-defined]
+                return
+        folders = [p for p in paths if p.is_dir()]
+        tomls = [p for p in paths if p.is_file() and p.suffix.lower() == ".toml"]
         if folders:
             self.open_workspace(folders[0])
-            event.acceptProposedAction()
+        elif tomls:
+            if self.context.workspace is None:
+                self._say(f"{tomls[0].name} not used: open a workspace first, then drop its training config")
+            else:
+                self.when_unsaved_settled(
+                    "changing the training config", lambda: self.set_workspace_part("config_path", tomls[0])
+                )
+        else:
+            names = ", ".join(p.name for p in paths[:3])
+            self._say(
+                f"{names} not used: drop a workspace folder, a training config (.toml), "
+                "or sample folders on the Epochs tab"
+            )
+
+    def _say(self, message: str) -> None:
+        self.statusBar().showMessage(message, 15000)
+
+    # --- unsaved work -----------------------------------------------------------------
+    def unsaved_tabs(self) -> list[str]:
+        return [title for title, tab in self.tab_widgets.items() if tab.has_unsaved_changes()]
+
+    def when_unsaved_settled(self, action: str, then: Callable[[], None]) -> QMessageBox | None:
+        """Run ``then`` now when no tab has unsaved work; else ask Save / Discard / Cancel first.
+
+        Save (the default: Enter never loses an edit) saves every tab and runs ``then`` once
+        all saves succeeded; Discard runs it at once; Cancel (also Escape) runs nothing.
+        """
+        unsaved = self.unsaved_tabs()
+        if not unsaved or self.property("headless"):
+            then()
+            return None
+        if self.unsaved_box is not None and self.unsaved_box.isVisible():
+            return self.unsaved_box  # one question at a time
+
+        def chosen(choice: Choice) -> None:
+            self.unsaved_box = None
+            if choice == Choice.DISCARD:
+                for title in unsaved:
+                    self.tab_widgets[title].discard_unsaved_changes()
+                then()
+            elif choice == Choice.SAVE:
+                self._save_tabs_then(unsaved, then)
+
+        self.unsaved_box = ask_save_discard_cancel(
+            self,
+            f"Unsaved changes in {', '.join(unsaved)}. Save them before {action}?",
+            chosen,
+            default=Choice.SAVE,
+        )
+        return self.unsaved_box
+
+    def _save_tabs_then(self, titles: list[str], then: Callable[[], None]) -> None:
+        handles = [h for h in (self.tab_widgets[t].save_all() for t in titles) if h is not None]
+        waiting = set(handles)
+
+        def settle() -> None:
+            still = self.unsaved_tabs()
+            if still:
+                # A save failed or was refused (conflict, encoding): the edits stay, nothing goes on.
+                self.statusBar().showMessage(
+                    f"Not saved: {', '.join(still)} still has unsaved changes", 15000
+                )
+            else:
+                then()
+
+        def one_done(handle: JobHandle) -> None:
+            waiting.discard(handle)
+            if not waiting:
+                settle()
+
+        if not handles:
+            settle()
+            return
+        for handle in handles:
+            for signal in (handle.finished, handle.failed, handle.cancelled):
+                signal.connect(lambda *_args, h=handle: one_done(h))
 
     # --- closing ----------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
-        unsaved = [title for title, tab in self.tab_widgets.items() if tab.has_unsaved_changes()]
-        if unsaved and not self.property("headless"):
-            answer = QMessageBox.question(
-                self,
-                "Unsaved changes",
-                f"Unsaved changes in {', '.join(unsaved)}. Quit and lose them?",
-                QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
-            )
-            if answer != QMessageBox.StandardButton.Discard:
-                event.ignore()
-                return
+        if not self._close_agreed and self.unsaved_tabs() and not self.property("headless"):
+            event.ignore()
+            self.when_unsaved_settled("quitting", self._close_now)
+            return
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())
         self.settings.setValue("window/tab", self.tabs.tabText(self.tabs.currentIndex()))
         self.settings.sync()
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self.drop_router)
         # Running jobs are cancelled; items in flight finish so no file is half-written.
         self.runner.shutdown()
         super().closeEvent(event)
+
+    def _close_now(self) -> None:
+        self._close_agreed = True
+        self.close()
+
+
+class _DropRouter(QObject):
+    """Takes drags of local files and folders over any widget of the window to the window.
+
+    An application-wide filter (a widget's own filter would miss its children): a text
+    editor never sees the drop, so it cannot paste the file's URL into the text.
+    """
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if kind not in (QEvent.Type.DragEnter, QEvent.Type.DragMove, QEvent.Type.Drop):
+            return False
+        if not isinstance(watched, QWidget) or not shiboken6.isValid(self.window):
+            return False
+        if watched.window() is not self.window:
+            return False
+        assert isinstance(event, (QDragEnterEvent, QDragMoveEvent, QDropEvent))
+        paths = MainWindow._dropped_paths(event)
+        if not paths:
+            return False  # text dragged inside an editor stays the editor's
+        event.setDropAction(Qt.DropAction.CopyAction)
+        event.accept()
+        if kind == QEvent.Type.Drop:
+            self.window.handle_drop(paths, watched)
+        return True
 
 
 def _discover_job(

@@ -34,6 +34,9 @@ class FeatureTab(QWidget):
         """Edits the user would lose if the window closed now."""
         return False
 
+    def discard_unsaved_changes(self) -> None:
+        """The user chose to drop the unsaved edits (quit or workspace switch): forget them."""
+
     def save_all(self) -> JobHandle | None:
         """Start saving every unsaved edit (None when there is nothing to save)."""
         return None

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
-from PySide6.QtGui import QDropEvent
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication
 
 from bespoke_gui.ui.main_window import MainWindow
 
@@ -84,7 +85,17 @@ def test_dropping_a_folder_opens_it(qtbot, qt_settings, tmp_path):
         Qt.MouseButton.LeftButton,
         Qt.KeyboardModifier.NoModifier,
     )
-    window.dropEvent(event)
+    window.show()  # drops reach shown widgets only
+    qtbot.waitExposed(window)
+    enter = QDragEnterEvent(
+        QPoint(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(window.tabs, enter)  # as a real drag: enter, then drop
+    QApplication.sendEvent(window.tabs, event)  # the window takes a drop on any of its widgets
     qtbot.waitUntil(lambda: window.context.workspace is not None, timeout=5000)
     assert window.context.workspace.root == root.resolve()
 

@@ -16,6 +16,7 @@ Rules (id: severity):
 - ``empty-phrase``, ``double-comma``, ``duplicate-phrase`` (warning), ``double-space`` (info).
 - ``token-overflow`` (warning): the caption runs past the token window; names the phrases cut.
 - ``multi-line`` (warning): sd-scripts reads only the first line.
+- ``control-character`` (warning): a tab or other invisible control character in the caption.
 - ``empty-caption`` (error), ``not-utf8`` (error), ``utf8-bom`` (warning): how sd-scripts will read the file.
 
 A finding has a span in the caption text and, where a change is safe, a fix: the whole new text.
@@ -71,6 +72,7 @@ RULES: dict[str, str] = {
     "token-overflow": "longer than the token window",
     "clarity-missing": "no pixel-art clarity phrase",
     "multi-line": "more than one line",
+    "control-character": "tab or control character",
     "empty-caption": "empty caption",
     "not-utf8": "not UTF-8",
     "utf8-bom": "UTF-8 with a BOM",
@@ -81,6 +83,14 @@ RULES: dict[str, str] = {
 
 CLARITY_PHRASE = "hard color borders, sharp pixel edges"
 _DOUBLE_SPACE_RE = re.compile(r"(?<=\S) {2,}(?=\S)")
+# Control characters but line breaks (multi-line has its own rule): a tab typed by mistake.
+_CONTROL_RE = re.compile(r"[\x00-\x09\x0b\x0c\x0e-\x1f\x7f]+")
+
+
+def without_control_characters(text: str) -> str:
+    """The text with each run of control characters gone (a space where it split two words)."""
+    out = _CONTROL_RE.sub(" ", text)
+    return _DOUBLE_SPACE_RE.sub(" ", out).strip(" ") if out != text else text
 
 
 @dataclass
@@ -321,6 +331,20 @@ class CaptionLinter:
                     span_start,
                     span_end,
                     Fix("remove the stray comma", fixed),
+                )
+            )
+        controls = list(_CONTROL_RE.finditer(text))
+        if controls:
+            first, last = controls[0], controls[-1]
+            findings.append(
+                Finding.in_text(
+                    "control-character",
+                    Severity.WARNING,
+                    f"{sum(len(m.group()) for m in controls)} tab/control character(s): invisible here, "
+                    "but sd-scripts tokenises them",
+                    first.start(),
+                    last.end(),
+                    Fix("remove them", without_control_characters(text)),
                 )
             )
         if "  " in text:

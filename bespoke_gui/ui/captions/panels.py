@@ -25,6 +25,8 @@ class CaptionEditor(QPlainTextEdit):
         self.setMouseTracking(True)
         self.viewport().setMouseTracking(True)
         self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        # Tab and Shift+Tab move between controls as in a form: a TAB in a caption is a mistake.
+        self.setTabChangesFocus(True)
         font = QFont(self.font())
         font.setPointSizeF(max(font.pointSizeF(), 10.0) * 1.15)
         self.setFont(font)

@@ -367,6 +367,16 @@ class CaptionsTab(FeatureTab):
     def has_unsaved_changes(self) -> bool:
         return self.state.has_unsaved_changes()
 
+    def discard_unsaved_changes(self) -> None:
+        for item in self.model.items:
+            if item.dirty and item.caption is not None:
+                document = self.documents.get(item.caption_path)
+                if document is not None:
+                    replace_document_text(document, item.caption.text)
+                item.text = item.caption.text
+                self.model.refresh_row(self.model.row_of(item.caption_path))
+        self._update_header()
+
     def _job_failed(self, description: str, message: str) -> None:
         self._show_problem(f"{description}: {message}")
 

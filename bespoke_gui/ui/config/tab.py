@@ -307,6 +307,15 @@ class ConfigTab(FeatureTab):
         if self._pending_workspace_config is not None:
             self.open_file(self._pending_workspace_config)
 
+    def discard_unsaved_changes(self) -> None:
+        if self.cfg is None or self.cfg.path is None or not self.has_unsaved_changes():
+            return
+        self.reparse_timer.stop()
+        if self.cfg.path.is_file():
+            self.open_file(self.cfg.path)  # back to what is on disk, undo history dropped
+        else:
+            self.undo_stack.setClean()
+
     def has_unsaved_changes(self) -> bool:
         if self.cfg is None:
             return False

@@ -53,18 +53,21 @@ def ask_save_discard_cancel(
     on_choice: Callable[[Choice], None],
     title: str = "Unsaved changes",
     can_save: bool = True,
+    default: Choice = Choice.CANCEL,
 ) -> QMessageBox:
     """Ask Save / Discard / Cancel and return at once; ``on_choice`` gets the answer exactly once.
 
     ``open()``, not ``exec()`` (no nested event loop under qasync). Closing the box (Esc, the
-    title bar) counts as Cancel, the default button. ``can_save=False`` leaves Save out, for a
-    caller with nothing it can save right now.
+    title bar) counts as Cancel; ``default`` is the button Enter presses (Cancel unless the
+    caller makes Save the default). ``can_save=False`` leaves Save out, for a caller with
+    nothing it can save right now.
     """
     buttons = QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel
     if can_save:
         buttons |= QMessageBox.StandardButton.Save
     box = QMessageBox(QMessageBox.Icon.Warning, title, text, buttons, parent)
-    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+    default_button = QMessageBox.StandardButton.Save if default == Choice.SAVE and can_save else None
+    box.setDefaultButton(default_button or QMessageBox.StandardButton.Cancel)
     box.setEscapeButton(QMessageBox.StandardButton.Cancel)
 
     def finished(_result: int) -> None:

@@ -254,3 +254,11 @@ def test_dataset_lint_matches_linting_each_caption() -> None:
     for i, text in enumerate(texts):
         assert result.findings[str(i)] == linter.lint(text)
     assert "trigger-not-first" in rules(result.findings["5"]) and "multi-line" in rules(result.findings["4"])
+
+
+def test_tabs_and_control_characters_are_flagged_and_the_fix_removes_them() -> None:
+    text = "\t\t\t" + CLEAN.replace(", blue eyes", ",\tblue eyes") + "\x07"
+    found = [f for f in lint(text) if f.rule == "control-character"]
+    assert len(found) == 1 and found[0].severity == Severity.WARNING
+    assert found[0].fix is not None and found[0].fix.text == CLEAN
+    assert not [f for f in lint(CLEAN) if f.rule == "control-character"]
