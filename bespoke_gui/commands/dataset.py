@@ -188,6 +188,8 @@ def cmd_resize(args: argparse.Namespace) -> int:
         _err(f"{target.images_dir}: {exc}")
         return 1
     sys.stdout.write("\n".join(report.lines()) + "\n")
+    for note in report.notes:
+        sys.stdout.write(f"note: {note.path}: {note.message}\n")
     print_errors(report.errors)
     return 0 if report.ok else 1
 

@@ -9,7 +9,10 @@ Three filters:
 * ``pixel`` (pixel-exact): recovers the true grid of a clean nearest-neighbour
   upscale (24x24 here) and scales it up so each source pixel becomes one solid block,
   block sizes spread as evenly as possible (256/24: blocks of 10 and 11 px). An image
-  without an exact grid is reported as an item error; the filter never guesses.
+  touched up after upscaling (a few pixels painted over block edges) has no exact grid:
+  its grid is fitted, each cell takes its majority colour, and the file gets a note of
+  how many cells were mixed. Only an image with no block grid at all (a photo) is
+  reported as an item error.
 
 Output goes to a new folder by default. In place happens only after a dataset backup
 that verified. Every file is written atomically, so a cancel, a crash or a full disk
@@ -31,7 +34,14 @@ from PIL import Image
 
 from bespoke_gui.core.dataset.backup import BackupError, BackupInfo, create_backup
 from bespoke_gui.core.dataset.scan import colour_keys
-from bespoke_gui.core.exactgrid import downsample_exact, find_exact_grid, upscale_blocks
+from bespoke_gui.core.exactgrid import (
+    FittedGrid,
+    downsample_exact,
+    downsample_majority,
+    find_exact_grid,
+    fit_grid,
+    upscale_blocks,
+)
 from bespoke_gui.core.files import atomic_write_bytes, require_folder
 from bespoke_gui.core.findings import Finding
 from bespoke_gui.core.imageio import (
@@ -58,7 +68,8 @@ FILTER_EXPLANATIONS: dict[str, str] = {
     "lanczos": "Smooth resampling. Blurs hard pixel edges into new in-between colours.",
     "nearest": "Keeps the original colours, but blocks can come out of uneven sizes.",
     "pixel": "Finds the true pixel grid (e.g. 24x24) and makes each pixel one solid block, "
-    "block sizes as even as possible. Images without an exact grid are reported, not guessed.",
+    "block sizes as even as possible. Images touched up after upscaling take each cell's "
+    "majority colour (with a note); images with no pixel grid (photos) are reported, not guessed.",
 }
 # Pixel art compresses so well that a low zlib level costs almost no size and saves time.
 DEFAULT_COMPRESS_LEVEL = 3
@@ -92,9 +103,27 @@ class ResizedFile:
     source: Path
     dest: Path
     old_size: tuple[int, int]
-    grid: tuple[int, int] | None  # the exact grid used by the pixel-exact filter
+    grid: tuple[int, int] | None  # the grid used by the pixel-exact filter
     unchanged: bool  # already the target size: copied (or left) byte for byte
     caption_copied: bool
+    mixed_cells: int = 0  # pixel-exact on a touched-up image: cells that held more than one colour
+    off_pixels: int = 0  # ... and the pixels unlike their cell's majority colour
+
+    @property
+    def note(self) -> str:
+        """What the user should know about this file ("" when nothing)."""
+        return mixed_cells_note(self.mixed_cells, self.off_pixels, self.grid)
+
+
+def mixed_cells_note(mixed_cells: int, off_pixels: int, grid: tuple[int, int] | None) -> str:
+    if not mixed_cells or grid is None:
+        return ""
+    were = "was" if mixed_cells == 1 else "were"
+    pixels = "pixel" if off_pixels == 1 else "pixels"
+    return (
+        f"edited after upscaling: {mixed_cells} of the {grid[0] * grid[1]} cells ({grid[0]}x{grid[1]} grid) "
+        f"{were} mixed; each took its majority colour ({off_pixels} {pixels} changed)"
+    )
 
 
 @dataclass
@@ -116,6 +145,12 @@ class ResizeReport:
     def ok(self) -> bool:
         return not self.errors and not self.cancelled and not self.disk_full
 
+    @property
+    def notes(self) -> list[Finding]:
+        """One note per file whose pixel grid had to be fitted (touched up after upscaling)."""
+        written = sorted(self.written, key=lambda f: f.source)
+        return [Finding.note(str(f.source), f.note) for f in written if f.note]
+
     def lines(self) -> list[str]:
         where = "in place" if self.in_place else f"into {self.out_dir}"
         rate = len(self.written) / self.seconds if self.seconds > 0 else 0.0
@@ -132,6 +167,10 @@ class ResizeReport:
             lines.append("stopped: the disk is full; every file is either old or new")
         elif self.cancelled:
             lines.append("cancelled: every file is either old or new")
+        if self.notes:
+            lines.append(
+                f"{len(self.notes)} images were edited after upscaling: each cell took its majority colour"
+            )
         if self.errors:
             lines.append(f"{len(self.errors)} images not resized")
         return lines
@@ -197,30 +236,44 @@ def _pillow_image(pixels: np.ndarray) -> Image.Image:
     return Image.fromarray(np.ascontiguousarray(pixels), "RGBA" if pixels.shape[2] == 4 else "RGB")
 
 
-def resize_pixels(
-    pixels: np.ndarray, size: int, filter_name: str
-) -> tuple[np.ndarray, tuple[int, int] | None]:
-    """``pixels`` (HxWxC uint8) at ``size`` x ``size``, and the exact grid used (pixel filter).
+@dataclass(frozen=True)
+class ResizedPixels:
+    pixels: np.ndarray  # at the target size
+    grid: tuple[int, int] | None = None  # the pixel filter's grid (cols, rows)
+    mixed_cells: int = 0  # the pixel filter on a touched-up image: cells with more than one colour
+    off_pixels: int = 0  # pixels unlike their cell's majority colour
 
-    Raises ResizeItemError when the pixel filter finds no exact grid.
+    @property
+    def note(self) -> str:
+        return mixed_cells_note(self.mixed_cells, self.off_pixels, self.grid)
+
+
+def resize_pixels(pixels: np.ndarray, size: int, filter_name: str) -> ResizedPixels:
+    """``pixels`` (HxWxC uint8) at ``size`` x ``size``, with the grid the pixel filter used.
+
+    Raises ResizeItemError when the pixel filter finds no block grid at all (a photo).
     """
     if filter_name not in FILTERS:
         raise ValueError(f"unknown filter {filter_name!r}; choose one of {', '.join(FILTERS)}")
     if size < 1:
         raise ValueError("the target size must be at least 1 px")
     if filter_name == "pixel":
-        grid = find_exact_grid(pixels)
-        if grid is None:
+        fitted: FittedGrid | None = fit_grid(pixels)
+        if fitted is None:
             raise ResizeItemError(
-                "no exact pixel grid (not a clean nearest-neighbour upscale); "
+                "no pixel grid (not pixel art upscaled in blocks, e.g. a photo); "
                 "use the Lanczos or Nearest filter for this image"
             )
+        grid = fitted.grid
         if grid.cols > size or grid.rows > size:
             raise ResizeItemError(f"its {grid.cols}x{grid.rows} pixel grid does not fit in {size} px")
-        small = downsample_exact(pixels, grid)
-        return upscale_blocks(small, size, size), (grid.cols, grid.rows)
+        if fitted.mixed_cells:
+            small, mixed, off = downsample_majority(pixels, grid)
+        else:
+            small, mixed, off = downsample_exact(pixels, grid), 0, 0
+        return ResizedPixels(upscale_blocks(small, size, size), (grid.cols, grid.rows), mixed, off)
     resample = Image.Resampling.LANCZOS if filter_name == "lanczos" else Image.Resampling.NEAREST
-    return np.asarray(_pillow_image(pixels).resize((size, size), resample)), None
+    return ResizedPixels(np.asarray(_pillow_image(pixels).resize((size, size), resample)))
 
 
 def _copy_atomic(source: Path, dest: Path) -> None:
@@ -258,15 +311,17 @@ def _resize_one(item: ResizePlanItem, size: int, filter_name: str, compress_leve
     if width != height:
         raise ResizeItemError(f"not square ({width}x{height}): resizing to {size}x{size} would distort it")
     in_place = item.dest == item.source
-    grid: tuple[int, int] | None = None
+    resized = ResizedPixels(loaded.pixels)
     if (width, height) == (size, size):
         unchanged = True
         if not in_place:
             _copy_atomic(item.source, item.dest)
     else:
         unchanged = False
-        out, grid = resize_pixels(loaded.pixels, size, filter_name)
-        save_image_atomic(item.dest, out, icc_profile=loaded.icc_profile, compress_level=compress_level)
+        resized = resize_pixels(loaded.pixels, size, filter_name)
+        save_image_atomic(
+            item.dest, resized.pixels, icc_profile=loaded.icc_profile, compress_level=compress_level
+        )
     caption_copied = False
     if item.caption_source is not None and item.caption_dest is not None:
         try:
@@ -276,7 +331,16 @@ def _resize_one(item: ResizePlanItem, size: int, filter_name: str, compress_leve
                 f"image written, but its caption could not be copied: {describe_exception(exc)}"
             ) from exc
         caption_copied = True
-    return ResizedFile(item.source, item.dest, (width, height), grid, unchanged, caption_copied)
+    return ResizedFile(
+        item.source,
+        item.dest,
+        (width, height),
+        resized.grid,
+        unchanged,
+        caption_copied,
+        resized.mixed_cells,
+        resized.off_pixels,
+    )
 
 
 def _check_out_dir(images_dir: Path, out_dir: Path, plan: Sequence[ResizePlanItem]) -> None:
@@ -419,6 +483,7 @@ class FilterPreview:
     block_sizes: tuple[int, ...]  # block widths/heights of an exact grid in the result; () if none
     differs_from_exact: int | None = None  # pixels unlike the pixel-exact result (None: no such result)
     error: str = ""
+    note: str = ""  # pixel-exact on a touched-up image: how many cells were mixed
 
     def describe(self) -> str:
         name = FILTERS[self.filter]
@@ -433,6 +498,8 @@ class FilterPreview:
         if self.filter != "pixel" and self.differs_from_exact and self.pixels is not None:
             share = self.differs_from_exact / (self.pixels.shape[0] * self.pixels.shape[1])
             text += f"; {self.differs_from_exact} pixels ({share:.1%}) differ from pixel-exact"
+        if self.note:
+            text += f"; {self.note}"
         return text
 
 
@@ -448,7 +515,7 @@ class FilterComparison:
 
     def lines(self) -> list[str]:
         grid = (
-            f"{self.source_grid[0]}x{self.source_grid[1]} pixel grid" if self.source_grid else "no exact grid"
+            f"{self.source_grid[0]}x{self.source_grid[1]} pixel grid" if self.source_grid else "no pixel grid"
         )
         head = (
             f"original: {self.source_size[0]}x{self.source_size[1]}, {self.source_colours} colours, {grid}; "
@@ -459,16 +526,18 @@ class FilterComparison:
 
 def compare_filters(pixels: np.ndarray, size: int = DEFAULT_SIZE) -> FilterComparison:
     source_keys = colour_keys(pixels)
-    source_grid = find_exact_grid(pixels)
+    fitted = fit_grid(pixels)
+    source_grid = fitted.grid if fitted is not None else None
     previews: dict[str, FilterPreview] = {}
     outputs: dict[str, np.ndarray] = {}
     # Pixel-exact first, so the others can be measured against it.
     for name in sorted(FILTERS, key=lambda n: n != "pixel"):
         try:
-            out, _grid = resize_pixels(pixels, size, name)
+            resized = resize_pixels(pixels, size, name)
         except ResizeItemError as exc:
             previews[name] = FilterPreview(name, None, 0, 0, (), error=exc.message)
             continue
+        out = resized.pixels
         outputs[name] = out
         exact = outputs.get("pixel")
         differs = int(np.any(out != exact, axis=2).sum()) if exact is not None else None
@@ -486,6 +555,7 @@ def compare_filters(pixels: np.ndarray, size: int = DEFAULT_SIZE) -> FilterCompa
             int(np.setdiff1d(keys, source_keys, assume_unique=True).size),
             blocks,
             differs,
+            note=resized.note,
         )
     previews = {name: previews[name] for name in FILTERS}
     return FilterComparison(

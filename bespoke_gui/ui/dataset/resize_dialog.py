@@ -282,7 +282,12 @@ class ResizeDialog(QDialog):
         comparison = self._comparison
         if comparison is None:
             return
-        self.preview_summary.setText(comparison.lines()[0])
+        summary = comparison.lines()[0]
+        pixel_note = comparison.previews["pixel"].note
+        if pixel_note:
+            # A touched-up image: say what pixel-exact did to it (the label below is short).
+            summary += f"\nPixel-exact: {pixel_note}."
+        self.preview_summary.setText(summary)
         zoom = self.zoom_check.isChecked()
         for key, preview in comparison.previews.items():
             pixels = preview.pixels

@@ -546,7 +546,8 @@ class DatasetTab(FeatureTab):
 
     def _resize_done(self, report: ResizeReport) -> None:
         self.last_resize = report
-        self._append_report(report.lines() + [f"error: {err}" for err in report.errors])
+        notes = [f"note: {note.path}: {note.message}" for note in report.notes]
+        self._append_report(report.lines() + notes + [f"error: {err}" for err in report.errors])
         self.context.show_status(report.lines()[0])
         self.verify_size_spin.setValue(report.size)
         if report.in_place:

@@ -131,7 +131,7 @@ def test_resize_default_folder_and_item_errors(workspace: Path, capsys: pytest.C
     assert (workspace / "training_data_96" / "p0.png").is_file()
     assert "resized 4 of 5" in out
     assert err.strip().splitlines() == [
-        f"error: {images / 'noise sample.png'}: no exact pixel grid (not a clean nearest-neighbour upscale); "
+        f"error: {images / 'noise sample.png'}: no pixel grid (not pixel art upscaled in blocks, e.g. a photo); "
         "use the Lanczos or Nearest filter for this image"
     ]
 

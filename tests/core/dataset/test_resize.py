@@ -68,8 +68,10 @@ def add_bad_files(folder: Path) -> None:
 # --- the filters ----------------------------------------------------------------------------
 def test_pixel_exact_recovers_the_grid_and_spreads_blocks_evenly() -> None:
     small = art(3)
-    out, grid = resize_pixels(upscaled(3), 256, "pixel")
-    assert grid == (24, 24) and out.shape == (256, 256, 3)
+    resized = resize_pixels(upscaled(3), 256, "pixel")
+    out = resized.pixels
+    assert resized.grid == (24, 24) and out.shape == (256, 256, 3)
+    assert resized.mixed_cells == 0 and resized.note == ""
     found = find_exact_grid(out)
     assert found is not None and (found.cols, found.rows) == (24, 24)
     assert set(np.diff(found.x_edges).tolist()) == {10, 11}
@@ -79,20 +81,81 @@ def test_pixel_exact_recovers_the_grid_and_spreads_blocks_evenly() -> None:
 def test_lanczos_adds_colours_and_nearest_does_not() -> None:
     source = upscaled(4)
     source_colours = {tuple(c) for c in source.reshape(-1, 3)}
-    lanczos, _ = resize_pixels(source, 256, "lanczos")
-    nearest, _ = resize_pixels(source, 256, "nearest")
+    lanczos = resize_pixels(source, 256, "lanczos").pixels
+    nearest = resize_pixels(source, 256, "nearest").pixels
     assert len({tuple(c) for c in lanczos.reshape(-1, 3)} - source_colours) > 50
     assert {tuple(c) for c in nearest.reshape(-1, 3)} <= source_colours
 
 
 def test_pixel_filter_refuses_to_guess() -> None:
     noise = np.random.default_rng(0).integers(0, 256, size=(100, 100, 3), dtype=np.uint8)
-    with pytest.raises(ResizeItemError, match="no exact pixel grid"):
+    with pytest.raises(ResizeItemError, match="no pixel grid"):
         resize_pixels(noise, 64, "pixel")
     with pytest.raises(ResizeItemError, match="does not fit"):
         resize_pixels(upscaled(5), 16, "pixel")
     with pytest.raises(ValueError, match="unknown filter"):
         resize_pixels(upscaled(5), 64, "bicubic")
+
+
+def touched_up(seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """A 24x24 upscale to 512 with a few pixels painted over block edges afterwards, and its art."""
+    small = art(seed)
+    big = upscaled(seed).copy()
+    big[40:44, 41:45] = (255, 0, 255)  # a 4x4 dab across the corner of cells (1..2, 1..2)
+    big[300, 200] = (1, 2, 3)  # one stray click
+    return big, small
+
+
+def test_pixel_exact_fits_the_grid_of_an_image_edited_after_upscaling() -> None:
+    big, small = touched_up(7)
+    assert find_exact_grid(big) is None  # the edits break the exact grid
+    resized = resize_pixels(big, 256, "pixel")
+    assert resized.grid == (24, 24)
+    # Cells (1,1), (2,1), (1,2), (2,2) hold part of the dab; the click sits in one more.
+    assert resized.mixed_cells == 5 and resized.off_pixels == 17
+    assert "5 of the 576 cells (24x24 grid) were mixed" in resized.note
+    found = find_exact_grid(resized.pixels)
+    assert found is not None and (found.cols, found.rows) == (24, 24)
+    # Each cell kept its majority (the art's colour): the edits are gone.
+    assert np.array_equal(downsample_exact(resized.pixels, found), small)
+
+
+def test_pixel_exact_refuses_a_photo_like_image_with_one_line() -> None:
+    rng = np.random.default_rng(3)
+    smooth = Image.fromarray(rng.integers(0, 256, size=(16, 16, 3), dtype=np.uint8)).resize(
+        (512, 512), Image.Resampling.BILINEAR
+    )
+    for photo in (np.asarray(smooth), rng.integers(0, 256, size=(512, 512, 3), dtype=np.uint8)):
+        with pytest.raises(ResizeItemError) as raised:
+            resize_pixels(photo, 256, "pixel")
+        assert "no pixel grid" in str(raised.value) and "\n" not in str(raised.value)
+
+
+def test_notes_name_each_touched_up_file(tmp_path: Path) -> None:
+    folder = tmp_path / "data"
+    folder.mkdir()
+    Image.fromarray(touched_up(8)[0]).save(folder / "edited.png")
+    Image.fromarray(upscaled(9)).save(folder / "clean.png")
+    report = resize_dataset(folder, 256, "pixel", out_dir=tmp_path / "out")
+    assert report.ok and len(report.written) == 2
+    assert [Path(n.path).name for n in report.notes] == ["edited.png"]
+    assert "1 images were edited after upscaling" in "\n".join(report.lines())
+    comparison = compare_filters_for_file(folder / "edited.png", 256)
+    assert comparison.source_grid == (24, 24) and "mixed" in comparison.previews["pixel"].note
+
+
+def test_real_training_images_all_resize_to_solid_blocks(realdata: Path, tmp_path: Path) -> None:
+    """The 203 real 512 px images (3 touched up after upscaling) -> 256 px of solid 24x24 blocks."""
+    source = realdata / "bespokebaby2" / "training_data_512"
+    if not source.is_dir():
+        pytest.skip("training_data_512 absent")
+    report = resize_dataset(source, 256, "pixel", out_dir=tmp_path / "out")
+    assert report.ok and len(report.written) == report.total == 203
+    assert len(report.notes) == 3
+    for written in report.written:
+        out = load_image(written.dest).pixels
+        grid = find_exact_grid(out)
+        assert out.shape[:2] == (256, 256) and grid is not None and (grid.cols, grid.rows) == (24, 24)
 
 
 def test_compare_filters_shows_why_pixel_exact_matters() -> None:
@@ -118,8 +181,7 @@ def test_compare_filters_on_an_image_without_grid(tmp_path: Path) -> None:
     comparison = compare_filters_for_file(tmp_path / "n.png", 32)
     assert comparison.source_grid is None
     assert (
-        comparison.previews["pixel"].pixels is None
-        and "no exact pixel grid" in comparison.previews["pixel"].error
+        comparison.previews["pixel"].pixels is None and "no pixel grid" in comparison.previews["pixel"].error
     )
     assert comparison.previews["lanczos"].pixels.shape == (32, 32, 3)
 
@@ -156,7 +218,7 @@ def test_bad_files_are_reported_while_the_rest_are_resized(images: Path) -> None
     assert "corrupt or truncated" in errors["truncated.png"]
     assert "empty file" in errors["zero.png"]
     assert "holds text" in errors["text.png"]
-    assert "no exact pixel grid" in errors["noise.png"]
+    assert "no pixel grid" in errors["noise.png"]
     assert "not square" in errors["wide.png"]
     assert len(report.written) == 7 and not report.ok
     assert not (images.parent / "out" / "noise.png").exists()
