@@ -65,11 +65,11 @@ def main() -> int:
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     from bespoke_gui.core.epochs.analysis import AnalysisSettings
+    from bespoke_gui.core.epochs.state import load_roots
     from bespoke_gui.core.jobs import CancelFlag
     from bespoke_gui.ui.bridge import JobRunner
     from bespoke_gui.ui.context import AppContext
     from bespoke_gui.ui.epochs.grid import EpochGridWidget
-    from bespoke_gui.ui.epochs.state import load_roots
     from bespoke_gui.ui.epochs.tab import EpochsTab
 
     with tempfile.TemporaryDirectory() as tmp:

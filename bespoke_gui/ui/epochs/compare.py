@@ -40,8 +40,8 @@ from bespoke_gui.core.epochs.compare import (
     pick_column,
     write_comparison,
 )
+from bespoke_gui.core.epochs.grid_data import column_label, heatmap_rgba
 from bespoke_gui.core.files import atomic_write_text
-from bespoke_gui.ui.epochs.data import column_label, heatmap_rgba
 from bespoke_gui.ui.widgets.pixel_view import PixelView
 
 if TYPE_CHECKING:

@@ -34,7 +34,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QAbstractScrollArea, QToolTip, QWidget
 
 from bespoke_gui.core.colour import to_hex
-from bespoke_gui.ui.epochs.data import GridCell, GridData, heatmap_rgba
+from bespoke_gui.core.epochs.grid_data import GridCell, GridData, heatmap_rgba
 from bespoke_gui.ui.widgets.pixel_view import array_to_qimage
 
 MIN_ZOOM = 1.0

@@ -36,10 +36,10 @@ from bespoke_gui.core.epochs.analysis import (
     compare_pipelines,
     load_sample_pixels,
 )
+from bespoke_gui.core.epochs.grid_data import heatmap_rgba
 from bespoke_gui.core.epochs.metrics import ImageMetrics
 from bespoke_gui.core.epochs.pixelgrid import Palette, Recovery
 from bespoke_gui.core.jobs import CancelFn, ProgressFn
-from bespoke_gui.ui.epochs.data import heatmap_rgba
 from bespoke_gui.ui.widgets.pixel_view import PixelView
 
 # The original is shown at most this big: a 512 sample needs no more to be read.

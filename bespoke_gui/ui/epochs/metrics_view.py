@@ -26,8 +26,8 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from bespoke_gui.core.epochs import metrics
+from bespoke_gui.core.epochs.grid_data import column_label
 from bespoke_gui.core.epochs.metrics import EpochSummary, Targets, best_epochs
-from bespoke_gui.ui.epochs.data import column_label
 
 PASS, ACCEPTABLE, FAIL, NOT_MEASURED = metrics.PASS, metrics.ACCEPTABLE, metrics.FAIL, metrics.NOT_MEASURED
 VERDICT_COLOURS = {

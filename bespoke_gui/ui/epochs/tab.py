@@ -3,7 +3,7 @@
 Sample folders come from the workspace (its sample folders load by themselves), from
 drops onto the tab (folders or image files; each dropped root is a run, so a 512px run
 and a 256px run sit side by side as column groups) or from "Add samples…". All decoding
-and analysis runs on the job runner (``epochs_adapter.load_roots``); loads queue up so
+and analysis runs on the job runner (``core.epochs.state.load_roots``); loads queue up so
 each one merges into the state the previous one left. The grid, the per-epoch table and
 chart, and the inspector only ever show finished results.
 """
@@ -39,18 +39,10 @@ from PySide6.QtWidgets import (
 from superqt.utils import signals_blocked
 
 from bespoke_gui.core.epochs.analysis import AnalysisSettings, retarget
+from bespoke_gui.core.epochs.grid_data import column_label
 from bespoke_gui.core.epochs.metrics import Targets
 from bespoke_gui.core.epochs.report import ReportFiles, write_report
-from bespoke_gui.core.jobs import CancelFn, ProgressFn
-from bespoke_gui.core.workspace import IMAGE_EXTENSIONS, Workspace
-from bespoke_gui.ui.bridge import JobHandle
-from bespoke_gui.ui.context import AppContext
-from bespoke_gui.ui.epochs.compare import CompareDialog, add_comparison_to_report
-from bespoke_gui.ui.epochs.data import column_label
-from bespoke_gui.ui.epochs.grid import MAX_ZOOM, EpochGridWidget
-from bespoke_gui.ui.epochs.inspector import EpochInspector, InspectorData, inspect_sample
-from bespoke_gui.ui.epochs.metrics_view import EpochChart, EpochTableModel, SummaryKey, summary_key
-from bespoke_gui.ui.epochs.state import (
+from bespoke_gui.core.epochs.state import (
     EpochsState,
     build_grid,
     find_prompts_file,
@@ -60,6 +52,14 @@ from bespoke_gui.ui.epochs.state import (
     split_new_roots,
     workspace_sample_roots,
 )
+from bespoke_gui.core.jobs import CancelFn, ProgressFn
+from bespoke_gui.core.workspace import IMAGE_EXTENSIONS, Workspace
+from bespoke_gui.ui.bridge import JobHandle
+from bespoke_gui.ui.context import AppContext
+from bespoke_gui.ui.epochs.compare import CompareDialog, add_comparison_to_report
+from bespoke_gui.ui.epochs.grid import MAX_ZOOM, EpochGridWidget
+from bespoke_gui.ui.epochs.inspector import EpochInspector, InspectorData, inspect_sample
+from bespoke_gui.ui.epochs.metrics_view import EpochChart, EpochTableModel, SummaryKey, summary_key
 from bespoke_gui.ui.epochs.watch import SampleWatch
 from bespoke_gui.ui.tabs import FeatureTab
 

@@ -28,9 +28,9 @@ from bespoke_gui.core.config.estimate import pace_from_samples
 from bespoke_gui.core.epochs.analysis import AnalysisSettings, analyze_one, retarget
 from bespoke_gui.core.epochs.arrivals import ArrivalPoll, ArrivalTracker, StallClock
 from bespoke_gui.core.epochs.samples import _run_for, describe_sample, parse_epoch_folder
+from bespoke_gui.core.epochs.state import EpochsState, FailedSample, build_grid, resolve
 from bespoke_gui.core.jobs import CancelFn, ProgressFn, map_items
 from bespoke_gui.ui.bridge import JobHandle
-from bespoke_gui.ui.epochs.state import EpochsState, FailedSample, build_grid, resolve
 from bespoke_gui.ui.widgets.timers import single_shot_timer
 
 if TYPE_CHECKING:

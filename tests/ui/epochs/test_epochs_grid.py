@@ -7,7 +7,7 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
-from bespoke_gui.ui.epochs.data import GridCell, GridColumn, GridData, GridRow, heatmap_rgba
+from bespoke_gui.core.epochs.grid_data import GridCell, GridColumn, GridData, GridRow, heatmap_rgba
 from bespoke_gui.ui.epochs.grid import EpochGridWidget
 
 

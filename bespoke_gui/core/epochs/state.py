@@ -14,6 +14,7 @@ import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import cast
 
 from bespoke_gui.core.config.sdscripts_args import find_key
 from bespoke_gui.core.epochs.analysis import (
@@ -23,11 +24,18 @@ from bespoke_gui.core.epochs.analysis import (
     analyze_samples,
     retarget,
 )
+from bespoke_gui.core.epochs.grid_data import (
+    GridCell,
+    GridColumn,
+    GridData,
+    GridRow,
+    column_label,
+    heatmap_rgba,
+)
 from bespoke_gui.core.epochs.metrics import Targets
 from bespoke_gui.core.epochs.samples import SampleInfo, parse_epoch_folder
 from bespoke_gui.core.findings import Finding
 from bespoke_gui.core.jobs import CancelFn, ProgressFn
-from bespoke_gui.ui.epochs.data import GridCell, GridColumn, GridData, GridRow, column_label, heatmap_rgba
 
 
 @dataclass(frozen=True)
@@ -186,9 +194,9 @@ def _join_epoch_folder_runs(result: AnalysisResult, roots: Sequence[Path]) -> An
         return result
     run_of_root: dict[Path, str] = {}
     for item in result.images:
-        root = _root_of(item.sample.path, roots)
-        if root is not None:
-            run_of_root.setdefault(root, item.sample.run)
+        owner = _root_of(item.sample.path, roots)
+        if owner is not None:
+            run_of_root.setdefault(owner, item.sample.run)
     rename: dict[str, str] = {}
     for members in groups.values():
         labels = [run_of_root[m] for m in members if m in run_of_root]
@@ -332,7 +340,7 @@ def build_grid(state: EpochsState) -> GridData:
         if existing is not None and existing.ok:
             # Several images in one cell (seeds, or no epoch in the names): the first is shown.
             existing.extra_images += 1
-            existing.caption = cell_caption(existing.payload, existing.extra_images)
+            existing.caption = cell_caption(cast(ImageAnalysis, existing.payload), existing.extra_images)
             continue
         metrics = item.metrics
         data.cells[key] = GridCell(

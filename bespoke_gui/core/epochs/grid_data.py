@@ -2,7 +2,7 @@
 
 The grid widget paints from these and nothing else, so it can be fed synthetic data in
 tests and benchmarks, and the tab converts the engine's analysis into them
-(``epochs_adapter``). No Qt here.
+(``core/epochs/state.py``). No Qt here.
 """
 
 from __future__ import annotations
