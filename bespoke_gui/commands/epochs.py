@@ -50,7 +50,8 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
         type=float,
         default=DEFAULT_MERGE_THRESHOLD,
         metavar="DIST",
-        help=f"OKLab distance under which colours merge into one palette colour (default {DEFAULT_MERGE_THRESHOLD})",
+        help="0 keeps every cell's own colour; otherwise near-duplicate colours merge by each image's "
+        f"own measured drift (default {DEFAULT_MERGE_THRESHOLD}: merge)",
     )
     parser.add_argument("--sharpen", action="store_true", help="sharpen in the two-stage pipeline")
     parser.add_argument("--workers", type=int, default=None, help="threads (default: all cores)")

@@ -26,11 +26,13 @@ Methods:
   (cell count known), then each boundary line moved to its own nearby energy peak, so
   offset, drift and slightly uneven cells are followed. Each cell's colour is the
   per-channel median of the means of 4 x 4 sub-blocks of its inner 60 % (the blurred
-  rims are skipped; see ``cell_colours``). Near-duplicate colours are then merged into
-  the intended palette (``apply_palette``): clustering in OKLab with the cell counts as
-  weights (``merge_threshold``, default 0.04), joining clusters that a slow drift split
-  along a seam of near-equal cells, and folding a lone cell a shade off its
-  neighbours into their colour.
+  rims are skipped; see ``cell_colours``). The intended palette then comes from
+  ``evidence_palette``: every tolerance is set by the drift measured on the image
+  itself (``drift_sigma``), not by a constant: a colour needs more evidence to stand
+  apart the fewer cells hold it, colours closer than ``MERGE_FLOOR`` are one, a smooth
+  drift field is taken off, and cells agree with their neighbours when the drift leaves
+  them in doubt. (``apply_palette``, the older fixed-threshold OKLab merge, is kept
+  for callers that want it.)
 - ``"nearest"``: the plan's first pipeline, one Pillow NEAREST resize to cells x cells.
 - ``"two-stage"``: the plan's second pipeline: Lanczos to 4 x cells (96), optional
   sharpen, nearest to cells, quantize to 32 colours with Pillow's fast octree.
@@ -732,8 +734,9 @@ def _cluster_cells(x: np.ndarray, sigma: float) -> np.ndarray:
         centre = _weighted_means(x, ones, label, used.size).astype(np.float32)
         label = np.argmin(_sq_distances(x, centre), axis=1)
     label = np.unique(label, return_inverse=True)[1]
-    # The evidence rule: a colour must stand apart by what its cells can show, closest
-    # offending pair first.
+    # The evidence rule: a colour must stand apart by what its cells can show, and by
+    # MERGE_FLOOR at least; closest offending pair first, centres recomputed after each
+    # merge (chaining shade to shade would fold a whole textured hair into one colour).
     while True:
         n = int(label.max()) + 1
         if n < 2:
@@ -743,7 +746,7 @@ def _cluster_cells(x: np.ndarray, sigma: float) -> np.ndarray:
         dist = np.sqrt(np.maximum(_sq_distances(centre, centre), 0.0))
         smaller = np.minimum(sizes[:, None], sizes[None, :])
         need = np.where(smaller >= 3, APART_MANY, np.where(smaller == 2, APART_PAIR, APART_SINGLE)) * sigma
-        excess = dist - need
+        excess = dist - np.maximum(need, MERGE_FLOOR)
         np.fill_diagonal(excess, np.inf)
         a, b = np.unravel_index(int(np.argmin(excess)), excess.shape)
         if excess[a, b] >= 0:
@@ -751,18 +754,7 @@ def _cluster_cells(x: np.ndarray, sigma: float) -> np.ndarray:
         keep, gone = (a, b) if sizes[a] >= sizes[b] else (b, a)
         label = np.where(label == gone, keep, label)
         label = np.unique(label, return_inverse=True)[1]
-    # Colours closer than the floor are one colour, transitively (single linkage).
-    n = int(label.max()) + 1
-    centre = _weighted_means(x, ones, label, n).astype(np.float32)
-    close = _sq_distances(centre, centre) < MERGE_FLOOR * MERGE_FLOOR
-    root = np.arange(n)
-    while True:
-        new_root = np.where(close, root[None, :], n).min(axis=1)
-        new_root = new_root[new_root]
-        if np.array_equal(new_root, root):
-            break
-        root = new_root
-    return np.unique(root, return_inverse=True)[1][label]
+    return label
 
 
 def _drift_field(x: np.ndarray, label: np.ndarray, rows: int, cols: int) -> np.ndarray:
@@ -784,6 +776,20 @@ def _drift_field(x: np.ndarray, label: np.ndarray, rows: int, cols: int) -> np.n
         return np.zeros_like(x)
     coef, *_ = np.linalg.lstsq(design[use], residual[use], rcond=None)
     return design @ coef
+
+
+def _medians_by_label(values: np.ndarray, label: np.ndarray) -> np.ndarray:
+    """(K, 3) per-channel median of the values of each label (labels 0..K-1, none empty)."""
+    n = int(label.max()) + 1
+    sizes = np.bincount(label, minlength=n)
+    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    lo = starts + (sizes - 1) // 2
+    hi = starts + sizes // 2
+    out = np.empty((n, 3), dtype=np.float64)
+    for c in range(3):
+        ordered = values[np.lexsort((values[:, c], label)), c]
+        out[:, c] = 0.5 * (ordered[lo] + ordered[hi])
+    return out
 
 
 # Cost (in units of d^2 / 2 sigma^2) an agreeing 8-neighbour takes off a colour choice.
@@ -823,9 +829,9 @@ def evidence_palette(raw: np.ndarray) -> tuple[np.ndarray, Palette, np.ndarray]:
     """Palette of a degraded sample's cell colours, with tolerances from its own drift.
 
     The drift sigma is measured (``drift_sigma``). Colours are found by density
-    mode-seeking (leader clustering from the densest cell, radius 3 sigma), joined when
-    closer than ``MERGE_FLOOR`` (transitively), and then merged unless they stand apart
-    by the evidence they have: ``APART_SINGLE`` sigma for a single cell,
+    mode-seeking (leader clustering from the densest cell, radius 2.5 sigma, then Lloyd
+    steps) and then merged unless they stand apart by ``MERGE_FLOOR`` and by the
+    evidence they have: ``APART_SINGLE`` sigma for a single cell,
     ``APART_PAIR`` for two, ``APART_MANY`` for more. A smooth drift field shared by all
     colours (``_drift_field``) is fitted and taken off, and the cells clustered again.
     A colour's value is the per-channel median of its cells after the drift is taken off.
@@ -839,12 +845,7 @@ def evidence_palette(raw: np.ndarray) -> tuple[np.ndarray, Palette, np.ndarray]:
     if rows * cols >= 64:
         # Only the drift changes: the colours stay, their cells are found again below.
         flat = x - _drift_field(x, label, rows, cols).astype(np.float32)
-    n = int(label.max()) + 1
-    order = np.argsort(label, kind="stable")
-    bounds = np.searchsorted(label[order], np.arange(n + 1))
-    reps = np.array(
-        [np.median(flat[order[bounds[k] : bounds[k + 1]]], axis=0) for k in range(n)], dtype=np.float64
-    )
+    reps = _medians_by_label(flat, label)
     label = _assign_with_neighbours(flat, reps.astype(np.float32), label, rows, cols, sigma)
     merged = np.clip(np.rint(reps), 0, 255).astype(np.uint8)[label].reshape(rows, cols, 3)
     palette, labels = _palette_from_pixels(merged)
@@ -941,9 +942,10 @@ def downscale(
 ) -> Recovery:
     """Recover cells x cells pixel art from ``pixels`` (H, W, 3|4 uint8) with ``method``.
 
-    ``merge_threshold`` (OKLab distance) only affects the "grid" method on images that
-    are not clean upscales; 0 keeps every cell's own colour. ``sharpen`` only affects
-    "two-stage".
+    ``merge_threshold`` only affects the "grid" method on images that are not clean
+    upscales: 0 keeps every cell's own colour; any other value merges with tolerances
+    measured from the image's own drift (``evidence_palette``), not with the value
+    itself. ``sharpen`` only affects "two-stage".
     """
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
@@ -983,7 +985,11 @@ def downscale(
     grid = fit_grid(rgb, cells, refine=refine)
     raw_float, spread = cell_colours_float(rgb, grid)
     raw = np.clip(np.rint(raw_float), 0, 255).astype(np.uint8)
-    merged, palette, labels = evidence_palette(raw_float)
+    if merge_threshold > 0:
+        merged, palette, labels = evidence_palette(raw_float)
+    else:
+        merged = raw
+        palette, labels = _palette_from_pixels(raw)
     return Recovery(
         pixels=merged,
         labels=labels,

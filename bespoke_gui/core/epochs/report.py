@@ -229,7 +229,12 @@ def markdown_text(
     lines = ["# Epoch report", ""]
     lines.append(
         f"{len(result.images)} images analysed in {len(result.runs)} run(s); method `{settings.method}`, "
-        f"{settings.cells}x{settings.cells} cells, palette merge threshold {settings.merge_threshold} (OKLab)."
+        f"{settings.cells}x{settings.cells} cells, "
+        + (
+            "colours merged by each image's measured drift."
+            if settings.merge_threshold > 0
+            else "no colour merging."
+        )
     )
     if result.errors:
         lines.append(f"{len(result.errors)} file(s) could not be analysed (listed at the end).")
