@@ -85,6 +85,7 @@ from bespoke_gui.core.captions.state import (
     read_pixels,
     save_captions,
 )
+from bespoke_gui.core.dataset.backup import BackupInfo, RestoreReport
 from bespoke_gui.core.imageio import load_thumbnails
 from bespoke_gui.core.workspace import Workspace
 from bespoke_gui.ui.bridge import JobHandle
@@ -107,6 +108,7 @@ from bespoke_gui.ui.captions.panels import (
 from bespoke_gui.ui.context import AppContext
 from bespoke_gui.ui.tabs import FeatureTab
 from bespoke_gui.ui.widgets.banner import Banner
+from bespoke_gui.ui.widgets.confirm import ask_to_confirm
 from bespoke_gui.ui.widgets.file_watch import FileWatch
 from bespoke_gui.ui.widgets.pixel_view import PixelView
 from bespoke_gui.ui.widgets.timers import single_shot_timer
@@ -182,6 +184,7 @@ class CaptionsTab(FeatureTab):
         self.pixels_cache: OrderedDict[Path, ImagePixels] = OrderedDict()
         self.current_pixels: ImagePixels | None = None
         self._backups_dialog: CaptionBackupsDialog | None = None
+        self.confirm_box: QMessageBox | None = None
         self._hovering = False
         self._highlight_key: tuple | None = None
         self.batch_stack = QUndoStack(self)
@@ -853,6 +856,7 @@ class CaptionsTab(FeatureTab):
 
     def _save(self, items: list[CaptionItem]) -> JobHandle | None:
         work = []
+        not_encodable: list[tuple[CaptionItem, CaptionEncodeError]] = []
         for item in items:
             if item.caption is None or item.caption_path in self.state.pending_disk:
                 if item.caption_path in self.state.pending_disk:
@@ -863,16 +867,36 @@ class CaptionsTab(FeatureTab):
             try:
                 self.state.own_writes[item.caption_path] = item.caption.encode(item.text)
             except CaptionEncodeError as exc:
-                if not self.confirm("Save as UTF-8?", f"{exc}.\n\nSave {item.name} as UTF-8?"):
-                    continue
-                item.caption = item.caption.as_utf8()
-                self.state.own_writes[item.caption_path] = item.caption.encode(item.text)
+                not_encodable.append((item, exc))
+                continue
             work.append((item.caption, item.text))
+        if not_encodable:
+            self._ask_save_as_utf8(not_encodable)
         if not work:
             return None
         return self.jobs.start(
             save_captions, work, description=f"saving {len(work)} caption(s)", finished=self._saved
         )
+
+    def _ask_save_as_utf8(self, failures: list[tuple[CaptionItem, CaptionEncodeError]]) -> QMessageBox:
+        """Text the file's encoding cannot hold: ask (open(), not exec()) to save those as UTF-8."""
+        items = [item for item, _exc in failures]
+        names = ", ".join(item.name for item in items[:3]) + ("…" if len(items) > 3 else "")
+
+        def save_as_utf8() -> None:
+            for item in items:
+                if item.caption is not None:
+                    item.caption = item.caption.as_utf8()
+            self._save(items)
+
+        self.confirm_box = ask_to_confirm(
+            self,
+            "Save as UTF-8?",
+            f"{failures[0][1]}.\n\nSave {names} as UTF-8?",
+            "Save as UTF-8",
+            save_as_utf8,
+        )
+        return self.confirm_box
 
     def _save_now(self, items: list[CaptionItem]) -> None:
         """Save on the spot (switching workspace): the items are about to be dropped."""
@@ -1065,20 +1089,25 @@ class CaptionsTab(FeatureTab):
             finished=lambda diffs, b=backup: dialog.show_diff(b, diffs),
         )
 
-    def _restore_backup(self, backup) -> JobHandle | None:
+    def _restore_backup(self, backup: BackupInfo) -> QMessageBox | None:
+        """Ask (open(), not exec()), then restore; unsaved edits must be saved or undone first."""
         if self.has_unsaved_changes():
-            QMessageBox.information(
-                self, "Unsaved captions", "Save or undo your edits before restoring a backup."
-            )
+            message = "Save or undo your edits before restoring a backup."
+            self.show_banner(message, choices=False)
+            self.context.show_status(message)
             return None
-        if not self.confirm(
+        self.confirm_box = ask_to_confirm(
+            self,
             "Restore captions",
             f"Put back the {backup.file_count} caption(s) of {backup.path.name}? "
             "The captions as they are now are backed up first.",
-        ):
-            return None
+            "Restore",
+            lambda: self._start_restore(backup),
+        )
+        return self.confirm_box
 
-        def done(report) -> None:
+    def _start_restore(self, backup: BackupInfo) -> JobHandle | None:
+        def done(report: RestoreReport) -> None:
             self.context.show_status(f"Restored {len(report.restored)} caption(s) from {backup.path.name}")
             if self.workspace is not None:
                 self.set_workspace(self.workspace)

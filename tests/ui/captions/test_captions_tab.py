@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QTextCharFormat, QTextDocument
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from bespoke_gui.core.captions.batch import list_caption_backups, plan_replace
 from bespoke_gui.core.workspace import discover
@@ -200,7 +200,10 @@ def test_backups_dialog_diffs_and_restores(tab: CaptionsTab, workspace: Path) ->
     dialog.list.setCurrentIndex(dialog.model.index(0, 0))
     wait(tab)
     assert "-black shirt" in dialog.diff.toPlainText() and "+white shirt" in dialog.diff.toPlainText()
-    tab._restore_backup(dialog.backups[0])
+    box = tab._restore_backup(dialog.backups[0])
+    assert box is not None and box.isVisible()  # asked with open(): nothing restored yet
+    assert (data_dir(workspace) / "c.txt").read_bytes() != CAPTIONS["c"]
+    box.button(QMessageBox.StandardButton.Yes).click()
     wait(tab)
     wait(tab)
     assert (data_dir(workspace) / "c.txt").read_bytes() == CAPTIONS["c"]
@@ -318,6 +321,30 @@ def test_highlighter_colours_kinds_hex_swatches_and_findings(qtbot) -> None:
     assert any(strike and start >= 27 for start, _u, strike, _w, _b in ranges)
     assert any(weight >= 700 and start == 0 for start, _u, _s, weight, _b in ranges)
     assert "#c06148" in {b for start, *_rest, b in ranges if start == 17}  # findings keep the swatch
+
+
+def test_text_the_encoding_cannot_hold_asks_before_saving_as_utf8(
+    qtbot, tab: CaptionsTab, workspace: Path
+) -> None:
+    folder = data_dir(workspace)
+    make_image(folder / "d.png")
+    original = "pixel art, caf\u00e9 hat\r\n".encode("cp1252")
+    (folder / "d.txt").write_bytes(original)
+    tab.context.set_workspace(discover(workspace))
+    wait(tab)
+    tab.step(3)
+    assert tab.current is not None and tab.current.name == "d.png"
+    tab.editor.moveCursor(tab.editor.textCursor().MoveOperation.End)
+    tab.editor.textCursor().insertText(", \u2603")  # a snowman: not in Windows-1252
+    assert tab.save_current() is None
+    box = tab.confirm_box
+    assert box is not None and box.isVisible() and "d.png" in box.text()
+    wait(tab)
+    assert (folder / "d.txt").read_bytes() == original  # nothing written before the answer
+    qtbot.mouseClick(box.button(QMessageBox.StandardButton.Yes), Qt.MouseButton.LeftButton)
+    wait(tab)
+    assert (folder / "d.txt").read_bytes() == "pixel art, caf\u00e9 hat, \u2603\r\n".encode("utf-8")
+    assert not tab.has_unsaved_changes()
 
 
 def test_latin1_caption_is_flagged_and_saved_as_utf8_in_one_click(tab: CaptionsTab, workspace: Path) -> None:
