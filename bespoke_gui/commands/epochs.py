@@ -2,12 +2,15 @@
 
 - ``bespoke-gui downscale IN... --out DIR [--cells 24] [--method grid|two-stage|nearest]``
   writes one cells x cells PNG per input image under the same file name (a non-PNG
-  input keeps its stem and gets ``.png``: the art must stay lossless).
+  input keeps its stem and gets ``.png``: the art must stay lossless). ``--cleaned``: also
+  ``NAME_cleaned.png`` (strays replaced by their neighbourhood's majority colour) and both
+  upscaled by ``--upscale`` (default 20) under ``xN/``.
 - ``bespoke-gui analyze PATH... [--json]`` prints per image the unique colours, palette
   size, stray pixels and the messy flag (``--json``: a JSON list), and a per-epoch
   summary with the target checks.
-- ``bespoke-gui report SAMPLES... --out DIR`` writes collage.png, report.md, epochs.csv
-  and images.csv.
+- ``bespoke-gui report SAMPLES... --out DIR`` writes collage.png, report.md, epochs.csv,
+  images.csv and cleaned.png (the best epoch's samples before and after cleaning);
+  ``--cleaned`` also exports their raw and cleaned art into ``cleaned/``.
 
 Problems go to stderr as ``error: <path>: <message>``; notes (names not understood) as
 ``note: ...``; the exit code is 1 when any input failed, 2 when nothing could be done.
@@ -33,7 +36,8 @@ from bespoke_gui.core.epochs.analysis import (
     analyze_samples,
     load_sample_pixels,
 )
-from bespoke_gui.core.epochs.metrics import REASON_KEYS, Targets
+from bespoke_gui.core.epochs.cleanup import DEFAULT_UPSCALE, CleanedItem, export_cleaned
+from bespoke_gui.core.epochs.metrics import REASON_KEYS, Targets, measure_image
 from bespoke_gui.core.epochs.pixelgrid import DEFAULT_CELLS, DEFAULT_MERGE_THRESHOLD, METHODS, downscale
 from bespoke_gui.core.epochs.report import write_report
 from bespoke_gui.core.files import atomic_write_with
@@ -57,6 +61,32 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", type=int, default=None, help="threads (default: all cores)")
 
 
+def _positive_factor(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 1 <= value <= 64:
+        raise argparse.ArgumentTypeError(f"the upscale factor must be between 1 and 64, not {value}")
+    return value
+
+
+def _add_cleaned(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--cleaned",
+        action="store_true",
+        help="also write the art with its strays replaced by their neighbourhood's majority colour "
+        "(NAME_cleaned.png) beside the raw recovery, and both upscaled (nearest) under xN/",
+    )
+    parser.add_argument(
+        "--upscale",
+        type=_positive_factor,
+        default=DEFAULT_UPSCALE,
+        metavar="N",
+        help=f"whole-number zoom of the upscaled copies (default {DEFAULT_UPSCALE}: 480 px for 24x24 art)",
+    )
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "downscale",
@@ -65,6 +95,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("inputs", nargs="+", metavar="IN", help="image files or folders of images")
     p.add_argument("--out", required=True, help="output folder (created if missing)")
+    _add_cleaned(p)
     _add_common(p)
     p.set_defaults(func=cmd_downscale)
 
@@ -85,6 +116,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("paths", nargs="+", metavar="SAMPLES")
     p.add_argument("--out", required=True, help="output folder (created if missing)")
     p.add_argument("--scale", type=int, default=6, help="collage zoom per art pixel (default 6)")
+    _add_cleaned(p)
     _add_common(p)
     p.set_defaults(func=cmd_report)
 
@@ -179,6 +211,11 @@ def cmd_downscale(args: argparse.Namespace) -> int:
             merge_threshold=settings.merge_threshold,
             sharpen=settings.sharpen,
         )
+        if args.cleaned:
+            strays = measure_image(pixels, recovery).strays
+            mask = strays.mask if strays is not None else np.zeros(recovery.pixels.shape[:2], dtype=bool)
+            export_cleaned([CleanedItem(target.stem, recovery.pixels, mask)], out_dir, args.upscale)
+            return target
         art = Image.fromarray(np.ascontiguousarray(recovery.pixels), "RGB")
         atomic_write_with(target, lambda handle: art.save(handle, format="PNG"))
         return target
@@ -193,6 +230,11 @@ def cmd_downscale(args: argparse.Namespace) -> int:
     written = len(batch.ok)
     errors.extend(batch.errors)
     print(f"wrote {written} image(s) of {settings.cells}x{settings.cells} to {out_dir}")
+    if args.cleaned and written:
+        print(
+            f"with each one's cleaned art (NAME_cleaned.png) and both upscaled x{args.upscale} "
+            f"in {out_dir / f'x{args.upscale}'}"
+        )
     print_errors(errors)
     if errors:
         return 1 if written else 2
@@ -313,10 +355,22 @@ def cmd_report(args: argparse.Namespace) -> int:
             sys.stderr.write("error: no sample images found\n")
         return 2
     try:
-        files = write_report(result, Path(args.out).expanduser(), scale=max(1, args.scale))
+        files = write_report(
+            result,
+            Path(args.out).expanduser(),
+            scale=max(1, args.scale),
+            cleaned=args.cleaned,
+            cleaned_upscale=args.upscale,
+        )
     except OSError as exc:
         sys.stderr.write(f"error: {args.out}: cannot write the report: {exc.strerror or exc}\n")
         return 2
-    for path in (files.collage, files.markdown, files.epochs_csv, files.images_csv):
-        print(f"wrote {path}")
+    for path in (files.collage, files.markdown, files.epochs_csv, files.images_csv, files.before_after):
+        if path is not None:
+            print(f"wrote {path}")
+    if files.cleaned:
+        print(
+            f"wrote the raw and cleaned art of {len(files.cleaned)} sample(s) to "
+            f"{files.cleaned[0].raw.parent} (upscaled in {files.cleaned[0].raw_upscaled.parent.name}/)"
+        )
     return _exit_code(result)

@@ -96,15 +96,16 @@ def _report_job(
     state: EpochsState,
     folder: Path,
     chosen: dict[str, tuple[str, int | None]],
+    cleaned: bool = False,
     *,
     progress: ProgressFn,
     cancelled: CancelFn,
 ) -> ReportFiles:
-    """Write the engine's report, with the epochs chosen for production."""
+    """Write the engine's report, with the epochs chosen for production (and their cleaned art)."""
     progress(0, 1, "writing the report")
     labels = {(s.run, s.column): s.label for s in state.result.epochs}
     named = {run: labels.get((run, column), column_label(column)) for run, column in chosen.items()}
-    files = write_report(state.result, folder, chosen=named)
+    files = write_report(state.result, folder, chosen=named, cleaned=cleaned)
     if len(state.result.runs) >= 2:
         add_comparison_to_report(state.result, files.markdown, chosen)
     progress(1, 1, "report written")
@@ -152,6 +153,12 @@ class EpochsTab(FeatureTab):
             "Write a labelled collage PNG, a Markdown report and CSV tables to a folder"
         )
         self.export_button.clicked.connect(self.choose_export_folder)
+        self.cleaned_check = QCheckBox("with cleaned art")
+        self.cleaned_check.setToolTip(
+            "Also export the chosen epoch's recovered art (the best epoch where none is chosen): "
+            "raw and with strays replaced by their neighbourhood's majority colour, at 24 px and "
+            "upscaled x20, into cleaned/ (the report shows before and after either way)"
+        )
         self.summary_label = QLabel("No samples loaded.")
         self.messages_button = QPushButton("Messages")
         self.messages_button.setCheckable(True)
@@ -180,6 +187,7 @@ class EpochsTab(FeatureTab):
         top.addWidget(self.add_button)
         top.addWidget(self.clear_button)
         top.addWidget(self.export_button)
+        top.addWidget(self.cleaned_check)
         self.compare_button = QPushButton("Compare runs…")
         self.compare_button.setToolTip(
             "Run A's chosen epoch beside run B's, prompt by prompt, with metric deltas"
@@ -313,6 +321,10 @@ class EpochsTab(FeatureTab):
 
         self.grid_check.setChecked(as_bool(self._setting("grid", False)))
         self.heatmap_check.setChecked(as_bool(self._setting("heatmap", True)))
+        self.cleaned_check.setChecked(as_bool(self._setting("export_cleaned", True)))
+        self.cleaned_check.toggled.connect(
+            lambda on: self.context.settings.setValue(f"{SETTINGS_PREFIX}/export_cleaned", on)
+        )
         self.opacity_slider.setValue(as_int(self._setting("opacity", 70), 70))
         self.size_slider.setValue(as_int(self._setting("pixel_size", 5), 5))
         self.zoom_slider.setValue(100)
@@ -759,6 +771,7 @@ class EpochsTab(FeatureTab):
             state,
             Path(folder),
             self.chosen(),
+            self.cleaned_check.isChecked(),
             description=f"Exporting to {folder}",
             finished=self._exported,
             failed=self._export_failed,
@@ -766,7 +779,8 @@ class EpochsTab(FeatureTab):
 
     def _exported(self, files: ReportFiles) -> None:
         self.last_export = files
-        self.context.show_status(f"Report written: {files.markdown.parent}")
+        cleaned = f" (cleaned art of {len(files.cleaned)} samples in cleaned/)" if files.cleaned else ""
+        self.context.show_status(f"Report written: {files.markdown.parent}{cleaned}")
 
     def _export_failed(self, message: str) -> None:
         self._add_message(f"export failed: {message}")

@@ -109,7 +109,7 @@ def test_report_command(samples: Path, tmp_path: Path, capsys: pytest.CaptureFix
     out = tmp_path / "report"
     assert main(["report", str(samples), "--out", str(out)]) == 0
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["collage.png", "epochs.csv", "images.csv", "report.md"]
+    assert names == ["cleaned.png", "collage.png", "epochs.csv", "images.csv", "report.md"]
     assert "wrote" in capsys.readouterr().out
 
 

@@ -232,6 +232,22 @@ def test_export_writes_collage_report_and_csv(qtbot, context, tmp_path):
     assert "e000002_01" in report  # the broken file is listed
     assert "## Chosen for production\n\n- run: epoch 1" in report
     assert "avg_unique_colors" in files.epochs_csv.read_text(encoding="utf-8").splitlines()[0]
+    # Cleaned art of the chosen epoch (on by default): before/after in the report, files in cleaned/.
+    assert files.before_after is not None and files.before_after.is_file()
+    assert "## Cleaned art" in report and files.cleaned
+    assert all("e000001" in f.raw.name and f.cleaned_upscaled.is_file() for f in files.cleaned)
+
+
+def test_export_without_cleaned_art_when_unticked(qtbot, context, tmp_path):
+    tab = _tab(qtbot, context)
+    _load(tab, context, _make_run(tmp_path / "run", broken=False))
+    tab.cleaned_check.click()
+    assert not tab.cleaned_check.isChecked()
+    assert tab.export_report(tmp_path / "export") is not None
+    assert context.runner.wait_idle(60)
+    assert tab.last_export is not None and tab.last_export.cleaned == ()
+    assert not (tmp_path / "export" / "cleaned").exists()
+    assert _tab(qtbot, context).cleaned_check.isChecked() is False  # the choice is remembered
 
 
 def test_a_folder_dropped_twice_loads_once(qtbot, context, tmp_path):
