@@ -99,7 +99,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.tabs if self._tab_specs else self.empty_hint)
 
         self.workspace_label = QLabel("No workspace")
-        # The status bar follows the newest job; every tab may start one.
+        # The status bar keeps the longest-running job shown (a quick job never hides it).
         self.progress = JobPanel()
         self.progress.setVisible(False)
         self.runner.job_started.connect(self.progress.track)
