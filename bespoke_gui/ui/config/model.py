@@ -16,8 +16,16 @@ from typing import Any
 
 import tomlkit
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont
-from PySide6.QtWidgets import QLineEdit, QSpinBox, QStyledItemDelegate, QStyleOptionViewItem, QWidget
+from PySide6.QtGui import QBrush, QColor, QFont, QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QLineEdit,
+    QSpinBox,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTreeView,
+    QWidget,
+)
 
 from bespoke_gui.core.config.diff import toml_type
 from bespoke_gui.core.config.sdscripts_args import arg_spec
@@ -246,3 +254,20 @@ class ConfigValueDelegate(QStyledItemDelegate):
             model.setData(index, str(editor.value()), Qt.ItemDataRole.EditRole)
         elif isinstance(editor, QLineEdit):
             model.setData(index, editor.text(), Qt.ItemDataRole.EditRole)
+
+
+class ConfigTreeView(QTreeView):
+    """The tree of keys: F2 or Enter edits the value of the current row whichever column is
+    current (arrows land on the key); in the editor Enter commits and Escape cancels."""
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_F2, Qt.Key.Key_Return, Qt.Key.Key_Enter) and (
+            self.state() != QAbstractItemView.State.EditingState
+        ):
+            value = self.currentIndex().siblingAtColumn(COL_VALUE)
+            if value.isValid() and value.flags() & Qt.ItemFlag.ItemIsEditable:
+                self.setCurrentIndex(value)
+                if self.edit(value, QAbstractItemView.EditTrigger.EditKeyPressed, event):
+                    event.accept()
+                    return
+        super().keyPressEvent(event)

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt
-from PySide6.QtGui import QAction, QKeySequence, QTextCursor, QTextFormat, QUndoStack
+from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QTextCursor, QTextFormat, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -33,7 +33,6 @@ from PySide6.QtWidgets import (
     QTabWidget,
     QTextEdit,
     QToolButton,
-    QTreeView,
     QVBoxLayout,
     QWidget,
 )
@@ -64,7 +63,14 @@ from bespoke_gui.core.workspace import Workspace
 from bespoke_gui.ui.bridge import JobHandle
 from bespoke_gui.ui.config.diff_view import ConfigDiffView
 from bespoke_gui.ui.config.estimate_panel import EstimatePanel
-from bespoke_gui.ui.config.model import COL_KEY, COL_TYPE, COL_VALUE, ConfigTreeModel, ConfigValueDelegate
+from bespoke_gui.ui.config.model import (
+    COL_KEY,
+    COL_TYPE,
+    COL_VALUE,
+    ConfigTreeModel,
+    ConfigTreeView,
+    ConfigValueDelegate,
+)
 from bespoke_gui.ui.config.panels import (
     ChecksPanel,
     LieBanner,
@@ -113,12 +119,40 @@ def _as_shown(text: str) -> str:
     return text.replace("\r\n", "\n")
 
 
+class _UndoKeys(QObject):
+    """Ctrl+Z / Ctrl+Shift+Z in the text go to the tab's undo stack (the editor's own undo is
+    off, and it would swallow the keys), after the typing so far is taken as a step."""
+
+    def __init__(self, tab: ConfigTab) -> None:
+        super().__init__(tab)
+        self.tab = tab
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() not in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress):
+            return False
+        assert isinstance(event, QKeyEvent)
+        undo, redo = (
+            event.matches(QKeySequence.StandardKey.Undo),
+            event.matches(QKeySequence.StandardKey.Redo),
+        )
+        if not (undo or redo):
+            return False
+        if event.type() == QEvent.Type.ShortcutOverride:
+            event.accept()  # a key press for this editor, not a window shortcut
+            return True
+        if self.tab.reparse_timer.isActive():
+            self.tab.commit_text()
+        (self.tab.undo_stack.undo if undo else self.tab.undo_stack.redo)()
+        return True
+
+
 class ConfigTab(FeatureTab):
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
         self.workspace: Workspace | None = None
         self.cfg: ConfigDocument | None = None
         self.parse_error: TomlSyntaxError | None = None
+        self._step_text: str | None = None  # the text the last undo step (or opening) left
         self.undo_stack = QUndoStack(self)
         self.watcher = FileWatch(self)
         self.watcher.changed.connect(self._file_changed)
@@ -196,7 +230,7 @@ class ConfigTab(FeatureTab):
         # --- tree ---
         self.model = ConfigTreeModel(self)
         self.model.edit_requested.connect(self.set_value)
-        self.tree = QTreeView()
+        self.tree = ConfigTreeView()
         self.tree.setModel(self.model)
         self.tree.setItemDelegateForColumn(COL_VALUE, ConfigValueDelegate(self.tree))
         self.tree.setEditTriggers(
@@ -223,6 +257,8 @@ class ConfigTab(FeatureTab):
         self.text_edit.setFont(font)
         self.highlighter = TomlHighlighter(self.text_edit.document())
         self.text_edit.textChanged.connect(self._text_typed)
+        self._undo_keys = _UndoKeys(self)
+        self.text_edit.installEventFilter(self._undo_keys)
         self.reparse_timer = single_shot_timer(self, _REPARSE_MS, self.commit_text)
 
         # --- diff page ---
@@ -379,9 +415,10 @@ class ConfigTab(FeatureTab):
         self.cfg = cfg
         self.watcher.watch(path)
         self.undo_stack.clear()
+        self._step_text = cfg.original_text if error else cfg.text()
         self._applying = True
         try:
-            self.text_edit.setPlainText(cfg.original_text if error else cfg.text())
+            self.text_edit.setPlainText(self._step_text)
         finally:
             self._applying = False
         self.model.set_document(cfg.doc)
@@ -412,6 +449,7 @@ class ConfigTab(FeatureTab):
         """Make ``text`` the document (used by every undo step, both ways)."""
         if self.cfg is None:
             return
+        self._step_text = text
         try:
             doc = parse_toml(text, self.cfg.path or "<text>")
             error = None
@@ -503,6 +541,14 @@ class ConfigTab(FeatureTab):
         try:
             parse_toml(text, self.cfg.path or "<text>")
         except TomlSyntaxError as exc:
+            # Invalid text is still an undo step: Undo/Redo work whatever the TOML's validity.
+            if text != _as_shown(self.current_text()) or self.parse_error is None:
+                before = self._step_text if self._step_text is not None else self.cfg.text()
+                if text != _as_shown(before):
+                    self.undo_stack.push(
+                        TextSnapshotCommand(self._apply_text, "Edit text", before, text, typing=True)
+                    )
+                    return
             self._set_parse_error(exc)
             return
         if text != _as_shown(self.cfg.text()) or self.parse_error is not None:

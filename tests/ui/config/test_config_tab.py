@@ -444,3 +444,52 @@ def test_reload_with_unsaved_edits_asks_first_and_cancel_keeps_them(qtbot, tab: 
     qtbot.mouseClick(tab.discard_box.button(QMessageBox.StandardButton.Discard), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not tab.has_unsaved_changes())
     assert tab.text_edit.toPlainText() == CONFIG
+
+
+# ---------------------------------------------------------------- keyboard (issue 12)
+
+
+def test_f2_and_enter_edit_a_value_from_the_keyboard_escape_cancels(tab: ConfigTab, qtbot) -> None:
+    from PySide6.QtTest import QTest
+
+    tab.show()
+    qtbot.waitExposed(tab)
+    tab.tree.setFocus()
+    tab.tree.setCurrentIndex(tab.model.index_for_key("training_arguments.max_train_epochs"))  # the key column
+    QTest.keyClick(tab.tree, Qt.Key.Key_F2)
+    editor = tab.tree.focusWidget()
+    assert isinstance(editor, (QSpinBox, QLineEdit)), "F2 opens the value's editor"
+    QTest.keyClick(editor, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    QTest.keyClicks(editor, "12")
+    QTest.keyClick(editor, Qt.Key.Key_Escape)
+    assert "max_train_epochs = 9 " in tab.text_edit.toPlainText()
+    tab.tree.setFocus()
+    tab.tree.setCurrentIndex(tab.model.index_for_key("training_arguments.max_train_epochs"))
+    QTest.keyClick(tab.tree, Qt.Key.Key_Return)
+    editor = tab.tree.focusWidget()
+    assert isinstance(editor, (QSpinBox, QLineEdit)), "Enter opens the value's editor"
+    QTest.keyClick(editor, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    QTest.keyClicks(editor, "12")
+    QTest.keyClick(editor, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "max_train_epochs = 12" in tab.text_edit.toPlainText(), timeout=3000)
+
+
+def test_undo_and_redo_work_while_the_toml_is_invalid(tab: ConfigTab, qtbot) -> None:
+    from PySide6.QtTest import QTest
+
+    tab.show()
+    qtbot.waitExposed(tab)
+    tab.text_edit.setFocus()
+    QTest.keyClick(tab.text_edit, Qt.Key.Key_End, Qt.KeyboardModifier.ControlModifier)
+    QTest.keyClicks(tab.text_edit, "broken = [")
+    qtbot.waitUntil(lambda: tab.parse_error is not None, timeout=3000)
+    assert tab.undo_action.isEnabled()
+    QTest.keyClick(tab.text_edit, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert tab.text_edit.toPlainText() == CONFIG.rstrip("\n") or tab.text_edit.toPlainText() == CONFIG
+    assert tab.parse_error is None
+    assert tab.redo_action.isEnabled()
+    QTest.keyClick(
+        tab.text_edit, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    )
+    assert tab.text_edit.toPlainText().endswith("broken = [")
+    assert tab.parse_error is not None
