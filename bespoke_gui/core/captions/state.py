@@ -178,7 +178,7 @@ def read_palettes(
 
 
 @dataclass
-class SaveOutcome:
+class SaveSummary:
     """What a batch of save results meant for the items."""
 
     saved: int = 0
@@ -279,8 +279,8 @@ class CaptionsState:
         )
         return {i.caption_path: i.text for i in usable}, note
 
-    def apply_save_results(self, results: list[SaveResult]) -> SaveOutcome:
-        outcome = SaveOutcome()
+    def apply_save_results(self, results: list[SaveResult]) -> SaveSummary:
+        outcome = SaveSummary()
         for result in results:
             self.own_writes.pop(result.path, None)
             item = self.item(result.path)

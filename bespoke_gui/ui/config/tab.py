@@ -11,7 +11,6 @@ silently. Checks and saves run through the job runner.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,10 +36,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from bespoke_gui.core.config.checks import CheckReport, check_config
+from bespoke_gui.core.config.checks import CheckReport
 from bespoke_gui.core.config.presets import Preset, list_presets, preview_preset, save_user_preset
+from bespoke_gui.core.config.state import SaveOutcome, check_config_text, save_config_outcome
 from bespoke_gui.core.config.tomlconfig import (
-    ChangedOnDiskError,
     ConfigDocument,
     ConfigError,
     SaveResult,
@@ -50,15 +49,13 @@ from bespoke_gui.core.config.tomlconfig import (
     load_config,
     loads_config,
     parse_toml,
-    save_config,
     scan_keys,
     set_comment,
     set_value,
     stamp_of,
 )
-from bespoke_gui.core.dataset.backup import BackupError, list_backups
+from bespoke_gui.core.dataset.backup import list_backups
 from bespoke_gui.core.findings import Finding
-from bespoke_gui.core.jobs import CancelFn, ProgressFn, describe_exception
 from bespoke_gui.core.workspace import Workspace
 from bespoke_gui.ui.bridge import JobHandle
 from bespoke_gui.ui.config.diff_view import ConfigDiffView
@@ -87,31 +84,6 @@ from bespoke_gui.ui.widgets.timers import single_shot_timer
 
 _REPARSE_MS = 400
 _CHECK_DELAY_MS = 500
-
-
-@dataclass
-class SaveOutcome:
-    result: SaveResult | None = None
-    error: str = ""
-    changed_on_disk: bool = False
-
-
-def _save_job(
-    cfg: ConfigDocument, backups_dir: Path, force: bool, progress: ProgressFn, cancelled: CancelFn
-) -> SaveOutcome:
-    try:
-        return SaveOutcome(result=save_config(cfg, backups_dir=backups_dir, force=force))
-    except ChangedOnDiskError as exc:
-        return SaveOutcome(error=str(exc), changed_on_disk=True)
-    except (ConfigError, BackupError, OSError) as exc:
-        return SaveOutcome(error=str(exc) if isinstance(exc, ConfigError) else describe_exception(exc))
-
-
-def _check_job(
-    text: str, path: str | None, workspace: Workspace | None, progress: ProgressFn, cancelled: CancelFn
-) -> CheckReport:
-    cfg = loads_config(text, Path(path) if path else None)
-    return check_config(cfg, workspace, progress=progress, cancelled=cancelled)
 
 
 def _as_shown(text: str) -> str:
@@ -664,7 +636,7 @@ class ConfigTab(FeatureTab):
         self.disk_banner.hide()
         saved_text = snapshot.text()
         handle = self.jobs.start(
-            _save_job,
+            save_config_outcome,
             snapshot,
             self._backups_dir(),
             force,
@@ -882,7 +854,7 @@ class ConfigTab(FeatureTab):
             return None
         # A newer check supersedes a running one: its late report is dropped.
         handle = self.jobs.start(
-            _check_job,
+            check_config_text,
             self.cfg.text(),
             str(self.cfg.path) if self.cfg.path else None,
             self.workspace,
