@@ -127,7 +127,7 @@ def render_before_after(items: Sequence[CleanedItem], scale: int = 8) -> Image.I
     """One row per item: its name, the raw art with strays ringed in red, and the cleaned art."""
     font = ImageFont.load_default()
     probe = ImageDraw.Draw(Image.new("RGB", (1, 1)))
-    line_h = probe.textbbox((0, 0), "Ag", font=font)[3] + 4
+    line_h = int(probe.textbbox((0, 0), "Ag", font=font)[3]) + 4
     rows, cols = items[0].art.shape[:2] if items else (24, 24)
     tile_w, tile_h = cols * scale, rows * scale
     width = _PAD + 2 * (tile_w + _PAD)
