@@ -8,6 +8,7 @@
 - ``bespoke-gui analyze PATH... [--json]`` prints per image the unique colours, palette
   size, stray pixels and the messy flag (``--json``: a JSON list), and a per-epoch
   summary with the target checks.
+- ``bespoke-gui definitions [--markdown]`` prints what every figure means.
 - ``bespoke-gui report SAMPLES... --out DIR`` writes collage.png, report.md, epochs.csv,
   images.csv and cleaned.png (the best epoch's samples before and after cleaning);
   ``--cleaned`` also exports their raw and cleaned art into ``cleaned/``.
@@ -37,6 +38,7 @@ from bespoke_gui.core.epochs.analysis import (
     load_sample_pixels,
 )
 from bespoke_gui.core.epochs.cleanup import DEFAULT_UPSCALE, CleanedItem, export_cleaned
+from bespoke_gui.core.epochs.definitions import definitions_markdown, definitions_text
 from bespoke_gui.core.epochs.metrics import REASON_KEYS, Targets, measure_image
 from bespoke_gui.core.epochs.pixelgrid import DEFAULT_CELLS, DEFAULT_MERGE_THRESHOLD, METHODS, downscale
 from bespoke_gui.core.epochs.report import write_report
@@ -119,6 +121,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _add_cleaned(p)
     _add_common(p)
     p.set_defaults(func=cmd_report)
+
+    p = subparsers.add_parser(
+        "definitions",
+        help="what every figure of the Epochs tab, analyze and report means",
+        description="Print the definitions the app's Help > What the numbers mean shows.",
+    )
+    p.add_argument("--markdown", action="store_true", help="as a Markdown list (the README's form)")
+    p.set_defaults(func=cmd_definitions)
+
+
+def cmd_definitions(args: argparse.Namespace) -> int:
+    sys.stdout.write(definitions_markdown() if args.markdown else definitions_text())
+    return 0
 
 
 def _settings(args: argparse.Namespace) -> AnalysisSettings:

@@ -30,6 +30,7 @@ from bespoke_gui.core.jobs import CancelFn, ProgressFn, warm_up_processes
 from bespoke_gui.core.workspace import Workspace, discover
 from bespoke_gui.ui.bridge import JobHandle, JobRunner
 from bespoke_gui.ui.context import AppContext
+from bespoke_gui.ui.epochs.definitions_dialog import DefinitionsDialog
 from bespoke_gui.ui.tabs import TAB_SPECS, FeatureTab
 from bespoke_gui.ui.widgets.confirm import Choice, ask_save_discard_cancel
 from bespoke_gui.ui.widgets.job_panel import JobPanel
@@ -150,7 +151,22 @@ class MainWindow(QMainWindow):
             )
         )
         help_menu.addAction(about)
+        numbers = QAction("What the &numbers mean", self)
+        numbers.triggered.connect(self.show_definitions)
+        help_menu.addAction(numbers)
+        self.definitions_action = numbers
         self._refresh_recent_menu()
+
+    def show_definitions(self) -> DefinitionsDialog:
+        """Help > What the numbers mean (one window, raised again when already open)."""
+        dialog: DefinitionsDialog | None = getattr(self, "definitions_dialog", None)
+        if dialog is None or not shiboken6.isValid(dialog):
+            dialog = DefinitionsDialog(self)
+            self.definitions_dialog = dialog
+        dialog.show()  # not exec(): it stays open beside the tabs
+        dialog.raise_()
+        dialog.activateWindow()
+        return dialog
 
     def _refresh_recent_menu(self) -> None:
         self.recent_menu.clear()

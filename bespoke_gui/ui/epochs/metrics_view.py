@@ -26,6 +26,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from bespoke_gui.core.epochs import metrics
+from bespoke_gui.core.epochs.definitions import definition
 from bespoke_gui.core.epochs.grid_data import column_label
 from bespoke_gui.core.epochs.metrics import EpochSummary, Targets, best_epochs
 
@@ -88,6 +89,19 @@ class EpochTableModel(QAbstractTableModel):
         "Strays",
         "Verdict",
         "Mark",
+    )
+    # What each column shows, by its key in core.epochs.definitions (the tooltips say it).
+    COLUMN_DEFINITIONS = (
+        "run",
+        "epoch",
+        "images",
+        "unique_colours",
+        "background_colours",
+        "messy",
+        "palette",
+        "strays",
+        "verdict",
+        "mark",
     )
     CHECK_COLUMNS = {3: CHECK_NAMES[0], 4: CHECK_NAMES[1], 5: CHECK_NAMES[2]}
     VERDICT_COLUMN = 8
@@ -184,19 +198,10 @@ class EpochTableModel(QAbstractTableModel):
                 return f"{name} < {target:g}{unit}"
             return self.COLUMNS[section]
         if role == Qt.ItemDataRole.ToolTipRole:
-            tips = {
-                3: "average distinct colours of the plain nearest-neighbour 24x24",
-                4: "average distinct colours of the original inside the background region",
-                5: "share of images flagged messy (too many strays, or a poor grid fit)",
-                6: "average colours after recovery (near-duplicates merged)",
-                7: "average pixels scored stray (score at least 0.5)",
-                8: "pass when every target passes, fail when any fails",
-                9: "★ the best epoch by the targets; ✓ the epoch you chose for production",
-            }
-            text = tips.get(section)
-            if section in self.CHECK_COLUMNS and text:
+            text = definition(self.COLUMN_DEFINITIONS[section]).text
+            if section in self.CHECK_COLUMNS:
                 target, minimum, unit = self._limits(section)
-                text += f": pass below {target:g}{unit}, acceptable below {minimum:g}{unit}, else fail"
+                text += f" Now: pass below {target:g}{unit}, acceptable below {minimum:g}{unit}, else fail."
             return text
         return None
 
