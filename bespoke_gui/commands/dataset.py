@@ -14,9 +14,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bespoke_gui.commands._progress import TerminalProgress, print_errors
-from bespoke_gui.core.dataset.backup import BackupError, BackupInfo, restore_backup, verify_backup
+from bespoke_gui.core.dataset.backup import (
+    BackupError,
+    BackupInfo,
+    restore_backup,
+    restore_plan,
+    verify_backup,
+)
 from bespoke_gui.core.dataset.resize import DEFAULT_SIZE, FILTERS, ResizeError, resize_dataset, verify_sizes
 from bespoke_gui.core.dataset.scan import ScanResult, backup_dataset, quick_scan, scan_folder
+from bespoke_gui.core.files import stays_inside
 from bespoke_gui.core.findings import Finding
 from bespoke_gui.core.workspace import discover, list_images
 
@@ -144,23 +151,46 @@ def cmd_verify_backup(args: argparse.Namespace) -> int:
         ]
         + [Finding.error(str(backup_dir / p), "not in the manifest") for p in report.extra]
     )
+    for note in report.notes():
+        sys.stdout.write(f"note: {backup_dir}: {note}\n")
     if report.ok:
         sys.stdout.write(f"{backup_dir}: {report.checked} files match the manifest\n")
         return 0
+    sys.stdout.write(f"{backup_dir}: does not match its manifest; restore will refuse it\n")
     return 1
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
     backup_dir = Path(args.backup)
+    target = Path(args.target).expanduser() if args.target else None
     try:
-        report = restore_backup(backup_dir, progress=TerminalProgress("restoring"))
+        plan = restore_plan(backup_dir, target)
+    except BackupError as exc:
+        _err(f"{backup_dir}: {exc}")
+        return 1
+    sys.stdout.write(f"restoring {backup_dir} into {plan.root}\n")
+    try:
+        report = restore_backup(
+            backup_dir,
+            progress=TerminalProgress("restoring"),
+            target_root=target,
+            allow_outside=[Path(p).expanduser().absolute() for p in args.allow_outside],
+        )
     except BackupError as exc:
         _err(f"{backup_dir}: {exc}")
         return 1
     if report.safety_backup is not None:
         sys.stdout.write(f"current files backed up first: {_describe_backup(report.safety_backup)}\n")
-    sys.stdout.write(f"restored {len(report.restored)} files from {backup_dir}\n")
+    outside = [p for p in report.restored if not stays_inside(p, plan.root)]
+    sys.stdout.write(f"restored {len(report.restored) - len(outside)} files into {plan.root}\n")
+    for path in outside:
+        sys.stdout.write(f"restored outside the workspace (confirmed): {path}\n")
     print_errors(report.errors)
+    refused = [e for e in report.errors if e.message.startswith("outside the workspace")]
+    if refused:
+        sys.stderr.write(
+            "to restore a file outside the workspace, name it: --allow-outside PATH (once per file)\n"
+        )
     return 1 if report.errors or report.cancelled else 0
 
 
@@ -248,6 +278,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "restore", help="restore a backup (the current files are backed up first)"
     )
     restore.add_argument("backup", help="the backup folder (holding manifest.json)")
+    restore.add_argument(
+        "--target",
+        help="restore into this folder (default: the workspace the backup lies in)",
+    )
+    restore.add_argument(
+        "--allow-outside",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="also restore this file outside the workspace (a config kept elsewhere); once per file",
+    )
     restore.set_defaults(func=cmd_restore)
 
     resize = subparsers.add_parser("resize", help="resize every image to SIZE x SIZE; captions travel along")

@@ -9,15 +9,22 @@ target as it was.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
 TEMP_PREFIX = ".bespoke-tmp-"
+
+# Temporary files older than this process were left by one that was killed mid-write.
+_PROCESS_START = time.time()
+_cleaned_folders: set[str] = set()
+_cleaned_lock = threading.Lock()
 
 _umask_lock = threading.Lock()
 _umask_value: int | None = None
@@ -53,6 +60,33 @@ def _umask_from_proc() -> int | None:
     return None
 
 
+class LinkRefused(OSError):
+    """A write would go through a symbolic link: refused, the link and its target stay as they are."""
+
+    def __init__(self, path: Path) -> None:
+        try:
+            points_to = os.readlink(path)
+        except OSError:
+            points_to = "?"
+        super().__init__(errno.ELOOP, f"is a link (to {points_to}); not written through it", str(path))
+
+
+def stays_inside(path: str | Path, root: str | Path) -> bool:
+    """Whether ``path``, with every link on the way followed, lies inside ``root``.
+
+    A looping link has no real path; it does not stay inside anything.
+    """
+    try:
+        try:
+            real = Path(os.path.realpath(path, strict=True))
+        except FileNotFoundError:
+            real = Path(os.path.realpath(path))  # a file yet to be made
+        real_root = Path(os.path.realpath(root))
+    except (OSError, ValueError):
+        return False
+    return real == real_root or real.is_relative_to(real_root)
+
+
 def _is_read_only(st: os.stat_result, target: Path) -> bool:
     # Root passes os.access for every file, so the owner's write bit is checked too:
     # a file the user made read-only stays read-only even for a root process.
@@ -64,11 +98,16 @@ def atomic_open(path: str | Path, keep_mode: bool = True) -> Iterator[BinaryIO]:
     """Open a temporary file beside ``path`` for binary writing; replace ``path`` on success.
 
     A read-only target is refused (the user made it read-only for a reason) with a
-    PermissionError, rather than silently replaced. A symlink is followed, so the file
-    it points at gets the new content and the link stays a link.
+    PermissionError, rather than silently replaced. A symbolic link is refused with
+    :class:`LinkRefused`: its target may lie anywhere (outside the workspace), so the app
+    never writes through one. Leftover temporary files of processes that have ended are
+    removed from the folder first.
     """
-    target = Path(os.path.realpath(path))
+    target = Path(path)
+    if target.is_symlink():
+        raise LinkRefused(target)
     folder = target.parent
+    remove_leftover_temp_files(folder)
     mode: int | None = None
     try:
         st = target.stat()
@@ -135,6 +174,43 @@ def atomic_write_with(path: str | Path, writer: Callable[[BinaryIO], None]) -> N
     """Let ``writer`` stream into the temporary file (e.g. ``image.save(handle, "PNG")``)."""
     with atomic_open(path) as handle:
         writer(handle)
+
+
+def leftover_temp_files(folder: str | Path, older_than: float | None = None) -> list[Path]:
+    """The app's temporary files in ``folder`` (not its subfolders) left by an ended process."""
+    cutoff = _PROCESS_START if older_than is None else older_than
+    found: list[Path] = []
+    try:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if not entry.name.startswith(TEMP_PREFIX):
+                    continue
+                try:
+                    if (
+                        entry.is_file(follow_symlinks=False)
+                        and entry.stat(follow_symlinks=False).st_mtime < cutoff
+                    ):
+                        found.append(Path(entry.path))
+                except OSError:
+                    continue
+    except OSError:
+        return []
+    return sorted(found)
+
+
+def remove_leftover_temp_files(folder: str | Path) -> list[Path]:
+    """Remove leftovers of a killed write from ``folder``, once per folder per process."""
+    key = os.path.abspath(folder)
+    with _cleaned_lock:
+        if key in _cleaned_folders:
+            return []
+        _cleaned_folders.add(key)
+    removed = []
+    for path in leftover_temp_files(folder):
+        with contextlib.suppress(OSError):
+            path.unlink()
+            removed.append(path)
+    return removed
 
 
 def is_temp_file(path: Path) -> bool:

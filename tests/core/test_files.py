@@ -13,11 +13,13 @@ import pytest
 from bespoke_gui.core import files
 from bespoke_gui.core.files import (
     TEMP_PREFIX,
+    LinkRefused,
     atomic_open,
     atomic_write_bytes,
     atomic_write_text,
     atomic_write_with,
     is_temp_file,
+    stays_inside,
 )
 
 
@@ -202,14 +204,53 @@ def test_atomic_open_streams_and_replaces_only_at_the_end(tmp_path: Path) -> Non
     assert target.read_bytes() == b"new part 1, part 2"
 
 
-def test_writing_through_a_symlink_keeps_the_link(tmp_path: Path) -> None:
-    real = tmp_path / "real.toml"
+def test_a_symlink_is_never_written_through(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    real = outside / "secret.txt"
     real.write_text("a = 1\n")
-    link = tmp_path / "link.toml"
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    link = ws / "link_out.txt"
     link.symlink_to(real)
-    atomic_write_text(link, "a = 2\n")
+    with pytest.raises(LinkRefused) as caught:
+        atomic_write_text(link, "a = 2\n")
+    assert "is a link" in str(caught.value)
     assert link.is_symlink()
-    assert real.read_text() == "a = 2\n"
+    assert real.read_text() == "a = 1\n"
+    assert leftovers(ws) == []
+
+
+def test_stays_inside(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    (ws / "sub").mkdir(parents=True)
+    (tmp_path / "out.txt").write_text("x")
+    (ws / "in_link.txt").symlink_to(ws / "sub")
+    (ws / "out_link.txt").symlink_to(tmp_path / "out.txt")
+    (ws / "a.png").symlink_to(ws / "b.png")
+    (ws / "b.png").symlink_to(ws / "a.png")
+    assert stays_inside(ws / "sub" / "new.txt", ws)
+    assert stays_inside(ws / "in_link.txt", ws)
+    assert not stays_inside(ws / "out_link.txt", ws)
+    assert not stays_inside(ws / ".." / "out.txt", ws)
+    assert not stays_inside(ws / "a.png", ws)
+
+
+def test_leftover_temp_files_of_an_ended_process_are_removed_on_the_next_write(tmp_path: Path) -> None:
+    import os
+
+    import bespoke_gui.core.files as files
+
+    old = tmp_path / f"{TEMP_PREFIX}abcd.toml"
+    old.write_text("half")
+    os.utime(old, (1000, 1000))
+    fresh = tmp_path / f"{TEMP_PREFIX}efgh.toml"  # another running writer's: kept
+    fresh.write_text("half")
+    files._cleaned_folders.discard(os.path.abspath(tmp_path))
+    assert files.leftover_temp_files(tmp_path) == [old]
+    atomic_write_text(tmp_path / "my_run.toml", "a = 1\n")
+    assert not old.exists()
+    assert fresh.exists()
 
 
 def test_a_folder_as_target_is_refused(tmp_path: Path) -> None:

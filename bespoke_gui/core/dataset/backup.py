@@ -8,10 +8,17 @@ copy was read back and matched its hash; otherwise the half-made folder is remov
 
 Restoring first backs up the current state of the same files (verified), then puts
 each file back atomically, so a restore can itself be undone.
+
+A backup folder may have been copied, received or edited, so its manifest is not
+trusted about where files go: a restore writes only inside the workspace the backup
+lies in (the folder holding its ``backups/`` folder) or a target the caller names, never
+through a link, and a file kept outside (a config elsewhere) only when the caller names
+that exact path in ``allow_outside``.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -23,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from bespoke_gui.core.files import atomic_open, atomic_write_text
+from bespoke_gui.core.files import atomic_open, atomic_write_text, stays_inside
 from bespoke_gui.core.findings import Finding
 from bespoke_gui.core.jobs import (
     CancelFn,
@@ -37,10 +44,18 @@ MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = 1
 _EXTERNAL_DIR = "_external"
 _CHUNK = 1 << 20
+_DISK_FULL = {errno.ENOSPC, errno.EDQUOT}
 
 
 class BackupError(Exception):
     """A backup could not be made or did not verify; nothing destructive may follow."""
+
+
+class DiskFull(BackupError):
+    """The disk filled up while a backup was written; the half backup is gone, nothing changed."""
+
+    def __init__(self) -> None:
+        super().__init__("disk full: backup not made, nothing changed")
 
 
 class BackupCancelled(BackupError):
@@ -65,6 +80,10 @@ class VerifyReport:
     missing: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
     extra: list[str] = field(default_factory=list)
+    # Where the manifest points elsewhere than the workspace the backup lies in.
+    restore_root: Path | None = None
+    source_root_elsewhere: str | None = None
+    outside: list[tuple[str, Path]] = field(default_factory=list)  # (stored path, original)
 
     def problems(self) -> list[str]:
         return (
@@ -73,9 +92,25 @@ class VerifyReport:
             + [f"not in manifest: {p}" for p in self.extra]
         )
 
+    def notes(self) -> list[str]:
+        """What a restore would do differently from what the manifest says."""
+        out = []
+        if self.source_root_elsewhere is not None:
+            out.append(
+                f"the manifest's source_root is {self.source_root_elsewhere}, not this workspace; "
+                f"a restore writes into {self.restore_root}"
+            )
+        out += [
+            f"{stored} would be restored outside the workspace, to {original} "
+            "(only when that exact path is confirmed)"
+            for stored, original in self.outside
+        ]
+        return out
+
 
 @dataclass
 class RestoreReport:
+    root: Path | None = None  # the folder the restore wrote into
     restored: list[Path] = field(default_factory=list)
     safety_backup: BackupInfo | None = None
     errors: list[Finding] = field(default_factory=list)
@@ -178,7 +213,12 @@ def create_backup(
     entries: list[dict[str, object]] = []
     used_names: set[str] = set()
     try:
-        backup_dir.mkdir()
+        try:
+            backup_dir.mkdir()
+        except OSError as exc:
+            if exc.errno in _DISK_FULL:
+                raise DiskFull() from exc
+            raise BackupError(f"cannot create {backup_dir}: {describe_exception(exc)}") from exc
         for index, src in enumerate(unique):
             if cancelled():
                 raise BackupCancelled("backup cancelled; nothing was kept")
@@ -186,6 +226,8 @@ def create_backup(
             try:
                 sha, size = _copy_file(src, backup_dir / stored)
             except OSError as exc:
+                if exc.errno in _DISK_FULL:
+                    raise DiskFull() from exc
                 raise BackupError(f"cannot back up {src}: {describe_exception(exc)}") from exc
             entries.append({"path": stored, "original": str(src), "size": size, "sha256": sha})
             progress(index + 1, total, f"copying {src.name}")
@@ -199,9 +241,16 @@ def create_backup(
             "source_root": str(source_root),
             "files": entries,
         }
-        atomic_write_text(
-            backup_dir / MANIFEST_NAME, json.dumps(manifest, indent=1, ensure_ascii=False) + "\n"
-        )
+        try:
+            atomic_write_text(
+                backup_dir / MANIFEST_NAME, json.dumps(manifest, indent=1, ensure_ascii=False) + "\n"
+            )
+        except OSError as exc:
+            if exc.errno in _DISK_FULL:
+                raise DiskFull() from exc
+            raise BackupError(
+                f"cannot write the manifest in {backup_dir}: {describe_exception(exc)}"
+            ) from exc
         report = verify_backup(
             backup_dir,
             progress=lambda done, _t, msg: progress(len(unique) + done, total, msg),
@@ -296,7 +345,12 @@ def verify_backup(
             rel = path.relative_to(backup_dir).as_posix()
             if rel not in listed:
                 report.extra.append(rel)
-    report.ok = report.ok and not (report.missing or report.changed)
+    report.ok = report.ok and not (report.missing or report.changed or report.extra)
+    plan = restore_plan(backup_dir)
+    report.restore_root = plan.root
+    if plan.source_root_elsewhere:
+        report.source_root_elsewhere = str(manifest.get("source_root", ""))
+    report.outside = [(str(t.entry["path"]), t.dest) for t in plan.targets if t.outside]
     return report
 
 
@@ -329,19 +383,63 @@ def _natural_key(name: str) -> tuple[object, ...]:
     return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name))
 
 
-def backup_targets(backup_dir: Path, target_root: Path | None = None) -> list[tuple[Path, Path, dict]]:
-    """(stored copy, where it goes back to, manifest entry) for every file of a backup."""
+def workspace_of(backup_dir: Path) -> Path:
+    """The workspace a backup lies in: the folder holding its ``backups/`` folder."""
+    return Path(os.path.realpath(backup_dir)).parent.parent
+
+
+@dataclass(frozen=True)
+class RestoreTarget:
+    stored: Path  # the copy inside the backup
+    dest: Path  # where it goes back to
+    entry: dict
+    outside: bool  # dest lies outside the restore root (a config kept elsewhere)
+
+
+@dataclass(frozen=True)
+class RestorePlan:
+    root: Path
+    targets: list[RestoreTarget]
+    source_root_elsewhere: bool  # the manifest's source_root is not inside the workspace
+
+
+def restore_plan(backup_dir: Path, target_root: Path | None = None) -> RestorePlan:
+    """Where every file of a backup goes back to, whatever the manifest claims.
+
+    The root is ``target_root`` when given, else the manifest's ``source_root`` when it
+    lies inside the workspace the backup lies in, else that workspace (a copied
+    workspace restores into the copy, never into the original). Files that were under
+    ``source_root`` go back under the root; any other file keeps its original path and
+    is marked ``outside``.
+    """
     manifest = read_manifest(backup_dir)
-    source_root = Path(manifest.get("source_root", ""))
-    root = Path(target_root) if target_root is not None else source_root
-    out = []
+    source_root = Path(str(manifest.get("source_root", "")))
+    home = workspace_of(backup_dir)
+    elsewhere = not (source_root.is_absolute() and stays_inside(source_root, home))
+    if target_root is not None:
+        root = Path(os.path.realpath(target_root))
+    else:
+        root = home if elsewhere else Path(os.path.realpath(source_root))
+    targets = []
     for entry in manifest["files"]:
         stored = str(entry["path"])
-        # Files from outside the source root (a config kept elsewhere) go back to where they were.
-        external = stored.startswith(_EXTERNAL_DIR + "/")
-        original = Path(str(entry["original"])) if external else root / stored
-        out.append((Path(backup_dir) / stored, original, entry))
-    return out
+        if stored.startswith(_EXTERNAL_DIR + "/"):
+            original = Path(str(entry["original"]))
+            try:
+                # A workspace file stored as external goes back under the (new) root.
+                dest = root / original.relative_to(source_root) if source_root.is_absolute() else original
+            except ValueError:
+                dest = original
+        else:
+            dest = root / stored
+        outside = not dest.is_absolute() or not stays_inside(dest.parent, root)
+        targets.append(RestoreTarget(Path(backup_dir) / stored, dest, entry, outside))
+    return RestorePlan(root, targets, elsewhere)
+
+
+def backup_targets(backup_dir: Path, target_root: Path | None = None) -> list[tuple[Path, Path, dict]]:
+    """(stored copy, where it goes back to, manifest entry) for every file of a backup."""
+    return [(t.stored, t.dest, t.entry) for t in restore_plan(backup_dir, target_root).targets]
 
 
 def restore_backup(
@@ -351,13 +449,16 @@ def restore_backup(
     safety_backup: bool = True,
     only: Iterable[str] | None = None,
     target_root: Path | None = None,
+    allow_outside: Iterable[str | Path] = (),
 ) -> RestoreReport:
-    """Put the files of a backup back where they came from (or under ``target_root``).
+    """Put the files of a backup back under the restore root (see :func:`restore_plan`).
 
-    The backup is verified first; a damaged backup restores nothing. With
-    ``safety_backup`` the current state of every file about to be replaced is backed up
-    (and verified) beside the restored backup first. ``only`` limits the restore to
-    these stored paths.
+    The backup is verified first; a backup that does not match its manifest (a file
+    missing, changed, or not in it) restores nothing. With ``safety_backup`` the current
+    state of every file about to be replaced is backed up (and verified) beside the
+    restored backup first. ``only`` limits the restore to these stored paths. A file
+    outside the root is restored only when its exact path is in ``allow_outside``; a
+    file that is a link, or whose folder leads out of the root, is never written.
     """
     backup_dir = Path(backup_dir)
     check = verify_backup(backup_dir)
@@ -367,25 +468,34 @@ def restore_backup(
             + "; ".join(check.problems()[:5])
         )
     manifest = read_manifest(backup_dir)
+    plan = restore_plan(backup_dir, target_root)
+    confirmed = {os.path.abspath(p) for p in allow_outside}
     wanted = set(only) if only is not None else None
-    every_target = backup_targets(backup_dir, target_root)
-    targets = [t for t in every_target if wanted is None or t[2]["path"] in wanted]
-    report = RestoreReport()
+    report = RestoreReport(root=plan.root)
     if wanted is not None:
         # A name the backup does not hold is reported, not silently skipped.
-        held = {str(entry["path"]) for _src, _dest, entry in every_target}
+        held = {str(t.entry["path"]) for t in plan.targets}
         report.errors.extend(Finding.error(name, "not in this backup") for name in sorted(wanted - held))
-    existing = [dest for _src, dest, _e in targets if dest.exists()]
+    targets = []
+    for target in plan.targets:
+        if wanted is not None and target.entry["path"] not in wanted:
+            continue
+        if target.outside and os.path.abspath(target.dest) not in confirmed:
+            report.errors.append(
+                Finding.error(
+                    str(target.dest), "outside the workspace; not restored unless this path is confirmed"
+                )
+            )
+        elif target.dest.is_symlink():
+            report.errors.append(Finding.error(str(target.dest), "is a link; not written through it"))
+        else:
+            targets.append(target)
+    existing = [t.dest for t in targets if t.dest.exists()]
     if safety_backup and existing:
-        root = (
-            Path(target_root)
-            if target_root is not None
-            else Path(manifest.get("source_root", backup_dir.parent))
-        )
         try:
             report.safety_backup = create_backup(
                 existing,
-                source_root=root,
+                source_root=plan.root,
                 dest_parent=backup_dir.parent,
                 kind=str(manifest.get("kind", "backup")),
                 label=f"before restoring {backup_dir.name}",
@@ -394,18 +504,45 @@ def restore_backup(
         except BackupCancelled:
             report.cancelled = True
             return report
-    for index, (src, dest, entry) in enumerate(targets):
+    for index, target in enumerate(targets):
         if cancelled():
             report.cancelled = True
             break
+        dest = target.dest
         try:
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            _restore_file(src, dest, str(entry["sha256"]))
+            _make_folders(dest.parent, plan.root, target.outside)
+            _restore_file(target.stored, dest, str(target.entry["sha256"]))
             report.restored.append(dest)
         except (OSError, BackupError) as exc:
-            report.errors.append(Finding.error(str(dest), describe_exception(exc)))
+            report.errors.append(Finding.error(str(dest), _reason(exc, dest)))
         progress(index + 1, len(targets), f"restoring {dest.name}")
     return report
+
+
+def _reason(exc: BaseException, dest: Path) -> str:
+    # The Finding names the file already; the reason must not name it again.
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror if exc.filename in (None, str(dest)) else describe_exception(exc)
+    return describe_exception(exc)
+
+
+def _make_folders(folder: Path, root: Path, outside: bool) -> None:
+    """Create the folders a restored file needs, none of them through a link out of ``root``."""
+    if outside:
+        # A confirmed outside file goes back into a folder that exists; none is created there.
+        if not folder.is_dir():
+            raise FileNotFoundError(errno.ENOENT, "its folder no longer exists", str(folder))
+        return
+    existing = folder
+    while not existing.exists() and existing != root and existing != existing.parent:
+        existing = existing.parent
+    # Checked before anything is created: mkdir through a link would make folders outside.
+    # (A root that does not exist yet is a real path the caller named.)
+    if existing != root and root.is_relative_to(existing):
+        pass
+    elif not stays_inside(existing, root):
+        raise OSError(errno.ELOOP, "its folder leads out of the workspace through a link; not restored")
+    folder.mkdir(parents=True, exist_ok=True)
 
 
 def _restore_file(src: Path, dest: Path, expected_sha: str) -> None:

@@ -119,8 +119,8 @@ def test_verify_reports_an_extra_file(dataset) -> None:
     (info.path / "training_data" / "stray.png").write_bytes(b"?")
     report = verify_backup(info.path)
     assert report.extra == ["training_data/stray.png"]
-    # An extra file does not make the listed copies untrustworthy.
-    assert report.ok
+    # Any file the manifest does not name is a mismatch: a restore must not trust it.
+    assert not report.ok
 
 
 def test_verify_of_a_folder_without_manifest_raises(tmp_path: Path) -> None:
@@ -172,7 +172,7 @@ def test_write_failure_in_the_backup_leaves_nothing(dataset, monkeypatch) -> Non
         real_fsync(fd)
 
     monkeypatch.setattr(backup_module.os, "fsync", failing_fsync)
-    with pytest.raises(BackupError, match="No space left"):
+    with pytest.raises(BackupError, match="disk full: backup not made, nothing changed"):
         create_backup(made, root, root / "backups", "dataset")
     monkeypatch.undo()
     assert list((root / "backups").iterdir()) == []
@@ -236,7 +236,11 @@ def test_a_file_outside_the_source_root_goes_to_external_and_back(tmp_path: Path
     assert external[0]["path"].endswith("/my config.toml")
 
     elsewhere.write_text("learning_rate = 9\n")
-    report = restore_backup(info.path)
+    # Outside the workspace: not restored until that exact path is confirmed.
+    report = restore_backup(info.path, safety_backup=False)
+    assert elsewhere.read_text() == "learning_rate = 9\n"
+    assert [e.path for e in report.errors] == [str(elsewhere.resolve())]
+    report = restore_backup(info.path, allow_outside=[elsewhere.resolve()])
     assert elsewhere.read_text() == "learning_rate = 1e-4\n"
     assert elsewhere.resolve() in [p.resolve() for p in report.restored]
     assert not (root / "_external").exists()
@@ -424,6 +428,6 @@ def test_workspace_files_named_like_backup_internals_are_kept_apart(tmp_path: Pa
     assert info.file_count == len(files)
     for path in files:
         path.write_bytes(b"changed")
-    report = restore_backup(info.path, safety_backup=False)
+    report = restore_backup(info.path, safety_backup=False, allow_outside=[elsewhere])
     assert report.errors == []
     assert snapshot(files) == original

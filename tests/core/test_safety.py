@@ -1,0 +1,254 @@
+"""Issue 11's repros: nothing is written outside the workspace or through a link.
+
+Every test here failed before the fix: restore trusted the manifest's ``original`` and
+``source_root``, a copied workspace's backup reverted the original workspace, and
+writes followed links out of the dataset.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from bespoke_gui.cli import main
+from bespoke_gui.core.dataset.backup import MANIFEST_NAME, verify_backup
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Path:
+    root = tmp_path / "wsA"
+    images = root / "training_data"
+    images.mkdir(parents=True)
+    rng = np.random.default_rng(1)
+    for i in range(3):
+        small = rng.integers(0, 256, size=(8, 8, 3), dtype=np.uint8)
+        Image.fromarray(small).resize((64, 64), Image.Resampling.NEAREST).save(images / f"p{i}.png")
+        (images / f"p{i}.txt").write_text(f"pixel art, red hat {i}")
+    (root / "training_config.toml").write_text('output_name = "x"\ntrain_data_dir = "training_data"\n')
+    return root
+
+
+@pytest.fixture
+def outside(tmp_path: Path) -> Path:
+    folder = tmp_path / "outside"
+    folder.mkdir()
+    (folder / "secret.txt").write_text("pixel art, red hat secret")
+    Image.new("RGB", (64, 64), (9, 9, 9)).save(folder / "outside.png")
+    return folder
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def make_backup(ws: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    code, _out, _err = run(capsys, "backup", str(ws))
+    assert code == 0
+    (backup,) = [p for p in (ws / "backups").iterdir() if p.is_dir()]
+    return backup
+
+
+def add_entry(backup: Path, stored: str, original: str, data: bytes) -> None:
+    (backup / stored).parent.mkdir(parents=True, exist_ok=True)
+    (backup / stored).write_bytes(data)
+    manifest = json.loads((backup / MANIFEST_NAME).read_text())
+    manifest["files"].append(
+        {"path": stored, "original": original, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+    )
+    (backup / MANIFEST_NAME).write_text(json.dumps(manifest))
+
+
+# ---------------------------------------------------------------- 1. restore trusts the manifest
+
+
+def test_an_added_external_entry_is_reported_and_not_restored_unconfirmed(
+    ws: Path, outside: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    backup = make_backup(ws, capsys)
+    victim = outside / "victim" / "x.txt"
+    add_entry(backup, "_external/0/x.txt", str(victim), b"overwritten")
+    code, out, _err = run(capsys, "verify-backup", str(backup))
+    assert f"restored outside the workspace, to {victim}" in out
+    report = verify_backup(backup)
+    assert report.outside == [("_external/0/x.txt", victim)]
+
+    code, out, err = run(capsys, "restore", str(backup))
+    assert code == 1
+    assert not victim.parent.exists()  # no folder made there, no file written
+    assert f"error: {victim}: outside the workspace" in err
+    assert "--allow-outside PATH" in err
+    assert f"into {ws}" in out
+
+
+def test_a_confirmed_outside_file_is_restored_only_at_that_exact_path(
+    ws: Path, outside: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = outside / "my_run.toml"
+    config.write_text("a = 1\n")
+    backup = make_backup(ws, capsys)
+    add_entry(backup, "_external/0/my_run.toml", str(config), b"a = 0\n")
+    code, _out, _err = run(capsys, "restore", str(backup), "--allow-outside", str(outside / "other.toml"))
+    assert code == 1 and config.read_text() == "a = 1\n"
+    code, out, err = run(capsys, "restore", str(backup), "--allow-outside", str(config))
+    assert code == 0, err
+    assert config.read_text() == "a = 0\n"
+    assert f"restored outside the workspace (confirmed): {config}" in out
+
+
+def test_an_edited_source_root_restores_into_the_workspace_the_backup_lies_in(
+    ws: Path, outside: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    backup = make_backup(ws, capsys)
+    manifest = json.loads((backup / MANIFEST_NAME).read_text())
+    manifest["source_root"] = str(outside)
+    (backup / MANIFEST_NAME).write_text(json.dumps(manifest))
+    code, out, _err = run(capsys, "verify-backup", str(backup))
+    assert code == 0
+    assert f"source_root is {outside}, not this workspace; a restore writes into {ws}" in out
+    before = sorted(p.name for p in outside.rglob("*"))
+    (ws / "training_data" / "p0.txt").write_text("changed")
+    code, out, _err = run(capsys, "restore", str(backup))
+    assert code == 0
+    assert sorted(p.name for p in outside.rglob("*")) == before
+    assert (ws / "training_data" / "p0.txt").read_text() == "pixel art, red hat 0"
+
+
+def test_a_copied_workspace_restores_into_the_copy_and_says_so(
+    ws: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    backup = make_backup(ws, capsys)
+    copy = ws.parent / "wsA_copy"
+    shutil.copytree(ws, copy)
+    (ws / "training_data" / "p1.txt").write_text("wsA edited")
+    (copy / "training_data" / "p1.txt").write_text("copy edited")
+    code, out, _err = run(capsys, "restore", str(copy / "backups" / backup.name))
+    assert code == 0
+    assert (ws / "training_data" / "p1.txt").read_text() == "wsA edited"
+    assert (copy / "training_data" / "p1.txt").read_text() == "pixel art, red hat 1"
+    assert out.splitlines()[0] == f"restoring {copy / 'backups' / backup.name} into {copy}"
+    assert f"files into {copy}" in out
+
+
+def test_restore_into_a_named_target(ws: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    backup = make_backup(ws, capsys)
+    code, out, _err = run(capsys, "restore", str(backup), "--target", str(tmp_path / "elsewhere"))
+    assert code == 0
+    assert (tmp_path / "elsewhere" / "training_data" / "p2.txt").read_text() == "pixel art, red hat 2"
+
+
+def test_restore_never_makes_folders_through_a_linked_folder(
+    ws: Path, outside: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    backup = make_backup(ws, capsys)
+    shutil.rmtree(ws / "training_data")
+    (ws / "training_data").symlink_to(outside, target_is_directory=True)
+    code, _out, err = run(capsys, "restore", str(backup))
+    assert code == 1
+    assert "outside the workspace" in err
+    assert sorted(p.name for p in outside.iterdir()) == ["outside.png", "secret.txt"]
+
+
+# ---------------------------------------------------------------- 8. any mismatch is non-zero
+
+
+def test_a_file_not_in_the_manifest_fails_verify_and_restore(
+    ws: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    backup = make_backup(ws, capsys)
+    (backup / "training_data" / "stray.png").write_bytes(b"?")
+    code, _out, err = run(capsys, "verify-backup", str(backup))
+    assert code == 1 and "stray.png: not in the manifest" in err
+    (ws / "training_data" / "p0.txt").write_text("kept")
+    code, _out, err = run(capsys, "restore", str(backup))
+    assert code == 1 and "nothing was restored" in err
+    assert (ws / "training_data" / "p0.txt").read_text() == "kept"
+
+
+# ---------------------------------------------------------------- 2. writes follow links out
+
+
+@pytest.fixture
+def linked(ws: Path, outside: Path) -> Path:
+    (ws / "training_data" / "link_out.txt").symlink_to(outside / "secret.txt")
+    (ws / "training_data" / "link_out.png").symlink_to(outside / "outside.png")
+    return ws
+
+
+def test_caption_replace_never_writes_through_a_link(
+    linked: Path, outside: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _out, err = run(
+        capsys, "caption-replace", str(linked), "--find", "red hat", "--replace", "blue cap", "--apply"
+    )
+    assert code == 1
+    assert (outside / "secret.txt").read_text() == "pixel art, red hat secret"
+    assert "link_out.txt: is a link" in err
+    assert (linked / "training_data" / "p0.txt").read_text() == "pixel art, blue cap 0"
+
+
+def test_resize_in_place_never_writes_through_a_link(
+    linked: Path, outside: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = (outside / "outside.png").read_bytes()
+    code, _out, err = run(capsys, "resize", str(linked), "--size", "32", "--in-place", "--filter", "nearest")
+    assert code == 1
+    assert (outside / "outside.png").read_bytes() == before
+    assert "link_out.png: is a link" in err
+    assert len([line for line in err.splitlines() if "link_out.png" in line]) == 1
+    with Image.open(linked / "training_data" / "p0.png") as im:
+        assert im.size == (32, 32)
+
+
+def test_caption_backup_restore_never_writes_through_a_link(
+    linked: Path, outside: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Back the captions up while link_out.txt was an ordinary file, then make it a link.
+    link = linked / "training_data" / "link_out.txt"
+    link.unlink()
+    link.write_text("pixel art, red hat link")
+    code, _out, _err = run(
+        capsys, "caption-replace", str(linked), "--find", "red hat", "--replace", "cap", "--apply"
+    )
+    assert code == 0
+    link.unlink()
+    link.symlink_to(outside / "secret.txt")
+    (backup,) = [p for p in (linked / "backups").iterdir() if p.name.startswith("captions-")]
+    code, _out, err = run(capsys, "caption-backups", str(linked), "--restore", backup.name)
+    assert code == 1
+    assert (outside / "secret.txt").read_text() == "pixel art, red hat secret"
+    assert "link_out.txt: is a link" in err
+    assert (linked / "training_data" / "p0.txt").read_text() == "pixel art, red hat 0"
+
+
+# ---------------------------------------------------------------- 5. disk full
+
+
+def test_disk_full_while_the_manifest_is_written(
+    ws: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bespoke_gui.core.dataset.backup as backup_module
+
+    def full(path: object, text: str, *args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(backup_module, "atomic_write_text", full)
+    before = {p: p.read_bytes() for p in ws.rglob("*") if p.is_file()}
+    for argv in (
+        ("backup", str(ws)),
+        ("resize", str(ws), "--size", "32", "--in-place", "--filter", "nearest"),
+    ):
+        code, _out, err = run(capsys, *argv)
+        assert code == 1
+        assert err.strip().splitlines()[-1].endswith("disk full: backup not made, nothing changed")
+        assert "Traceback" not in err
+    assert {p: p.read_bytes() for p in ws.rglob("*") if p.is_file()} == before
+    assert not [p for p in (ws / "backups").iterdir()] if (ws / "backups").exists() else True
