@@ -142,6 +142,7 @@ def test_restore_into_a_named_target(ws: Path, tmp_path: Path, capsys: pytest.Ca
     backup = make_backup(ws, capsys)
     code, out, _err = run(capsys, "restore", str(backup), "--target", str(tmp_path / "elsewhere"))
     assert code == 0
+    assert f"files into {tmp_path / 'elsewhere'}" in out
     assert (tmp_path / "elsewhere" / "training_data" / "p2.txt").read_text() == "pixel art, red hat 2"
 
 
