@@ -27,6 +27,7 @@ from bespoke_gui.core.dataset.backup import (
     restore_backup,
     verify_backup,
 )
+from bespoke_gui.core.jobs import CancelFn, ProgressFn
 from bespoke_gui.ui.bridge import JobHandle
 from bespoke_gui.ui.context import AppContext
 from bespoke_gui.ui.widgets.confirm import ask_to_confirm
@@ -36,7 +37,7 @@ _COLUMNS = ("Created", "Kind", "Label", "Files", "Size", "Folder")
 _PATH_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
-def _list_job(backups_dir: Path, progress: object, cancelled: object) -> list[BackupInfo]:
+def _list_job(backups_dir: Path, progress: ProgressFn, cancelled: CancelFn) -> list[BackupInfo]:
     return list_backups(backups_dir)
 
 
