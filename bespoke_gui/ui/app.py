@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ctypes.util
 import logging
 import os
 import sys
@@ -10,14 +11,43 @@ import time
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QSettings
+from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication
 
+from bespoke_gui.core.resources import ResourceError, resource_path
 from bespoke_gui.ui.main_window import MainWindow
 from bespoke_gui.ui.tabs import TAB_SPECS
 
 log = logging.getLogger(__name__)
 ORGANIZATION = "Bespoke GUI"
 APPLICATION = "bespoke-gui"
+# The .desktop file's name: on Wayland the window matches its entry and icon by this.
+DESKTOP_FILE_NAME = "bespoke-gui"
+ICON_RESOURCE = "bespoke-gui.png"
+LINUX_WINDOW_PACKAGES = "libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1"
+
+
+def display_problem() -> str | None:
+    """Why the window cannot open here, in one line (None when it can, as far as we can tell).
+
+    Without this, Qt aborts the process (exit 134) with a misleading "xcb-cursor0 is needed".
+    An explicit QT_QPA_PLATFORM (offscreen, xcb, wayland...) is the user's choice: trusted.
+    """
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return None
+    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        return (
+            "no display to open the window on (DISPLAY and WAYLAND_DISPLAY are unset): run it in a "
+            "desktop session, or use a command (bespoke-gui --help); on Linux the window also needs "
+            f"the system packages {LINUX_WINDOW_PACKAGES}"
+        )
+    if not os.environ.get("WAYLAND_DISPLAY") and ctypes.util.find_library("xcb-cursor") is None:
+        return (
+            f"the window needs the system packages {LINUX_WINDOW_PACKAGES} "
+            "(e.g. sudo apt install libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1): libxcb-cursor was not found "
+            "(QT_QPA_PLATFORM=xcb tries anyway)"
+        )
+    return None
 
 
 def ensure_application(argv: list[str] | None = None) -> QApplication:
@@ -26,6 +56,11 @@ def ensure_application(argv: list[str] | None = None) -> QApplication:
         QCoreApplication.setOrganizationName(ORGANIZATION)
         QCoreApplication.setApplicationName(APPLICATION)
         app = QApplication(argv if argv is not None else sys.argv[:1])
+        QGuiApplication.setDesktopFileName(DESKTOP_FILE_NAME)
+        try:
+            app.setWindowIcon(QIcon(str(resource_path(ICON_RESOURCE))))
+        except ResourceError as exc:
+            log.warning("%s", exc)  # the window still works without its icon
     return app
 
 
@@ -33,6 +68,10 @@ def run_window(workspace: str | None = None, demo: bool = False) -> int:
     """Open the window and run the qasync event loop until it closes."""
     import qasync
 
+    problem = display_problem()
+    if problem:
+        sys.stderr.write(f"error: {problem}\n")
+        return 1
     app = ensure_application()
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
