@@ -17,13 +17,15 @@ from bespoke_gui.commands._progress import TerminalProgress, print_errors
 from bespoke_gui.core.dataset.backup import (
     BackupError,
     BackupInfo,
+    list_incomplete_backups,
+    remove_incomplete_backup,
     restore_backup,
     restore_plan,
     verify_backup,
 )
 from bespoke_gui.core.dataset.resize import DEFAULT_SIZE, FILTERS, ResizeError, resize_dataset, verify_sizes
 from bespoke_gui.core.dataset.scan import ScanResult, backup_dataset, quick_scan, scan_folder
-from bespoke_gui.core.files import stays_inside
+from bespoke_gui.core.files import leftover_temp_files, stays_inside
 from bespoke_gui.core.findings import Finding
 from bespoke_gui.core.workspace import discover, list_images
 
@@ -242,6 +244,46 @@ def cmd_verify_size(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def cmd_leftovers(args: argparse.Namespace) -> int:
+    """What a killed write or backup left behind; removed only with --remove."""
+    root = Path(args.dir).expanduser()
+    if not root.is_dir():
+        _err(f"{root}: not a folder")
+        return 2
+    workspace = discover(root)
+    folders = {workspace.root}
+    for part in (workspace.images_dir, workspace.config_path.parent if workspace.config_path else None):
+        if part is not None:
+            folders.add(part)
+    temp_files = [f for folder in sorted(folders) for f in leftover_temp_files(folder)]
+    incomplete = list_incomplete_backups(workspace.backups_dir)
+    for path in temp_files:
+        sys.stdout.write(f"temporary file of an interrupted write: {path}\n")
+    for path in incomplete:
+        sys.stdout.write(f"incomplete backup (no manifest, not usable): {path}\n")
+    if not (temp_files or incomplete):
+        sys.stdout.write(f"{workspace.root}: no leftovers\n")
+        return 0
+    if not args.remove:
+        sys.stdout.write("to remove them: bespoke-gui leftovers DIR --remove\n")
+        return 0
+    failed = 0
+    for path in temp_files:
+        try:
+            path.unlink()
+        except OSError as exc:
+            failed += 1
+            _err(f"{path}: {exc.strerror or exc}")
+    for folder in incomplete:
+        try:
+            remove_incomplete_backup(folder)
+        except (OSError, BackupError) as exc:
+            failed += 1
+            _err(f"{folder}: {exc}")
+    sys.stdout.write(f"removed {len(temp_files) + len(incomplete) - failed} leftovers\n")
+    return 1 if failed else 0
+
+
 def _positive_size(text: str) -> int:
     try:
         value = int(text)
@@ -290,6 +332,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="also restore this file outside the workspace (a config kept elsewhere); once per file",
     )
     restore.set_defaults(func=cmd_restore)
+
+    leftovers = subparsers.add_parser(
+        "leftovers", help="list temporary files and incomplete backups an interrupted run left behind"
+    )
+    leftovers.add_argument("dir", help="a workspace")
+    leftovers.add_argument("--remove", action="store_true", help="remove them")
+    leftovers.set_defaults(func=cmd_leftovers)
 
     resize = subparsers.add_parser("resize", help="resize every image to SIZE x SIZE; captions travel along")
     resize.add_argument("dir", help="a dataset folder or a workspace")

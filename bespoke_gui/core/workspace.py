@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bespoke_gui.core.config.sdscripts_args import find_key
-from bespoke_gui.core.files import is_temp_file
+from bespoke_gui.core.files import TEMP_PREFIX, is_temp_file
 
 IMAGE_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff"})
 DEFAULT_CAPTION_EXTENSION = ".txt"
@@ -61,6 +61,19 @@ class Workspace:
         return lines
 
 
+def entry_is_file(entry: os.DirEntry[str]) -> bool:
+    """``entry.is_file()``, False for a link that loops or cannot be followed (never raises)."""
+    try:
+        return entry.is_file()
+    except OSError:
+        return False
+
+
+def is_listed_name(name: str) -> bool:
+    """Hidden files and the app's own temporary files are never part of a workspace."""
+    return not name.startswith(".") and not name.startswith(TEMP_PREFIX)
+
+
 def is_image_file(path: Path) -> bool:
     return (
         path.suffix.lower() in IMAGE_EXTENSIONS and not path.name.startswith(".") and not is_temp_file(path)
@@ -74,7 +87,7 @@ def list_images(folder: Path) -> list[Path]:
     except OSError:
         return []
     return sorted(
-        (Path(e.path) for e in entries if e.is_file() and is_image_file(Path(e.name))),
+        (Path(e.path) for e in entries if is_image_file(Path(e.name)) and entry_is_file(e)),
         key=lambda p: p.name,
     )
 
@@ -101,7 +114,7 @@ def list_captions(folder: Path, caption_extension: str = DEFAULT_CAPTION_EXTENSI
         (
             Path(e.path)
             for e in entries
-            if e.is_file() and e.name.lower().endswith(ext) and not e.name.startswith(".")
+            if e.name.lower().endswith(ext) and is_listed_name(e.name) and entry_is_file(e)
         ),
         key=lambda p: p.name,
     )
@@ -182,7 +195,9 @@ def find_config(root: Path) -> Path | None:
     candidates: list[tuple[int, str, Path]] = []
     for folder in _walk_dirs(root, depth=2):
         try:
-            tomls = sorted(p for p in folder.glob("*.toml") if p.is_file())
+            # glob("*.toml") matches hidden names too: a leftover .bespoke-tmp-*.toml of a
+            # killed write must never be taken for the config.
+            tomls = sorted(p for p in folder.glob("*.toml") if is_listed_name(p.name) and p.is_file())
         except OSError:
             continue
         for path in tomls:

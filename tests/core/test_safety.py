@@ -253,3 +253,75 @@ def test_disk_full_while_the_manifest_is_written(
         assert "Traceback" not in err
     assert {p: p.read_bytes() for p in ws.rglob("*") if p.is_file()} == before
     assert not [p for p in (ws / "backups").iterdir()] if (ws / "backups").exists() else True
+
+
+# ---------------------------------------------------------------- 3. leftovers
+
+
+def test_a_leftover_temp_toml_is_never_taken_for_the_config(
+    ws: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import os
+
+    from bespoke_gui.core.workspace import discover
+
+    (ws / "training_config.toml").rename(ws / "my_run.toml")
+    leftover = ws / ".bespoke-tmp-abcd1234.toml"
+    leftover.write_text('output_name = "x"\ntrain_data_dir = "training_data"\nnetwork_module = "y"\n')
+    os.utime(leftover, (1000, 1000))
+    (ws / ".hidden.toml").write_text('output_name = "x"\ntrain_data_dir = "t"\nnetwork_module = "y"\n')
+    assert discover(ws).config_path == ws.resolve() / "my_run.toml"
+    backup = make_backup(ws, capsys)
+    names = {Path(e["path"]).name for e in json.loads((backup / MANIFEST_NAME).read_text())["files"]}
+    assert "my_run.toml" in names and leftover.name not in names and ".hidden.toml" not in names
+
+    half = ws / "backups" / "dataset-20260101-000000"
+    half.mkdir()
+    (half / "p0.png").write_bytes(b"half")
+    os.utime(half, (1000, 1000))
+    code, out, _err = run(capsys, "leftovers", str(ws))
+    assert code == 0
+    assert f"temporary file of an interrupted write: {ws.resolve() / leftover.name}" in out
+    assert f"incomplete backup (no manifest, not usable): {ws.resolve() / 'backups' / half.name}" in out
+    assert leftover.exists() and half.exists()
+    code, out, _err = run(capsys, "leftovers", str(ws), "--remove")
+    assert code == 0 and "removed 2 leftovers" in out
+    assert not leftover.exists() and not half.exists() and backup.exists()
+    code, out, _err = run(capsys, "leftovers", str(ws))
+    assert "no leftovers" in out
+
+
+# ---------------------------------------------------------------- 4. symlink loops
+
+
+def test_a_symlink_loop_in_the_images_folder_is_one_line_and_the_rest_works(
+    ws: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    images = ws / "training_data"
+    (images / "a.png").symlink_to(images / "b.png")
+    (images / "b.png").symlink_to(images / "a.png")
+    (images / "loop.txt").symlink_to(images / "loop.txt")
+    code, out, err = run(capsys, "scan", str(ws))
+    assert "Traceback" not in err
+    assert code == 1
+    assert [line for line in err.splitlines() if "a.png" in line] == [
+        line for line in err.splitlines() if line.startswith(f"error: {images.resolve() / 'a.png'}")
+    ]
+    assert len([line for line in err.splitlines() if "a.png" in line]) == 1
+    assert "p0.png" in out
+    for argv in (
+        ("backup", str(ws)),
+        ("verify-size", str(ws), "--size", "64"),
+        ("resize", str(ws), "--size", "32", "--out", str(tmp_path / "out")),
+        ("lint", str(ws)),
+        ("caption-replace", str(ws), "--find", "red hat", "--replace", "cap"),
+        ("config-check", str(ws / "training_config.toml")),
+    ):
+        code, out, err = run(capsys, *argv)
+        assert "Traceback" not in err, argv
+        assert code in (0, 1), (argv, err)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir() if p.suffix == ".png") == [
+        "p0.png",
+        "p1.png",
+        "p2.png",
+    ]

@@ -302,11 +302,11 @@ def load_caption_dataset(
     well under a second.
     """
     from bespoke_gui.core.files import TEMP_PREFIX
-    from bespoke_gui.core.workspace import IMAGE_EXTENSIONS
+    from bespoke_gui.core.workspace import IMAGE_EXTENSIONS, entry_is_file
 
     folder = Path(folder)
     try:
-        names = [e.name for e in os.scandir(folder) if e.is_file()]
+        names = [e.name for e in os.scandir(folder) if entry_is_file(e)]
     except OSError as exc:
         raise CaptionError(f"cannot read the folder {folder}: {exc.strerror or exc}") from None
     ext = caption_extension.lower()

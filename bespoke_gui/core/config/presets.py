@@ -68,7 +68,7 @@ def user_presets_dir() -> Path:
 
 def _presets_in(folder: Path, builtin: bool) -> list[Preset]:
     try:
-        files = sorted(p for p in folder.glob("*.toml") if p.is_file())
+        files = sorted(p for p in folder.glob("*.toml") if not p.name.startswith(".") and p.is_file())
     except OSError:
         return []
     return [Preset(preset_title(p.stem), p, builtin) for p in files]

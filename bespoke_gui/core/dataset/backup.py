@@ -378,6 +378,52 @@ def list_backups(dest_parent: Path, kind: str | None = None) -> list[BackupInfo]
     return [info for _key, info in found]
 
 
+_BACKUP_NAME_RE = re.compile(r"^[A-Za-z0-9_.-]+-\d{8}-\d{6}(-\d+)?$")
+# A folder this fresh may be a backup being made right now (another window, the CLI).
+_INCOMPLETE_AFTER_SECONDS = 120.0
+
+
+def list_incomplete_backups(dest_parent: Path, now: float | None = None) -> list[Path]:
+    """Half-made backup folders (a backup killed before its manifest was written).
+
+    They are never shown as backups; these are the folders named like a backup, with no
+    readable manifest, untouched for a while. A folder that is a link is never listed.
+    """
+    dest_parent = Path(dest_parent)
+    now = time.time() if now is None else now
+    found = []
+    try:
+        children = sorted(dest_parent.iterdir())
+    except OSError:
+        return []
+    for child in children:
+        try:
+            if child.is_symlink() or not child.is_dir() or not _BACKUP_NAME_RE.match(child.name):
+                continue
+            if now - child.stat().st_mtime < _INCOMPLETE_AFTER_SECONDS:
+                continue
+        except OSError:
+            continue
+        try:
+            read_manifest(child)
+        except BackupError:
+            found.append(child)
+    return found
+
+
+def remove_incomplete_backup(folder: Path) -> None:
+    """Remove one half-made backup folder; refuses anything that is a complete backup."""
+    folder = Path(folder)
+    if folder.is_symlink() or not _BACKUP_NAME_RE.match(folder.name):
+        raise BackupError(f"{folder} is not a backup folder; not removed")
+    try:
+        read_manifest(folder)
+    except BackupError:
+        shutil.rmtree(folder)
+        return
+    raise BackupError(f"{folder} is a complete backup; not removed")
+
+
 def _natural_key(name: str) -> tuple[object, ...]:
     # "dataset-...-10" is newer than "dataset-...-9".
     return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name))

@@ -20,11 +20,15 @@ from PySide6.QtWidgets import (
 )
 
 from bespoke_gui.core.dataset.backup import (
+    BackupError,
     BackupInfo,
     RestoreReport,
     VerifyReport,
     list_backups,
+    list_incomplete_backups,
+    remove_incomplete_backup,
     restore_backup,
+    restore_plan,
     verify_backup,
 )
 from bespoke_gui.core.jobs import CancelFn, ProgressFn
@@ -37,8 +41,27 @@ _COLUMNS = ("Created", "Kind", "Label", "Files", "Size", "Folder")
 _PATH_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
-def _list_job(backups_dir: Path, progress: ProgressFn, cancelled: CancelFn) -> list[BackupInfo]:
-    return list_backups(backups_dir)
+def _list_job(
+    backups_dir: Path, progress: ProgressFn, cancelled: CancelFn
+) -> tuple[list[BackupInfo], list[Path]]:
+    # Half-made folders (a backup killed before its manifest) are listed apart, never as backups.
+    return list_backups(backups_dir), list_incomplete_backups(backups_dir)
+
+
+def _restore_job(
+    backup_dir: Path, allow_outside: list[Path], progress: ProgressFn, cancelled: CancelFn
+) -> RestoreReport:
+    return restore_backup(backup_dir, progress, cancelled, allow_outside=allow_outside)
+
+
+def _remove_incomplete_job(folders: list[Path], progress: ProgressFn, cancelled: CancelFn) -> list[str]:
+    problems = []
+    for folder in folders:
+        try:
+            remove_incomplete_backup(folder)
+        except (OSError, BackupError) as exc:
+            problems.append(f"{folder.name}: {exc}")
+    return problems
 
 
 class DatasetBackupsDialog(QDialog):
@@ -52,6 +75,7 @@ class DatasetBackupsDialog(QDialog):
         self.context = context
         self.backups_dir = Path(backups_dir)
         self.backups: list[BackupInfo] = []
+        self.incomplete: list[Path] = []
         self.confirm_box: QMessageBox | None = None
 
         self.model = QStandardItemModel(0, len(_COLUMNS), self)
@@ -69,13 +93,21 @@ class DatasetBackupsDialog(QDialog):
         self.refresh_button = QPushButton("Refresh")
         self.verify_button = QPushButton("Verify")
         self.restore_button = QPushButton("Restore…")
+        self.remove_incomplete_button = QPushButton("Remove incomplete…")
+        self.remove_incomplete_button.setToolTip("Remove backup folders a crash left half-made (no manifest)")
+        self.remove_incomplete_button.clicked.connect(self.ask_remove_incomplete)
         close_button = QPushButton("Close")
         self.refresh_button.clicked.connect(self.refresh)
         self.verify_button.clicked.connect(self.verify_selected)
         self.restore_button.clicked.connect(self.ask_restore_selected)
         close_button.clicked.connect(self.accept)
         buttons = QHBoxLayout()
-        for button in (self.refresh_button, self.verify_button, self.restore_button):
+        for button in (
+            self.refresh_button,
+            self.verify_button,
+            self.restore_button,
+            self.remove_incomplete_button,
+        ):
             buttons.addWidget(button)
         buttons.addStretch(1)
         buttons.addWidget(close_button)
@@ -123,6 +155,8 @@ class DatasetBackupsDialog(QDialog):
         self.refresh_button.setEnabled(not busy)
         self.verify_button.setEnabled(chosen and not busy)
         self.restore_button.setEnabled(chosen and not busy)
+        self.remove_incomplete_button.setVisible(bool(self.incomplete))
+        self.remove_incomplete_button.setEnabled(bool(self.incomplete) and not busy)
 
     # --- list ---------------------------------------------------------------------------
     def refresh(self) -> JobHandle:
@@ -130,8 +164,10 @@ class DatasetBackupsDialog(QDialog):
         handle.finished.connect(self._show_backups)
         return handle
 
-    def _show_backups(self, backups: list[BackupInfo]) -> None:
+    def _show_backups(self, listing: tuple[list[BackupInfo], list[Path]]) -> None:
+        backups, incomplete = listing
         self.backups = list(backups)
+        self.incomplete = list(incomplete)
         self.model.removeRows(0, self.model.rowCount())
         for info in self.backups:
             cells = [
@@ -152,6 +188,15 @@ class DatasetBackupsDialog(QDialog):
             self.view.selectRow(0)
         else:
             self.list_label.setText(f"No backups yet in {self.backups_dir}. Use Back up now to make one.")
+        if self.incomplete:
+            names = ", ".join(p.name for p in self.incomplete[:5]) + (
+                " …" if len(self.incomplete) > 5 else ""
+            )
+            self.list_label.setText(
+                self.list_label.text()
+                + f"\n{len(self.incomplete)} incomplete backup folder(s), left by an interrupted backup "
+                f"and not usable: {names}"
+            )
         self._update_buttons()
 
     # --- verify -------------------------------------------------------------------------
@@ -173,29 +218,77 @@ class DatasetBackupsDialog(QDialog):
             )
             self.status.setText(f"{info.path.name} does NOT match its manifest:\n{shown}")
 
+    # --- incomplete backups -------------------------------------------------------------
+    def ask_remove_incomplete(self) -> QMessageBox | None:
+        if not self.incomplete:
+            return None
+        folders = list(self.incomplete)
+        listed = "\n".join(str(p) for p in folders[:10]) + ("\n…" if len(folders) > 10 else "")
+        self.confirm_box = ask_to_confirm(
+            self,
+            "Remove incomplete backups",
+            f"Remove {len(folders)} incomplete backup folder(s)? A backup was interrupted before it "
+            f"was finished, so none of them can be restored.\n\n{listed}",
+            "Remove",
+            lambda f=folders: self.remove_incomplete(f),
+        )
+        return self.confirm_box
+
+    def remove_incomplete(self, folders: list[Path]) -> JobHandle:
+        handle = self._start(_remove_incomplete_job, folders, description="Removing incomplete backups")
+        handle.finished.connect(self._show_removed)
+        return handle
+
+    def _show_removed(self, problems: list[str]) -> None:
+        self.status.setText("\n".join(problems) if problems else "Incomplete backup folders removed.")
+        self.refresh()
+
     # --- restore ------------------------------------------------------------------------
     def ask_restore_selected(self) -> QMessageBox | None:
         info = self.selected_backup()
         if info is None:
             return None
+        try:
+            plan = restore_plan(info.path)
+        except BackupError as exc:
+            self.status.setText(str(exc))
+            return None
+        outside = [t.dest for t in plan.targets if t.outside]
         self.confirm_box = ask_to_confirm(
             self,
             "Restore backup",
-            f"Restore {info.file_count} files from {info.path.name} ({info.created.replace('T', ' ')})?\n\n"
+            f"Restore {info.file_count - len(outside)} files from {info.path.name} "
+            f"({info.created.replace('T', ' ')}) into {plan.root}?\n\n"
             f"The current versions of those files are backed up (and verified) first, "
             f"so this restore can be undone.",
             "Restore",
-            lambda i=info: self.restore(i),
+            lambda i=info, o=outside: self._confirm_outside(i, o) if o else self.restore(i),
         )
         return self.confirm_box
 
-    def restore(self, info: BackupInfo) -> JobHandle:
-        handle = self._start(restore_backup, info.path, description=f"Restoring {info.path.name}")
+    def _confirm_outside(self, info: BackupInfo, outside: list[Path]) -> None:
+        """A file kept outside the workspace is restored only once its exact path is confirmed."""
+        listed = "\n".join(str(p) for p in outside)
+        self.confirm_box = ask_to_confirm(
+            self,
+            "Restore outside the workspace",
+            f"{info.path.name} also holds {len(outside)} file(s) that go back OUTSIDE the workspace:\n\n"
+            f"{listed}\n\nRestore these exact paths too? Cancel restores nothing.",
+            "Restore these too",
+            lambda i=info, o=outside: self.restore(i, allow_outside=o),
+            icon=QMessageBox.Icon.Warning,
+        )
+
+    def restore(self, info: BackupInfo, allow_outside: list[Path] | None = None) -> JobHandle:
+        handle = self._start(
+            _restore_job, info.path, list(allow_outside or []), description=f"Restoring {info.path.name}"
+        )
         handle.finished.connect(lambda report, i=info: self._show_restore(i, report))
         return handle
 
     def _show_restore(self, info: BackupInfo, report: RestoreReport) -> None:
-        lines = [f"Restored {len(report.restored)} files from {info.path.name}."]
+        where = f" into {report.root}" if report.root is not None else ""
+        lines = [f"Restored {len(report.restored)} files from {info.path.name}{where}."]
         if report.safety_backup is not None:
             lines.append(f"The files it replaced are in {report.safety_backup.path.name}.")
         if report.cancelled:
