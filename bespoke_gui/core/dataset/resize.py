@@ -485,7 +485,7 @@ class FilterPreview:
     error: str = ""
     note: str = ""  # pixel-exact on a touched-up image: how many cells were mixed
 
-    def describe(self) -> str:
+    def describe(self, with_note: bool = True) -> str:
         name = FILTERS[self.filter]
         if self.error:
             return f"{name}: {self.error}"
@@ -498,7 +498,7 @@ class FilterPreview:
         if self.filter != "pixel" and self.differs_from_exact and self.pixels is not None:
             share = self.differs_from_exact / (self.pixels.shape[0] * self.pixels.shape[1])
             text += f"; {self.differs_from_exact} pixels ({share:.1%}) differ from pixel-exact"
-        if self.note:
+        if self.note and with_note:
             text += f"; {self.note}"
         return text
 

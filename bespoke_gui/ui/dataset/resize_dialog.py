@@ -294,7 +294,8 @@ class ResizeDialog(QDialog):
             self.preview_views[key].set_pixels(
                 None if pixels is None else centre_crop(pixels) if zoom else pixels
             )
-            self.preview_labels[key].setText(preview.describe().split(": ", 1)[1])
+            # The note (a touched-up image) is in the summary above: the labels have 3 lines.
+            self.preview_labels[key].setText(preview.describe(with_note=False).split(": ", 1)[1])
 
     def _mark_selected_filter(self) -> None:
         selected = self.selected_filter()

@@ -9,6 +9,7 @@ target and minimum lines.
 from __future__ import annotations
 
 import math
+import textwrap
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QPointF, QRectF, QSize, Qt
@@ -202,7 +203,8 @@ class EpochTableModel(QAbstractTableModel):
             if section in self.CHECK_COLUMNS:
                 target, minimum, unit = self._limits(section)
                 text += f" Now: pass below {target:g}{unit}, acceptable below {minimum:g}{unit}, else fail."
-            return text
+            # A plain-text tooltip is one line however long: wrap it to a readable width.
+            return textwrap.fill(text, 80)
         return None
 
     def data(

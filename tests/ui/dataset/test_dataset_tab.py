@@ -275,3 +275,25 @@ def test_files_changed_on_disk_trigger_a_rescan(qtbot, context, workspace_root: 
     )
     qtbot.waitUntil(lambda: tab.model.rowCount() == 9, timeout=10000)
     assert context.runner.wait_idle(30)
+
+
+def test_resize_of_a_touched_up_image_shows_its_note(qtbot, context, workspace_root: Path) -> None:
+    images = workspace_root / "training_data"
+    edited = np.asarray(Image.open(images / "img_2.png").convert("RGB")).copy()
+    edited[18:22, 19:23] = (255, 0, 255)  # painted across a block corner after upscaling
+    Image.fromarray(edited).save(images / "img_2.png")
+    tab = open_tab(qtbot, context, workspace_root)
+    dialog = tab.open_resize_dialog()
+    dialog.image_combo.setCurrentIndex(dialog.image_combo.findText("img_2.png"))
+    qtbot.waitUntil(
+        lambda: dialog.comparison() is not None and "edited after upscaling" in dialog.preview_summary.text(),
+        timeout=5000,
+    )
+    assert "cells (24x24 grid) were mixed" in dialog.preview_summary.text()
+    assert context.runner.wait_idle(30)
+    dialog.filter_buttons["pixel"].setChecked(True)
+    dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+    assert context.runner.wait_idle(60)
+    report = tab.last_resize
+    assert report is not None and [Path(n.path).name for n in report.notes] == ["img_2.png"]
+    assert "note: " in tab.report_text() and "img_2.png: edited after upscaling" in tab.report_text()
