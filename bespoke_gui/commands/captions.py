@@ -29,7 +29,7 @@ from bespoke_gui.core.captions.batch import (
     restore_caption_backup,
 )
 from bespoke_gui.core.captions.caption_files import CaptionEntry, load_caption_dataset
-from bespoke_gui.core.captions.keywords import keywords_for_workspace
+from bespoke_gui.core.captions.keywords import KeywordsError, keywords_for_workspace
 from bespoke_gui.core.captions.lint import (
     RULES,
     LintInput,
@@ -145,7 +145,11 @@ def cmd_lint(args: argparse.Namespace) -> int:
                 palettes.get(entry.image) if entry.image else None,
             )
         )
-    keywords = keywords_for_workspace(target.root)
+    try:
+        keywords = keywords_for_workspace(target.root)
+    except KeywordsError as exc:
+        _err(str(exc))
+        return 2
     result = lint_dataset(items, settings.lint_settings(), keywords, progress=TerminalProgress("linting"))
     for name, found in extra.items():
         result.findings.setdefault(name, []).extend(found)

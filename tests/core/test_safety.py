@@ -325,3 +325,54 @@ def test_a_symlink_loop_in_the_images_folder_is_one_line_and_the_rest_works(
         "p1.png",
         "p2.png",
     ]
+
+
+# ---------------------------------------------------------------- 6. a bad workspace keywords.toml
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("kinds = [\n", "keywords.toml: not valid TOML ("),
+        (
+            '[kinds.eyes]\nwords = ["blue"]\n\n[kinds.hair]\nlabel = "Hair"\nwords = 5\n',
+            "keywords.toml, line 6: kinds.hair.words must be a list",
+        ),
+        ("kinds.hair.words = 5\n", "keywords.toml, line 1: kinds.hair.words must be a list"),
+        (
+            '[lint]\npalette_tolerance = "abc"\n',
+            "keywords.toml, line 2: lint.palette_tolerance must be a number",
+        ),
+    ],
+)
+def test_a_bad_workspace_keywords_file_is_one_line(
+    ws: Path, capsys: pytest.CaptureFixture[str], text: str, expected: str
+) -> None:
+    (ws / "keywords.toml").write_text(text)
+    code, _out, err = run(capsys, "lint", str(ws))
+    assert code == 2
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert expected in err and err.startswith(f"error: {ws.resolve() / 'keywords.toml'}")
+
+
+# ---------------------------------------------------------------- 7. config-check reads any file
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        ("passwd", b"root:x:0:0:root:/root:/bin/bash\n", "does not look like a prompts file"),
+        ("huge.txt", b"a prompt --d 1\n" * 80_000, "too big for a prompts file; not read"),
+        ("binary.txt", b"\x89PNG\0\0\0", "not a text file"),
+    ],
+)
+def test_config_check_reads_only_what_looks_like_a_prompts_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, content: bytes, expected: str
+) -> None:
+    prompts = tmp_path / name
+    prompts.write_bytes(content)
+    config = tmp_path / "c.toml"
+    config.write_text(f'output_name = "x"\nsample_prompts = "{prompts}"\nsample_every_n_epochs = 1\n')
+    _code, out, err = run(capsys, "config-check", str(config), "--json")
+    assert expected in out
+    assert "root:x" not in out + err and "a prompt --d" not in out + err

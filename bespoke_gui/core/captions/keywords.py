@@ -237,14 +237,80 @@ class Keywords:
         return out
 
 
-def _read_toml(path: Path) -> dict:
+def _read_toml(path: Path) -> tuple[dict, str]:
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
+        text = path.read_bytes().decode("utf-8")
+        return tomllib.loads(text), text
     except tomllib.TOMLDecodeError as exc:
         raise KeywordsError(f"{path}: not valid TOML ({exc})") from None
+    except UnicodeDecodeError:
+        raise KeywordsError(f"{path}: not UTF-8 text") from None
     except OSError as exc:
         raise KeywordsError(f"{path}: {exc.strerror or exc}") from None
+
+
+def _line_of(text: str, dotted: str) -> int | None:
+    """The line that sets ``dotted`` (``kinds.hair.words``), found by looking: tomllib keeps none."""
+    parts = dotted.split(".")
+    lines = text.splitlines()
+    for n, line in enumerate(lines, 1):
+        if re.match(rf"\s*{re.escape(dotted)}\s*=", line):
+            return n
+    section: list[str] = []
+    for n, line in enumerate(lines, 1):
+        header = re.match(r"\s*\[+\s*([^\]]+?)\s*\]+", line)
+        if header:
+            section = [part.strip().strip('"') for part in header.group(1).split(".")]
+            if section == parts:
+                return n
+            continue
+        key = re.match(r"\s*([\w.\"-]+)\s*=", line)
+        if key and section + [k.strip('"') for k in key.group(1).split(".")] == parts:
+            return n
+    return None
+
+
+def _check_keywords(data: dict, path: Path, text: str) -> None:
+    """One clear line naming the file, the line and the key for a value of the wrong kind."""
+
+    def bad(dotted: str, expected: str) -> KeywordsError:
+        line = _line_of(text, dotted)
+        where = f"{path}, line {line}" if line else str(path)
+        return KeywordsError(f"{where}: {dotted} must be {expected}")
+
+    kinds = data.get("kinds", {})
+    if not isinstance(kinds, dict):
+        raise bad("kinds", "a table of kinds ([kinds.hair] …)")
+    for name, spec in kinds.items():
+        if not isinstance(spec, dict):
+            raise bad(f"kinds.{name}", "a table (words, label, colour, feature)")
+        words = spec.get("words", [])
+        if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+            raise bad(f"kinds.{name}.words", 'a list of words (["red hair", "blonde"])')
+        for key in ("label", "colour", "color"):
+            if key in spec and not isinstance(spec[key], str):
+                raise bad(f"kinds.{name}.{key}", "text in quotes")
+        for key in ("feature", "replace"):
+            if key in spec and not isinstance(spec[key], bool):
+                raise bad(f"kinds.{name}.{key}", "true or false")
+    for table in ("colours", "colors"):
+        if table in data and not isinstance(data[table], dict):
+            raise bad(table, 'a table of names and colour codes (red = "#ff0000")')
+    lint = data.get("lint", {})
+    if not isinstance(lint, dict):
+        raise bad("lint", "a table ([lint])")
+    for key in ("palette_tolerance", "similar_delta_e", "word_conflict_delta_e"):
+        value = lint.get(key, 0)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise bad(f"lint.{key}", "a number")
+    pairs = lint.get("similar_feature_pairs", [])
+    if not isinstance(pairs, list) or not all(
+        isinstance(p, list) and len(p) >= 2 and all(isinstance(x, str) for x in p) for p in pairs
+    ):
+        raise bad("lint.similar_feature_pairs", 'a list of pairs ([["hair", "eyes"]])')
+    single = lint.get("single_colour_features", [])
+    if not isinstance(single, list) or not all(isinstance(x, str) for x in single):
+        raise bad("lint.single_colour_features", "a list of kind names")
 
 
 def _merge(kinds: dict[str, KeywordKind], colours: dict[str, str], tuning: LintTuning, data: dict) -> None:
@@ -292,7 +358,9 @@ def load_keywords(extra_files: Iterable[Path] = (), include_user_file: bool = Tr
     for index, path in enumerate(files):
         if index > 0 and not path.is_file():
             continue
-        _merge(kinds, colours, tuning, _read_toml(path))
+        data, text = _read_toml(path)
+        _check_keywords(data, path, text)
+        _merge(kinds, colours, tuning, data)
         sources.append(path)
     return Keywords(kinds, colours, tuning, sources)
 

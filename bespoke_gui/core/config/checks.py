@@ -688,9 +688,33 @@ def _count_tokens(text: str) -> int:
     return count_tokens(text)
 
 
+# A prompts file is a few lines; anything bigger is not one (and is never read whole).
+MAX_PROMPTS_BYTES = 1 << 20
+PROMPTS_SUFFIXES = (".txt", ".toml", ".json")
+
+
+def _prompts_file_problem(path: Path) -> str | None:
+    """Why ``path`` is not read as a prompts file, or None when it looks like one."""
+    if path.suffix.lower() not in PROMPTS_SUFFIXES:
+        return f"{path.name} does not look like a prompts file (.txt, .toml or .json); not read"
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        return f"cannot read {path.name}: {exc.strerror or exc}"
+    if size > MAX_PROMPTS_BYTES:
+        return f"{path.name} is {size / 1e6:.1f} MB, too big for a prompts file; not read"
+    return None
+
+
 def _prompt_lines(path: Path) -> list[tuple[str, bool]]:
     """(prompt, sets a seed) for each prompt in an sd-scripts sample prompts file."""
-    text = path.read_text(encoding="utf-8", errors="replace")
+    with path.open("rb") as handle:
+        raw = handle.read(MAX_PROMPTS_BYTES + 1)
+    if len(raw) > MAX_PROMPTS_BYTES:
+        raise ValueError("too big for a prompts file")
+    if b"\0" in raw:
+        raise ValueError("not a text file")
+    text = raw.decode("utf-8", errors="replace")
     suffix = path.suffix.lower()
     if suffix in (".toml", ".json"):
         import tomllib
@@ -960,6 +984,8 @@ def _check_samples(
                 "the config's folder)",
                 "sample-prompts-missing",
             )
+        elif (problem := _prompts_file_problem(found)) is not None:
+            out.add(Severity.WARNING, key, problem, "sample-prompts-unreadable")
         else:
             try:
                 prompts = _prompt_lines(found)
