@@ -102,22 +102,14 @@ def heat_colour(score: np.ndarray) -> np.ndarray:
 def heatmap_rgba(score: np.ndarray, stray_at: float = 0.5, sub: int = HEATMAP_SUBPIXELS) -> np.ndarray:
     """Stray scores (0..1) as an RGBA overlay ``sub`` times the art's size.
 
-    Drawn over the art it dims every pixel that is not stray (less the higher its score,
-    so degrees of suspicion stay visible) and rings each stray pixel in yellow to red
-    while leaving its own colour undimmed: a wrong pixel stands out whatever colours
-    the art around it has, and its colour can still be read.
+    Only stray pixels are marked: a ring in yellow to red (redder as the score rises) around
+    each, its inside left clear. Every other pixel is fully transparent, so the art keeps its
+    true colours under the overlay ("true 24x24" stays true, a background reads as its hex).
     """
     s = np.clip(np.nan_to_num(np.asarray(score, dtype=np.float32)), 0.0, 1.0)
     rows, cols = s.shape
     stray = s >= stray_at
     base = np.zeros((rows, cols, 4), dtype=np.uint8)
-    base[..., :3] = 16
-    # Faint suspicion (below a fifth) stays fully veiled: drift nobody can see should not
-    # look like a speck; from there up to ``stray_at`` the veil lifts by at most 40 %.
-    floor = min(0.2, stray_at / 2)
-    lift = np.clip((s - floor) / max(stray_at - floor, 1e-6), 0.0, 1.0)
-    veil = 150.0 * (1.0 - 0.4 * lift)
-    base[..., 3] = np.where(stray, 0, np.rint(veil)).astype(np.uint8)
     big = np.repeat(np.repeat(base, sub, axis=0), sub, axis=1)
     if np.any(stray) and sub >= 3:
         ring = np.zeros((sub, sub), dtype=bool)

@@ -82,7 +82,7 @@ def test_cells_paint_the_art_nearest_neighbour(qtbot):
             assert (colour.red(), colour.green(), colour.blue()) == tuple(int(v) for v in cell.pixels[y, x])
 
 
-def test_heatmap_rings_strays_and_dims_the_rest(qtbot):
+def test_heatmap_rings_strays_and_leaves_the_rest_alone(qtbot):
     data = _grid_data()
     grid = _widget(qtbot, data, pixel_size=12)
     grid.set_heatmap_opacity(1.0)
@@ -98,9 +98,8 @@ def test_heatmap_rings_strays_and_dims_the_rest(qtbot):
     assert rgb(rect.left() + 7 * 12 + 6, rect.top() + 5 * 12 + 6) == tuple(int(v) for v in art[5, 7])
     ring = rgb(rect.left() + 7 * 12 + 1, rect.top() + 5 * 12 + 6)
     assert ring[0] > 200 and ring[2] < 60
-    # A clean pixel is dimmed: darker than its own colour.
-    clean = rgb(rect.left() + 9 * 12 + 6, rect.top() + 5 * 12 + 6)
-    assert sum(clean) < sum(int(v) for v in art[5, 9]) or sum(int(v) for v in art[5, 9]) < 60
+    # A clean pixel keeps its true colour, even at full overlay opacity.
+    assert rgb(rect.left() + 9 * 12 + 6, rect.top() + 5 * 12 + 6) == tuple(int(v) for v in art[5, 9])
     grid.set_heatmap_visible(False)
     shot = grid.viewport().grab().toImage()
     assert rgb(rect.left() + 9 * 12 + 6, rect.top() + 5 * 12 + 6) == tuple(int(v) for v in art[5, 9])
@@ -195,12 +194,36 @@ def test_two_runs_are_column_groups_and_errors_show(qtbot):
     assert border.red() > 150 and border.green() < 100  # the red error frame
 
 
-def test_heatmap_degrees_follow_the_score():
+def test_heatmap_marks_only_the_strays():
     score = np.array([[0.1, 0.4, 0.6, 1.0]], dtype=np.float32)
     rgba = heatmap_rgba(score, stray_at=0.5, sub=4)
     assert rgba.shape == (4, 16, 4)
-    veil = rgba[1, [1, 5], 3]  # inside the clean pixel and the suspicious one
-    assert veil[0] > veil[1] > 0  # a higher score is dimmed less
+    assert not rgba[:, :8, 3].any()  # pixels that are not stray are not veiled at all
     assert rgba[1, 9, 3] == 0 and rgba[1, 13, 3] == 0  # strays keep their own colour inside
     assert rgba[0, 9, 3] == 255 and rgba[0, 13, 3] == 255  # and get a ring
     assert rgba[0, 13, 1] < rgba[0, 9, 1]  # redder as the score rises
+
+
+def test_the_stray_overlay_leaves_every_other_pixel_its_true_colour(qtbot):
+    background = (0x95, 0xCB, 0xBA)
+    data = _grid_data(epochs=(1,), prompts=1)
+    cell = data.cells[(0, 0)]
+    cell.pixels = np.zeros((24, 24, 3), dtype=np.uint8)
+    cell.pixels[...] = background
+    cell.pixels[5, 7] = (200, 30, 30)
+    grid = _widget(qtbot, data, pixel_size=8)
+    grid.show()
+    qtbot.waitExposed(grid)
+    assert grid._heatmap_visible  # on by default
+    shot = grid.viewport().grab().toImage()
+    ratio = shot.devicePixelRatio()
+    for x, y in ((0, 0), (12, 12), (6, 5), (23, 23)):
+        centre = _centre_of_pixel(grid, 0, 0, x, y)
+        colour = shot.pixelColor(int(centre.x() * ratio), int(centre.y() * ratio))
+        assert (colour.red(), colour.green(), colour.blue()) == background, (x, y)
+    # The stray itself keeps its colour inside and gets a ring at its edge.
+    centre = _centre_of_pixel(grid, 0, 0, 7, 5)
+    inside = shot.pixelColor(int(centre.x() * ratio), int(centre.y() * ratio))
+    assert (inside.red(), inside.green(), inside.blue()) == (200, 30, 30)
+    edge = shot.pixelColor(int((centre.x() - 3.5) * ratio), int(centre.y() * ratio))
+    assert (edge.red(), edge.green(), edge.blue()) != (200, 30, 30)
