@@ -47,6 +47,20 @@ def load_tab_class(spec: str) -> type[FeatureTab]:
     return tab_class
 
 
+DEMO_PREFIX = "bespoke-demo-"
+
+
+def is_temporary_demo(root: Path) -> bool:
+    """A demo workspace written into the temporary folder (File > Open Demo Workspace)."""
+    try:
+        return (
+            root.name.startswith(DEMO_PREFIX)
+            and root.resolve().parent == Path(tempfile.gettempdir()).resolve()
+        )
+    except OSError:
+        return False
+
+
 def _workspace_key(root: Path) -> str:
     # QSettings keys cannot hold arbitrary paths; a short hash names the workspace.
     return "workspaces/" + hashlib.sha1(str(root).encode("utf-8")).hexdigest()[:16]
@@ -182,9 +196,11 @@ class MainWindow(QMainWindow):
         value = self.settings.value("recent_workspaces", [])
         if isinstance(value, str):
             value = [value]
-        return [str(v) for v in (value or [])]
+        return [str(v) for v in (value or []) if not is_temporary_demo(Path(str(v)))]
 
     def _remember_recent(self, root: Path) -> None:
+        if is_temporary_demo(root):
+            return  # a throwaway copy in the temp folder: gone after a restart
         recent = [str(root)] + [p for p in self.recent_workspaces() if p != str(root)]
         self.settings.setValue("recent_workspaces", recent[:MAX_RECENT])
         self._refresh_recent_menu()
@@ -307,7 +323,7 @@ class MainWindow(QMainWindow):
 
     def open_demo(self, dest: Path | None = None) -> JobHandle:
         """Write a fresh copy of the demo workspace, then open it."""
-        target = dest or Path(tempfile.mkdtemp(prefix="bespoke-demo-"))
+        target = dest or Path(tempfile.mkdtemp(prefix=DEMO_PREFIX))
         handle = self.runner.start(_write_demo_job, str(target), description="Writing the demo workspace")
         handle.finished.connect(lambda path: self.open_workspace(path))
         handle.failed.connect(lambda message: self._show_error("Cannot write the demo workspace", message))

@@ -240,3 +240,27 @@ def test_a_file_dropped_on_the_config_text_is_not_pasted_and_says_why(qtbot, qt_
     drag_and_drop(text_edit.viewport(), [other_toml])
     assert text_edit.toPlainText() == before or "[x]" in text_edit.toPlainText()
     qtbot.waitUntil(lambda: window.context.workspace.config_path == other_toml, timeout=5000)
+
+
+def test_the_temporary_demo_never_enters_open_recent(qtbot, qt_settings, tmp_path):
+    real = make_workspace(tmp_path / "ws")
+    window, _tab = open_window(qtbot, qt_settings, real)
+    window.open_demo()
+    qtbot.waitUntil(
+        lambda: (
+            window.context.workspace is not None
+            and window.context.workspace.root.name.startswith("bespoke-demo-")
+        ),
+        timeout=30000,
+    )
+    settle(window)
+    demo_root = window.context.workspace.root
+    try:
+        assert window.recent_workspaces() == [str(real.resolve())]
+        window.menuBar().setFocus()
+        texts = [action.text() for action in window.recent_menu.actions()]
+        assert texts == [str(real.resolve())]
+    finally:
+        import shutil
+
+        shutil.rmtree(demo_root, ignore_errors=True)

@@ -70,13 +70,31 @@ def colour_mask(pixels: np.ndarray, code: str, tolerance: int = 0) -> np.ndarray
     return diff <= tolerance
 
 
+# A broad colour word covers its family: "red" hair drawn #9b333e (nearest "auburn") or
+# #c06148 (nearest "ginger") is red to whoever wrote the caption. A finer name keeps its
+# own narrow range. A name may belong to two families (auburn: red and brown).
+COLOUR_FAMILIES: dict[str, tuple[str, ...]] = {
+    "red": ("crimson", "maroon", "auburn", "ginger"),
+    "brown": ("chestnut", "auburn", "brunette", "hazel", "copper"),
+    "orange": ("ginger", "copper", "amber", "peach"),
+    "yellow": ("gold", "golden", "amber", "blonde", "blond"),
+    "green": ("lime", "olive", "mint", "seafoam"),
+    "blue": ("navy", "indigo", "periwinkle"),
+    "purple": ("violet", "lavender", "indigo", "magenta"),
+    "pink": ("salmon", "magenta"),
+    "grey": ("silver", "charcoal"),
+    "gray": ("silver", "charcoal"),
+}
+
+
 def nearest_named_mask(
     pixels: np.ndarray, reference: str, references: dict[str, str], name: str
 ) -> np.ndarray:
-    """Pixels whose nearest reference colour (among ``references``) is ``name``'s.
+    """Pixels whose nearest reference colour (among ``references``) is ``name``'s, or one of
+    its family's when ``name`` is a broad word (see ``COLOUR_FAMILIES``).
 
     A colour word names a range, not one value: "brown" hair is every pixel closer to
-    brown than to any other named colour.
+    brown (or chestnut, brunette...) than to any other named colour.
     """
     names = sorted(references)
     table = np.array([hex_to_rgb(references[n]) for n in names], dtype=np.float32)
@@ -85,6 +103,7 @@ def nearest_named_mask(
     weights = np.array([0.3, 0.59, 0.11], dtype=np.float32)
     dist = (((flat[:, None, :] - table[None, :, :]) ** 2) * weights).sum(axis=2)
     nearest = np.argmin(dist, axis=1)
-    wanted = {i for i, n in enumerate(names) if references[n] == reference}
+    family = {name, *COLOUR_FAMILIES.get(name, ())}
+    wanted = {i for i, n in enumerate(names) if references[n] == reference or n in family}
     mask = np.isin(nearest, list(wanted))
     return mask.reshape(pixels.shape[:2])

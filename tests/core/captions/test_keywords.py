@@ -95,3 +95,17 @@ def test_delta_e_orders_colours_sensibly() -> None:
     assert delta_e((0, 0, 0), (0, 0, 0)) == 0
     assert delta_e((120, 70, 40), (125, 72, 42)) < 5
     assert delta_e((0, 0, 0), (255, 255, 255)) > 90
+
+
+def test_a_broad_colour_word_covers_its_family_and_finer_names_stay_narrow() -> None:
+    import numpy as np
+
+    from bespoke_gui.core.captions.keywords import default_keywords
+    from bespoke_gui.core.captions.pixels import nearest_named_mask
+
+    colours = default_keywords().colours
+    logo, brick, skin = (0x9B, 0x33, 0x3E), (0xC0, 0x61, 0x48), (178, 127, 96)
+    pixels = np.array([[logo, brick, skin]], dtype=np.uint8)
+    assert nearest_named_mask(pixels, colours["red"], colours, "red").tolist() == [[True, True, False]]
+    assert nearest_named_mask(pixels, colours["ginger"], colours, "ginger").tolist() == [[False, True, False]]
+    assert nearest_named_mask(pixels, colours["auburn"], colours, "auburn").tolist() == [[True, False, False]]

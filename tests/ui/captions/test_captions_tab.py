@@ -521,3 +521,19 @@ def test_batch_dialog_opens_without_blocking_and_applies_on_accept(tab: Captions
     wait(tab)
     assert tab.batch_stack.count() == 1
     assert any("white shirt" in item.text for item in tab.model.items)
+
+
+def test_hovering_the_word_red_lights_the_red_family_pixels(tab: CaptionsTab, qtbot) -> None:
+    from PySide6.QtTest import QTest
+
+    tab.list.setFocus()
+    QTest.keyClick(tab.list, Qt.Key.Key_Down)  # b.txt: "pixel art, red hat,, brown eyes"; its hair is #c06148
+    wait(tab)
+    assert tab.current is not None and tab.current.name == "b.png"
+    text = tab.editor.toPlainText()
+    cursor = tab.editor.textCursor()
+    cursor.setPosition(text.index("red") + 1)
+    point = tab.editor.cursorRect(cursor).center()
+    QTest.mouseMove(tab.editor.viewport(), point)
+    qtbot.waitUntil(lambda: tab.pixel_label.text().startswith("red:"), timeout=3000)
+    assert "184 pixel(s)" in tab.pixel_label.text()  # the brick hair, 8 rows less the diagonal
