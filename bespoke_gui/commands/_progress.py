@@ -35,8 +35,16 @@ class TerminalProgress:
         self.stream.flush()
 
 
+_CONTROL = {i: f"\\x{i:02x}" for i in range(32)} | {10: "\\n", 13: "\\r", 9: "\\t", 127: "\\x7f"}
+
+
+def one_line(text: object) -> str:
+    """``text`` with control characters escaped: a newline in a file name must not split a line."""
+    return str(text).translate(_CONTROL)
+
+
 def print_errors(errors: list, stream: TextIO | None = None) -> None:
     """One line per problem, as the CLI contract promises."""
     out = stream or sys.stderr
     for err in errors:
-        out.write(f"error: {err}\n")
+        out.write(f"error: {one_line(err)}\n")

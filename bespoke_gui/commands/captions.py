@@ -14,7 +14,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from bespoke_gui.commands._progress import TerminalProgress, print_errors
+from bespoke_gui.commands._progress import TerminalProgress, one_line, print_errors
 from bespoke_gui.core.captions.batch import (
     BatchError,
     BatchPlan,
@@ -45,7 +45,7 @@ from bespoke_gui.core.workspace import discover, list_images
 
 
 def _err(message: str) -> None:
-    sys.stderr.write(f"error: {message}\n")
+    sys.stderr.write(f"error: {one_line(message)}\n")
 
 
 class _Target:

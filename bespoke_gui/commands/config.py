@@ -16,7 +16,7 @@ import json
 import sys
 from pathlib import Path
 
-from bespoke_gui.commands._progress import TerminalProgress
+from bespoke_gui.commands._progress import TerminalProgress, one_line
 from bespoke_gui.core.config.checks import check_file
 from bespoke_gui.core.config.diff import diff_flattened, diff_grouped, line_counts, summarize
 from bespoke_gui.core.config.tomlconfig import (
@@ -34,7 +34,7 @@ from bespoke_gui.core.workspace import discover
 
 
 def _err(message: str) -> None:
-    sys.stderr.write(f"error: {message}\n")
+    sys.stderr.write(f"error: {one_line(message)}\n")
 
 
 def _report(path: Path | str, exc: BaseException) -> None:
@@ -169,7 +169,7 @@ def _run_check(args: argparse.Namespace) -> int:
             key = f"{finding.key}: " if finding.key else ""
             line = f"{where}: {finding.severity}: {key}{finding.message}"
             if finding.severity == Severity.ERROR:
-                sys.stderr.write(f"error: {where}: {key}{finding.message}\n")
+                sys.stderr.write(one_line(f"error: {where}: {key}{finding.message}") + "\n")
             else:
                 print(line)
         counts = report.counts()

@@ -13,7 +13,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from bespoke_gui.commands._progress import TerminalProgress, print_errors
+from bespoke_gui.commands._progress import TerminalProgress, one_line, print_errors
 from bespoke_gui.core.dataset.backup import (
     BackupError,
     BackupInfo,
@@ -63,7 +63,7 @@ def resolve_target(folder: str | Path) -> DatasetTarget:
 
 
 def _err(message: str) -> None:
-    sys.stderr.write(f"error: {message}\n")
+    sys.stderr.write(f"error: {one_line(message)}\n")
 
 
 def _format_row_table(result: ScanResult) -> list[str]:

@@ -14,11 +14,11 @@ import json
 import sys
 from pathlib import Path
 
-from bespoke_gui.commands._progress import TerminalProgress
+from bespoke_gui.commands._progress import TerminalProgress, one_line
 
 
 def _err(message: str) -> None:
-    sys.stderr.write(f"error: {message}\n")
+    sys.stderr.write(f"error: {one_line(message)}\n")
 
 
 def cmd_package(args: argparse.Namespace) -> int:

@@ -376,3 +376,52 @@ def test_config_check_reads_only_what_looks_like_a_prompts_file(
     _code, out, err = run(capsys, "config-check", str(config), "--json")
     assert expected in out
     assert "root:x" not in out + err and "a prompt --d" not in out + err
+
+
+# ---------------------------------------------------------------- 9. smaller points
+
+
+def test_a_newline_in_a_file_name_never_splits_an_error_line(
+    ws: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (ws / "training_data" / "bad\nname.png").write_bytes(b"not an image")
+    code, _out, err = run(capsys, "scan", str(ws))
+    assert code == 1
+    (line,) = [line for line in err.splitlines() if "bad" in line]
+    assert "bad\\nname.png" in line
+
+
+@pytest.mark.parametrize("content", [b"a = [\n", b"\xff\xfe", None])
+def test_config_errors_name_the_file_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes | None
+) -> None:
+    config = tmp_path / "c.toml"
+    if content is not None:
+        config.write_bytes(content)
+    code, _out, err = run(capsys, "config-check", str(config))
+    assert code == 1
+    (line,) = err.splitlines()
+    assert line.count("c.toml") == 1
+
+
+def test_the_read_only_message_has_no_gui_wording(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import os
+    import stat
+
+    caption = ws / "training_data" / "p0.txt"
+    caption.chmod(stat.S_IRUSR)
+    try:
+        code, _out, err = run(
+            capsys, "caption-replace", str(ws), "--find", "red hat", "--replace", "cap", "--apply"
+        )
+    finally:
+        os.chmod(caption, stat.S_IRUSR | stat.S_IWUSR)
+    assert code == 1
+    assert "is read-only" in err and "kept here" not in err
+
+
+def test_the_lint_and_scan_name_the_same_pixel_limit(tmp_path: Path) -> None:
+    from bespoke_gui.core.captions import pixels
+    from bespoke_gui.core.imageio import MAX_PIXELS
+
+    assert pixels.MAX_PIXELS == MAX_PIXELS

@@ -207,8 +207,8 @@ def save_caption(caption: CaptionFile, text: str, check_disk: bool = True) -> Ca
         st = os.stat(path)
     except PermissionError:
         raise CaptionError(
-            f"{path.name} is read-only (or its folder is): your edit is kept here; "
-            "make the file writable and save again"
+            f"{path.name} is read-only (or its folder is), so it was not written; "
+            "make it writable and try again"
         ) from None
     except OSError as exc:
         raise CaptionError(f"cannot save {path.name}: {exc.strerror or exc}") from None

@@ -15,12 +15,13 @@ import numpy as np
 
 from bespoke_gui.core.captions.keywords import hex_to_rgb
 from bespoke_gui.core.exactgrid import downsample_exact, find_exact_grid
+from bespoke_gui.core.imageio import MAX_PIXELS as IMAGEIO_MAX_PIXELS
 from bespoke_gui.core.imageio import load_image
 
 # Beyond this many distinct colours a picture is not pixel art; the palette keeps the commonest.
 MAX_PALETTE = 256
-# Pixel-art images are small; a photo this big would only waste memory here.
-MAX_PIXELS = 4096 * 4096
+# The same limit as scan and resize, so the lint never refuses with another figure.
+MAX_PIXELS = IMAGEIO_MAX_PIXELS
 
 
 @dataclass(frozen=True)

@@ -1078,10 +1078,20 @@ def check_file(
 ) -> CheckReport:
     """Load and check; a file that cannot be loaded is one error finding (with line when known)."""
     path = Path(path)
+
+    def without_path(exc: Exception) -> str:
+        # The report names the file; its message must not name it a second time.
+        text = str(exc)
+        return text[len(f"{path}: ") :] if text.startswith(f"{path}: ") else text
+
     try:
         cfg = load_config(path)
     except TomlSyntaxError as exc:
-        return CheckReport(path, TRAINING, [Finding.at_key(Severity.ERROR, "", str(exc), exc.line, "toml")])
+        return CheckReport(
+            path, TRAINING, [Finding.at_key(Severity.ERROR, "", without_path(exc), exc.line, "toml")]
+        )
     except ConfigError as exc:
-        return CheckReport(path, TRAINING, [Finding.at_key(Severity.ERROR, "", str(exc), None, "load")])
+        return CheckReport(
+            path, TRAINING, [Finding.at_key(Severity.ERROR, "", without_path(exc), None, "load")]
+        )
     return check_config(cfg, workspace, progress, cancelled)
