@@ -156,6 +156,16 @@ def test_real_training_images_all_resize_to_solid_blocks(realdata: Path, tmp_pat
         out = load_image(written.dest).pixels
         grid = find_exact_grid(out)
         assert out.shape[:2] == (256, 256) and grid is not None and (grid.cols, grid.rows) == (24, 24)
+        # Solid blocks of exactly the source's cells: each cell's colour read at its centre
+        # (an edit never reaches a centre in these three files).
+        source = load_image(written.source).pixels
+        centres = ((np.arange(24) + 0.5) * 512 / 24).astype(int)
+        assert np.array_equal(downsample_exact(out, grid), source[centres][:, centres])
+    assert sorted(Path(n.path).name for n in report.notes) == [
+        "lady_012_parasite.png",
+        "lady_030_grass.png",
+        "lady_031_paprika.png",
+    ]
 
 
 def test_compare_filters_shows_why_pixel_exact_matters() -> None:
