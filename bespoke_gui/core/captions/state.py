@@ -134,7 +134,16 @@ def save_captions(
     progress: ProgressFn = no_progress,
     cancelled: CancelFn = never_cancelled,
 ) -> list[SaveResult]:
-    """Save each caption (atomically, never over a file changed on disk); one result per file."""
+    """Save each caption (atomically, never over a file changed on disk); one result per file.
+
+    Two images may share one caption (``anim.gif`` and ``anim.webp`` -> ``anim.txt``): the file
+    is written once, with the last text given for it, or the second write would find the
+    first one's bytes and call the file "changed on disk".
+    """
+    by_path: dict[Path, tuple[CaptionFile, str]] = {}
+    for caption, text in work:
+        by_path[caption.path] = (caption, text)
+    work = list(by_path.values())
     out: list[SaveResult] = []
     for index, (caption, text) in enumerate(work):
         try:
@@ -221,6 +230,10 @@ class CaptionsState:
     def item(self, path: Path) -> CaptionItem | None:
         return self._by_path.get(path)
 
+    def items_sharing(self, path: Path) -> list[CaptionItem]:
+        """Every item whose caption is ``path`` (two images may share one caption file)."""
+        return [item for item in self.items if item.caption_path == path]
+
     def has_unsaved_changes(self) -> bool:
         return any(item.dirty for item in self.items)
 
@@ -289,9 +302,12 @@ class CaptionsState:
             outcome.touched.append(item)
             if result.saved is not None:
                 outcome.saved += 1
-                item.caption = result.saved
-                item.stat_key = result.saved.stat_key
-                item.disk_changed = False
+                # Every image sharing this caption file now shows what was written.
+                for sharer in self.items_sharing(result.path):
+                    sharer.caption = result.saved
+                    sharer.text = result.saved.text
+                    sharer.stat_key = result.saved.stat_key
+                    sharer.disk_changed = False
                 continue
             outcome.problems.append(result.message)
             if result.problem == SaveProblem.CHANGED_ON_DISK:

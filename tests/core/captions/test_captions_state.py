@@ -95,3 +95,18 @@ def test_batch_scope_leaves_out_unsaved_and_unreadable(tmp_path: Path) -> None:
     texts, note = state.batch_texts(state.items)
     assert sorted(p.name for p in texts) == ["b.txt", "c.txt", "orphan.txt"]
     assert note.startswith("1 caption(s) with unsaved edits")
+
+
+def test_two_images_sharing_one_caption_save_once_without_a_false_disk_change(tmp_path: Path) -> None:
+    Image.new("RGB", (4, 4)).save(tmp_path / "anim.gif")
+    Image.new("RGB", (4, 4)).save(tmp_path / "anim.webp")
+    (tmp_path / "anim.txt").write_text("pixel art, anim\n", encoding="utf-8")
+    state = loaded(tmp_path)
+    gif, webp = state.items_sharing(tmp_path / "anim.txt")
+    gif.text = webp.text = "pixel art, anim, blinking"
+    results = save_captions([(i.caption, i.text) for i in state.dirty_items()])
+    assert [r.problem for r in results] == [None]
+    outcome = state.apply_save_results(results)
+    assert outcome.problems == [] and outcome.conflicts == []
+    assert not state.has_unsaved_changes() and not gif.disk_changed and not webp.disk_changed
+    assert (tmp_path / "anim.txt").read_text(encoding="utf-8") == "pixel art, anim, blinking\n"

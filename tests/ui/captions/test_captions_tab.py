@@ -537,3 +537,25 @@ def test_hovering_the_word_red_lights_the_red_family_pixels(tab: CaptionsTab, qt
     QTest.mouseMove(tab.editor.viewport(), point)
     qtbot.waitUntil(lambda: tab.pixel_label.text().startswith("red:"), timeout=3000)
     assert "184 pixel(s)" in tab.pixel_label.text()  # the brick hair, 8 rows less the diagonal
+
+
+def test_save_all_never_writes_through_a_link_out_of_the_workspace(
+    tab: CaptionsTab, workspace: Path, tmp_path: Path
+) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("pixel art, secret\n")
+    make_image(outside / "outside.png")
+    (data_dir(workspace) / "link_out.txt").symlink_to(outside / "secret.txt")
+    (data_dir(workspace) / "link_out.png").symlink_to(outside / "outside.png")
+    tab.context.set_workspace(discover(workspace))
+    wait(tab)
+    by_name = {item.name: item for item in tab.model.items}
+    by_name["link_out.png"].text = "pixel art, secret, changed"
+    by_name["b.png"].text = "pixel art, b, changed"
+    tab.save_all()
+    wait(tab)
+    assert (outside / "secret.txt").read_text() == "pixel art, secret\n"
+    assert (data_dir(workspace) / "link_out.txt").is_symlink()
+    assert "is a link" in tab.banner.message.text()
+    assert (data_dir(workspace) / "b.txt").read_text() == "pixel art, b, changed"
