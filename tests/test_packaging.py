@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -25,13 +26,24 @@ def _resource_files() -> list[str]:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A wheel and sdist built from this checkout (once for the module; needs `build`)."""
+    """The sdist, and the wheel built from that sdist (as pip and `python -m build` do), once.
+
+    Built from a copy: setuptools writes build/ and *.egg-info into the tree it builds, and a
+    stale build/ would leak removed files into a later wheel.
+    """
     pytest.importorskip("build")
-    out = tmp_path_factory.mktemp("dist")
+    scratch = tmp_path_factory.mktemp("dist")
+    source = scratch / "src"
+    shutil.copytree(
+        ROOT,
+        source,
+        ignore=shutil.ignore_patterns(
+            ".git", "build", "dist", "*.egg-info", ".venv*", "__pycache__", ".pytest_cache"
+        ),
+    )
+    out = scratch / "out"
     result = subprocess.run(
-        [sys.executable, "-m", "build", "--sdist", "--wheel", "--outdir", str(out), str(ROOT)],
-        capture_output=True,
-        text=True,
+        [sys.executable, "-m", "build", "--outdir", str(out), str(source)], capture_output=True, text=True
     )
     if result.returncode != 0 and "Could not find a version that satisfies" in result.stdout + result.stderr:
         pytest.skip("no package index to fetch the build backend from")
@@ -149,8 +161,6 @@ def test_missing_resources_are_one_line_not_a_traceback(
 
 def test_resources_are_found_through_importlib_in_an_installed_layout(tmp_path: Path) -> None:
     # The wheel's layout without building one: bespoke_gui with resources/ as bespoke_gui/_resources.
-    import shutil
-
     shutil.copytree(
         ROOT / "bespoke_gui", tmp_path / "bespoke_gui", ignore=shutil.ignore_patterns("__pycache__")
     )
