@@ -241,18 +241,21 @@ def test_disk_full_while_the_manifest_is_written(
     def full(path: object, text: str, *args: object, **kwargs: object) -> None:
         raise OSError(errno.ENOSPC, "No space left on device", str(path))
 
+    made = make_backup(ws, capsys)
+    (ws / "training_data" / "p0.txt").write_text("edited since")
     monkeypatch.setattr(backup_module, "atomic_write_text", full)
     before = {p: p.read_bytes() for p in ws.rglob("*") if p.is_file()}
     for argv in (
         ("backup", str(ws)),
         ("resize", str(ws), "--size", "32", "--in-place", "--filter", "nearest"),
+        ("restore", str(made)),
     ):
         code, _out, err = run(capsys, *argv)
         assert code == 1
         assert err.strip().splitlines()[-1].endswith("disk full: backup not made, nothing changed")
         assert "Traceback" not in err
     assert {p: p.read_bytes() for p in ws.rglob("*") if p.is_file()} == before
-    assert not [p for p in (ws / "backups").iterdir()] if (ws / "backups").exists() else True
+    assert list((ws / "backups").iterdir()) == [made]
 
 
 # ---------------------------------------------------------------- 3. leftovers
@@ -425,3 +428,22 @@ def test_the_lint_and_scan_name_the_same_pixel_limit(tmp_path: Path) -> None:
     from bespoke_gui.core.imageio import MAX_PIXELS
 
     assert pixels.MAX_PIXELS == MAX_PIXELS
+
+
+def test_in_place_resize_says_so_per_file_for_animated_palette_and_16_bit(
+    ws: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    images = ws / "training_data"
+    frames = [Image.new("RGB", (64, 64), (i * 40, 0, 0)) for i in range(3)]
+    frames[0].save(images / "anim.gif", save_all=True, append_images=frames[1:])
+    Image.new("RGB", (64, 64), (200, 10, 10)).convert("P").save(images / "pal.png")
+    Image.fromarray(np.full((64, 64), 40000, dtype=np.uint16)).save(images / "deep.png")
+    anim_before = (images / "anim.gif").read_bytes()
+    code, out, err = run(capsys, "resize", str(ws), "--size", "32", "--in-place", "--filter", "nearest")
+    assert code == 1
+    (anim_line,) = [line for line in err.splitlines() if "anim.gif" in line]
+    assert "animated (3 frames)" in anim_line and "left as it is" in anim_line
+    assert (images / "anim.gif").read_bytes() == anim_before
+    assert f"note: {images.resolve() / 'pal.png'}: was a palette image; written as 8-bit RGB" in out
+    assert f"note: {images.resolve() / 'deep.png'}: was 16-bit" in out
+    assert "were edited after upscaling" not in out

@@ -108,11 +108,13 @@ class ResizedFile:
     caption_copied: bool
     mixed_cells: int = 0  # pixel-exact on a touched-up image: cells that held more than one colour
     off_pixels: int = 0  # ... and the pixels unlike their cell's majority colour
+    mode_change: str = ""  # the file was written in another mode than it had (palette, 16-bit)
 
     @property
     def note(self) -> str:
         """What the user should know about this file ("" when nothing)."""
-        return mixed_cells_note(self.mixed_cells, self.off_pixels, self.grid)
+        notes = [mixed_cells_note(self.mixed_cells, self.off_pixels, self.grid), self.mode_change]
+        return "; ".join(n for n in notes if n)
 
 
 def mixed_cells_note(mixed_cells: int, off_pixels: int, grid: tuple[int, int] | None) -> str:
@@ -147,7 +149,7 @@ class ResizeReport:
 
     @property
     def notes(self) -> list[Finding]:
-        """One note per file whose pixel grid had to be fitted (touched up after upscaling)."""
+        """One note per file whose grid had to be fitted or whose mode could not be kept."""
         written = sorted(self.written, key=lambda f: f.source)
         return [Finding.note(str(f.source), f.note) for f in written if f.note]
 
@@ -167,10 +169,12 @@ class ResizeReport:
             lines.append("stopped: the disk is full; every file is either old or new")
         elif self.cancelled:
             lines.append("cancelled: every file is either old or new")
-        if self.notes:
-            lines.append(
-                f"{len(self.notes)} images were edited after upscaling: each cell took its majority colour"
-            )
+        fitted = sum(1 for f in self.written if f.mixed_cells)
+        if fitted:
+            lines.append(f"{fitted} images were edited after upscaling: each cell took its majority colour")
+        changed_mode = sum(1 for f in self.written if f.mode_change)
+        if changed_mode:
+            lines.append(f"{changed_mode} images were written as 8-bit RGB(A) (see the notes)")
         if self.errors:
             lines.append(f"{len(self.errors)} images not resized")
         return lines
@@ -311,6 +315,11 @@ def _resize_one(item: ResizePlanItem, size: int, filter_name: str, compress_leve
     if width != height:
         raise ResizeItemError(f"not square ({width}x{height}): resizing to {size}x{size} would distort it")
     in_place = item.dest == item.source
+    if in_place and loaded.frames > 1 and (width, height) != (size, size):
+        raise ResizeItemError(
+            f"animated ({loaded.frames} frames): resizing in place would keep only the first frame; "
+            "left as it is"
+        )
     resized = ResizedPixels(loaded.pixels)
     if (width, height) == (size, size):
         unchanged = True
@@ -322,6 +331,7 @@ def _resize_one(item: ResizePlanItem, size: int, filter_name: str, compress_leve
         save_image_atomic(
             item.dest, resized.pixels, icc_profile=loaded.icc_profile, compress_level=compress_level
         )
+    mode_change = "" if unchanged else _mode_change_note(loaded.mode, loaded.bit_depth, resized.pixels)
     caption_copied = False
     if item.caption_source is not None and item.caption_dest is not None:
         try:
@@ -340,7 +350,18 @@ def _resize_one(item: ResizePlanItem, size: int, filter_name: str, compress_leve
         caption_copied,
         resized.mixed_cells,
         resized.off_pixels,
+        mode_change,
     )
+
+
+def _mode_change_note(mode: str, bit_depth: int, written: np.ndarray) -> str:
+    """Say so when the written file lost its palette or depth (it is written as 8-bit RGB/RGBA)."""
+    now = "8-bit RGBA" if written.shape[2] == 4 else "8-bit RGB"
+    if mode == "P":
+        return f"was a palette image; written as {now}"
+    if mode.startswith("I") or bit_depth > 8:
+        return f"was {bit_depth}-bit ({mode}); written as {now}"
+    return ""
 
 
 def _check_out_dir(images_dir: Path, out_dir: Path, plan: Sequence[ResizePlanItem]) -> None:
