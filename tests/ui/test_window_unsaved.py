@@ -264,3 +264,17 @@ def test_the_temporary_demo_never_enters_open_recent(qtbot, qt_settings, tmp_pat
         import shutil
 
         shutil.rmtree(demo_root, ignore_errors=True)
+
+
+def test_the_training_images_dropped_on_epochs_are_refused_in_one_line(qtbot, qt_settings, tmp_path):
+    root = make_workspace(tmp_path / "ws")
+    window, _tab = open_window(qtbot, qt_settings, root)
+    window.select_tab("Epochs")
+    epochs = window.ensure_tab("Epochs")
+    settle(window)
+    before = len(epochs.state.result.images)  # type: ignore[attr-defined]
+    drag_and_drop(epochs.grid.viewport(), [root / "training_data"])  # type: ignore[attr-defined]
+    settle(window)
+    assert len(epochs.state.result.images) == before  # type: ignore[attr-defined]
+    lines = [m for m in epochs.messages if "no epoch or step" in m]  # type: ignore[attr-defined]
+    assert len(lines) == 1 and "training_data" in lines[0]

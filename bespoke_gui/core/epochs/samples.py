@@ -298,6 +298,24 @@ def collect_samples(paths: Iterable[Path | str], run_labels: Iterable[str] | Non
             if not found:
                 pending_messages.append(Finding.note(str(path), "no sample images found in this folder"))
                 continue
+            if not any(
+                folder_epoch is not None
+                or (parsed := parse_sample_name(image.name)).epoch is not None
+                or parsed.step is not None
+                for image, folder_epoch in found
+            ):
+                # No epoch or step anywhere: training images, not samples (they would show as "epoch ?").
+                pending_messages.append(
+                    Finding.note(
+                        str(path),
+                        "not loaded: no epoch or step in its folder or file names "
+                        "(sample images are named like x_e000008_00_….png); training images?",
+                    )
+                )
+                if not any(info.run == run for info in infos):
+                    result.runs.remove(run)
+                    used_runs.pop(run, None)
+                continue
         for image, folder_epoch in found:
             try:
                 key = image.resolve()

@@ -165,3 +165,17 @@ def test_epoch_folders_of_one_run_dropped_separately_are_one_run(tmp_path: Path)
     result = collect_samples(folders)
     assert result.runs == ["my_run"]
     assert [s.epoch for s in result.samples] == [3, 4]
+
+
+def test_a_folder_with_no_epoch_or_step_is_refused_in_one_line(tmp_path) -> None:
+    from PIL import Image
+
+    from bespoke_gui.core.epochs.samples import collect_samples
+
+    images = tmp_path / "training_data"
+    images.mkdir()
+    for name in ("000_lad.png", "001_lady.png"):
+        Image.new("RGB", (24, 24), (10, 20, 30)).save(images / name)
+    found = collect_samples([images])
+    assert found.samples == [] and found.runs == []
+    assert len(found.messages) == 1 and "no epoch or step" in found.messages[0].message
