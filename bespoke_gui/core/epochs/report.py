@@ -83,15 +83,82 @@ def _fit(draw: ImageDraw.ImageDraw, text: str, font, width: int) -> str:
     return text + "…"
 
 
+COLLAGE_MAX_SIDE = 8000  # pixels: far below Pillow's decompression-bomb limit, still printable
+
+
 def render_collage(result: AnalysisResult, scale: int = 6, runs: list[str] | None = None) -> Image.Image:
-    """Prompts down, (run, epoch) across; each cell the recovered art at ``scale`` x."""
+    """Prompts down, (run, epoch) across; each cell the recovered art at ``scale`` x.
+
+    A grid too large for ``COLLAGE_MAX_SIDE`` wraps: the scale drops (to 1 at least), then the
+    columns wrap into bands stacked down and the prompts into panels side by side, each with
+    its own headings; whatever still does not fit is named in a last line, never drawn huge.
+    """
     runs = runs or result.runs
+    prompts = result.prompts()
+    columns = [(run, column) for run in runs for column in result.columns(run)]
+    pad = 6
+    cells = result.settings.cells
+    while scale > 1 and (
+        len(prompts) * (cells * scale + 20) > COLLAGE_MAX_SIDE * 4
+        or len(columns) * (cells * scale + pad) > COLLAGE_MAX_SIDE * 4
+    ):
+        scale -= 1
+    tile = cells * scale
+    per_band = max(1, (COLLAGE_MAX_SIDE - 220 - 2 * pad) // (tile + pad))
+    per_panel = max(1, (COLLAGE_MAX_SIDE - 80) // (tile + 20))
+    bands = [columns[i : i + per_band] for i in range(0, max(1, len(columns)), per_band)] or [[]]
+    panels = [prompts[i : i + per_panel] for i in range(0, max(1, len(prompts)), per_panel)] or [[]]
+    blocks = [[_render_block(result, scale, band, panel) for panel in panels] for band in bands]
+    width = max(sum(b.width for b in row) for row in blocks)
+    height = sum(max(b.height for b in row) for row in blocks)
+    kept_rows: list[list[Image.Image]] = []
+    shown_height = 0
+    for row in blocks:
+        row_height = max(b.height for b in row)
+        if kept_rows and shown_height + row_height > COLLAGE_MAX_SIDE:
+            break
+        kept_rows.append(row)
+        shown_height += row_height
+    widths = []
+    for row in kept_rows:
+        kept: list[Image.Image] = []
+        used = 0
+        for block in row:
+            if kept and used + block.width > COLLAGE_MAX_SIDE:
+                break
+            kept.append(block)
+            used += block.width
+        row[:] = kept
+        widths.append(used)
+    left_out = (width, height) != (max(widths), shown_height)
+    note_h = 24 if left_out else 0
+    canvas = Image.new("RGB", (max(widths), shown_height + note_h), _BACKGROUND)
+    y = 0
+    for row in kept_rows:
+        x = 0
+        for block in row:
+            canvas.paste(block, (x, y))
+            x += block.width
+        y += max(b.height for b in row)
+    if left_out:
+        ImageDraw.Draw(canvas).text(
+            (pad, shown_height + 4),
+            f"Only part of {len(prompts)} prompt(s) x {len(columns)} column(s) fits the collage's size limit; "
+            "see the CSV files for all.",
+            fill=_BAD,
+            font=_font(),
+        )
+    return canvas
+
+
+def _render_block(
+    result: AnalysisResult, scale: int, columns: list[tuple[str, tuple[str, int | None]]], prompts: list[str]
+) -> Image.Image:
+    """One block of the collage: these prompts down, these (run, column)s across."""
     font = _font()
     cells = result.settings.cells
     tile = cells * scale
     pad = 6
-    prompts = result.prompts()
-    columns = [(run, column) for run in runs for column in result.columns(run)]
     probe = ImageDraw.Draw(Image.new("RGB", (1, 1)))
     line_h = _text_size(probe, "Ag", font)[1] + 4
     label_w = max([_text_size(probe, p, font)[0] for p in prompts] + [60]) + 2 * pad

@@ -109,3 +109,16 @@ def test_report_lists_strays_by_reason(result: AnalysisResult) -> None:
         listed = images[str(item.sample.path)]["stray_list"].split()
         assert len(listed) == item.metrics.stray_count
         assert all(entry.split(":")[1] in REASON_KEYS.values() for entry in listed)
+
+
+def test_a_collage_too_big_wraps_into_bands_and_panels_within_the_limit(
+    result: AnalysisResult, monkeypatch
+) -> None:
+    from bespoke_gui.core.epochs import report
+
+    full = report.render_collage(result, scale=4)
+    limit = max(120, full.width // 2, full.height // 2)
+    monkeypatch.setattr(report, "COLLAGE_MAX_SIDE", limit)
+    wrapped = report.render_collage(result, scale=4)
+    assert wrapped.width <= limit and wrapped.height <= limit + 24
+    assert (wrapped.width, wrapped.height) != (full.width, full.height)
