@@ -86,7 +86,10 @@ class DatasetBackupsDialog(QDialog):
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.view.verticalHeader().setVisible(False)
-        self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.view.setWordWrap(False)
+        # Sized to the rows each time they are listed (ResizeToContents alone kept the header
+        # widths: "bef… resi…"); the label column takes what is left.
+        self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.view.horizontalHeader().setStretchLastSection(True)
         self.view.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
 
@@ -124,7 +127,7 @@ class DatasetBackupsDialog(QDialog):
         layout.addWidget(self.status)
         layout.addWidget(self.panel)
         layout.addLayout(buttons)
-        self.resize(860, 420)
+        self.resize(980, 420)
         self._update_buttons()
         self.refresh()
 
@@ -183,6 +186,7 @@ class DatasetBackupsDialog(QDialog):
                 item.setData(str(info.path), _PATH_ROLE)
                 item.setToolTip(str(info.path))
             self.model.appendRow(items)
+        self.view.resizeColumnsToContents()
         if self.backups:
             self.list_label.setText(f"{len(self.backups)} backups in {self.backups_dir}, newest first")
             self.view.selectRow(0)

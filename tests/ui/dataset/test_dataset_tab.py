@@ -297,3 +297,22 @@ def test_resize_of_a_touched_up_image_shows_its_note(qtbot, context, workspace_r
     report = tab.last_resize
     assert report is not None and [Path(n.path).name for n in report.notes] == ["img_2.png"]
     assert "note: " in tab.report_text() and "img_2.png: edited after upscaling" in tab.report_text()
+
+
+def test_backups_dialog_columns_show_their_whole_text(qtbot, context, workspace_root: Path) -> None:
+    from PySide6.QtTest import QTest
+
+    tab = open_tab(qtbot, context, workspace_root)
+    tab.show()
+    QTest.mouseClick(tab.backup_button, Qt.MouseButton.LeftButton)
+    assert context.runner.wait_idle(30)
+    dialog = tab.open_backups()
+    assert context.runner.wait_idle(30)
+    qtbot.waitUntil(lambda: dialog.model.rowCount() == 1, timeout=5000)
+    qtbot.waitExposed(dialog)
+    qtbot.wait(50)
+    metrics = dialog.view.fontMetrics()
+    for column in range(dialog.model.columnCount()):
+        text = dialog.model.item(0, column).text()
+        assert dialog.view.columnWidth(column) >= metrics.horizontalAdvance(text), (column, text)
+    dialog.close()
