@@ -33,6 +33,7 @@ from bespoke_gui.ui.context import AppContext
 from bespoke_gui.ui.epochs.definitions_dialog import DefinitionsDialog
 from bespoke_gui.ui.tabs import TAB_SPECS, FeatureTab
 from bespoke_gui.ui.widgets.confirm import Choice, ask_save_discard_cancel
+from bespoke_gui.ui.widgets.elided_label import ElidedLabel
 from bespoke_gui.ui.widgets.job_panel import JobPanel
 
 log = logging.getLogger(__name__)
@@ -113,7 +114,7 @@ class MainWindow(QMainWindow):
         self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setCentralWidget(self.tabs if self._tab_specs else self.empty_hint)
 
-        self.workspace_label = QLabel("No workspace")
+        self.workspace_label = ElidedLabel("No workspace")
         # The status bar keeps the longest-running job shown (a quick job never hides it).
         self.progress = JobPanel()
         self.progress.setVisible(False)

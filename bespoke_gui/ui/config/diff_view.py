@@ -41,6 +41,7 @@ from bespoke_gui.core.config.diff import (
     side_by_side,
 )
 from bespoke_gui.core.config.tomlconfig import scan_keys
+from bespoke_gui.ui.widgets.elided_label import ElidedLabel
 from bespoke_gui.ui.widgets.row_table_model import RowTableModel
 
 KIND_COLOURS = {ADDED: "#2e7d32", REMOVED: "#c62828", CHANGED: "#1565c0", TYPE_CHANGED: "#6a1b9a"}
@@ -147,6 +148,7 @@ class ConfigDiffView(QWidget):
         self._right_lines: dict[str, int] = {}
 
         self.summary = QLabel("Nothing to compare yet")
+        self.summary.setWordWrap(True)  # a narrow window wraps it rather than cutting it off
         self.flat_toggle = QCheckBox("Flattened (what sd-scripts sees)")
         self.flat_toggle.setToolTip(
             "sd-scripts merges all sections of a --config_file; a later duplicate wins"
@@ -169,8 +171,8 @@ class ConfigDiffView(QWidget):
         self.prev_button.clicked.connect(self.previous_change)
         self.next_button.clicked.connect(self.next_change)
         self.position_label = QLabel("")
-        self.left_title = QLabel("")
-        self.right_title = QLabel("")
+        self.left_title = ElidedLabel("")
+        self.right_title = ElidedLabel("")
         self.left_pane = DiffTextPane()
         self.right_pane = DiffTextPane()
         # Scroll both panes together: they show the same rows.

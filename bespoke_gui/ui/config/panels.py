@@ -123,6 +123,7 @@ class ChecksPanel(QWidget):
         super().__init__(parent)
         self.model = CheckFindingsModel(self)
         self.title = QLabel("Checks")
+        self.title.setWordWrap(True)  # wraps in a narrow window instead of widening it
         self.recheck_button = QPushButton("Re-check")
         self.recheck_button.clicked.connect(self.recheck_requested)
         self.table = QTableView()

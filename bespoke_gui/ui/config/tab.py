@@ -79,6 +79,7 @@ from bespoke_gui.ui.context import AppContext
 from bespoke_gui.ui.tabs import FeatureTab
 from bespoke_gui.ui.widgets.banner import Banner
 from bespoke_gui.ui.widgets.confirm import Choice, ask_save_discard_cancel
+from bespoke_gui.ui.widgets.elided_label import ElidedLabel
 from bespoke_gui.ui.widgets.file_watch import FileWatch
 from bespoke_gui.ui.widgets.timers import single_shot_timer
 
@@ -138,8 +139,7 @@ class ConfigTab(FeatureTab):
         self._pending_workspace_config: Path | None = None
 
         # --- top bar ---
-        self.file_label = QLabel("No config open")
-        self.file_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.file_label = ElidedLabel("No config open")
         self.open_button = QPushButton("Open other TOML…")
         self.open_button.clicked.connect(self.choose_file)
         self.reload_button = QPushButton("Reload")
@@ -235,7 +235,11 @@ class ConfigTab(FeatureTab):
 
         # --- diff page ---
         self.compare_combo = QComboBox()
-        self.compare_combo.setMinimumWidth(320)
+        # Long entries (a backup's full path) elide instead of pushing Browse… off the edge.
+        self.compare_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.compare_combo.setMinimumContentsLength(16)
         self.compare_combo.activated.connect(self._compare_choice)
         self.compare_browse = QPushButton("Browse…")
         self.compare_browse.clicked.connect(self._browse_compare)

@@ -59,6 +59,7 @@ from bespoke_gui.ui.dataset.package_dialog import PackageDialog
 from bespoke_gui.ui.dataset.resize_dialog import ResizeDialog, ResizeRequest
 from bespoke_gui.ui.tabs import FeatureTab
 from bespoke_gui.ui.widgets.confirm import ask_to_confirm
+from bespoke_gui.ui.widgets.elided_label import ElidedLabel
 from bespoke_gui.ui.widgets.file_watch import FileWatch
 from bespoke_gui.ui.widgets.job_panel import JobPanel
 from bespoke_gui.ui.widgets.timers import single_shot_timer
@@ -89,8 +90,7 @@ class DatasetTab(FeatureTab):
         self._rescan_pending = False
 
         # --- widgets ---
-        self.folder_label = QLabel("No workspace open")
-        self.folder_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.folder_label = ElidedLabel("No workspace open")
         self.rescan_button = QPushButton("Rescan")
         self.backup_button = QPushButton("Back up now")
         self.backups_button = QPushButton("Backups…")
@@ -210,7 +210,7 @@ class DatasetTab(FeatureTab):
             self.folder_label.setText(f"No images folder found in {workspace.root}")
             self.summary_label.setText("Point at the images folder from the File menu.")
         else:
-            self.folder_label.setText(f"<b>Images:</b> {html.escape(str(self.images_dir))}")
+            self.folder_label.setText(f"Images: {self.images_dir}")
             self.watcher.watch(self.images_dir)
             self.rescan()
         self._update_buttons()

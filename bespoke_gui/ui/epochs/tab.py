@@ -160,6 +160,7 @@ class EpochsTab(FeatureTab):
             "upscaled x20, into cleaned/ (the report shows before and after either way)"
         )
         self.summary_label = QLabel("No samples loaded.")
+        self.summary_label.setWordWrap(True)  # wraps in a narrow window instead of widening it
         self.messages_button = QPushButton("Messages")
         self.messages_button.setCheckable(True)
         self.messages_button.setEnabled(False)

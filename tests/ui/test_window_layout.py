@@ -1,0 +1,62 @@
+"""The window at 1024x700: no control over another, long paths elided, the window never grows."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QWidget
+
+from bespoke_gui.ui.config.tab import ConfigTab
+from bespoke_gui.ui.main_window import MainWindow
+from tests.ui.test_window_unsaved import make_workspace, settle
+
+
+def global_rect(widget: QWidget) -> QRect:
+    return QRect(widget.mapToGlobal(widget.rect().topLeft()), widget.size())
+
+
+def test_at_1024x700_a_long_path_is_elided_and_the_window_does_not_grow(qtbot, qt_settings, tmp_path):
+    deep = tmp_path / ("a_rather_long_folder_name_for_a_training_run_" * 3) / "workspace"
+    root = make_workspace(deep)
+    (root / "training_config.toml").write_text(
+        '[training_arguments]\nresolution = "512,512"\n', encoding="utf-8"
+    )
+    other = deep.parent / ("another_long_folder_" * 4)
+    other.mkdir()
+    (other / "compare_me.toml").write_text('[training_arguments]\nresolution = "768,768"\n', encoding="utf-8")
+    window = MainWindow(settings=qt_settings)
+    qtbot.addWidget(window)
+    window.setProperty("headless", True)
+    window.resize(1024, 700)
+    window.show()
+    qtbot.waitExposed(window)
+    window.select_tab("Config")
+    window.open_workspace(root)
+    qtbot.waitUntil(lambda: window.context.workspace is not None, timeout=5000)
+    settle(window)
+    config = window.ensure_tab("Config")
+    assert isinstance(config, ConfigTab)
+    size = window.size()
+    assert (size.width(), size.height()) == (1024, 700), "the window fits 1024x700 with a workspace open"
+    # The Diff page, opened by a click on its tab.
+    bar = config.right_tabs.tabBar()
+    QTest.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(1).center())
+    assert config.right_tabs.currentIndex() == 1
+    config.compare_path = (
+        other / "compare_me.toml"
+    )  # as Browse… sets it (a file dialog offscreen has nobody to click)
+    config._fill_compare_choices()
+    config._refresh_diff()
+    settle(window)
+    qtbot.wait(50)
+    assert window.size() == size, "showing long paths never grows the window"
+    combo, browse = global_rect(config.compare_combo), global_rect(config.compare_browse)
+    assert not combo.intersects(browse)
+    assert browse.right() <= global_rect(config.right_tabs).right()
+    view = config.diff_view
+    for label in (view.left_title, view.right_title, config.file_label, window.workspace_label):
+        assert label.fontMetrics().horizontalAdvance(label.shown_text()) <= label.width()
+    assert "…" in view.right_title.shown_text() or "…" in config.file_label.shown_text()
+    summary = view.summary
+    assert summary.height() >= summary.heightForWidth(summary.width()), "the summary is not cut"
+    assert not global_rect(view.left_title).intersects(global_rect(view.right_title))
