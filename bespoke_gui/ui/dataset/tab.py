@@ -385,6 +385,9 @@ class DatasetTab(FeatureTab):
             ("unreadable", len(summary.unreadable)),
         ]
         problems = [f"{n} {label}" for label, n in counts if n]
+        if len(summary.sizes) > 1:
+            # sd-scripts buckets mixed sizes separately: rarely what a pixel-art set wants.
+            problems.append(f"mixed sizes ({len(summary.sizes)} different)")
         if problems:
             parts.append(
                 '<span style="color:#b00020;"><b>Needs attention:</b> '
@@ -513,12 +516,23 @@ class DatasetTab(FeatureTab):
         if not request.in_place:
             return self.start_resize(request)
         count = self.model.rowCount()
+        summary = self.summary()
+        left_alone = ""
+        unreadable = len(summary.unreadable) if summary is not None else 0
+        no_grid = len(summary.without_exact_grid) if summary is not None else 0
+        if unreadable:
+            left_alone += f"\n\n{unreadable} unreadable image(s) will be skipped."
+        if request.filter_name == "pixel" and no_grid:
+            left_alone += (
+                f"\n\n{no_grid} image(s) have no exact pixel grid: each is resized only if a block grid "
+                "can be fitted to it, else skipped and listed in the report."
+            )
         self.confirm_box = ask_to_confirm(
             self,
             "Resize in place",
             f"Replace the {count} images in {self.images_dir} with {request.size}x{request.size} versions "
             f"({FILTERS[request.filter_name]})?\n\nImages, captions and the config are backed up first; "
-            f"nothing is changed unless that backup verifies.",
+            f"nothing is changed unless that backup verifies.{left_alone}",
             "Back up and resize",
             lambda r=request: self.start_resize(r),
             icon=QMessageBox.Icon.Warning,

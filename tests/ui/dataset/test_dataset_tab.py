@@ -316,3 +316,25 @@ def test_backups_dialog_columns_show_their_whole_text(qtbot, context, workspace_
         text = dialog.model.item(0, column).text()
         assert dialog.view.columnWidth(column) >= metrics.horizontalAdvance(text), (column, text)
     dialog.close()
+
+
+def test_mixed_sizes_are_a_problem_and_the_in_place_confirm_counts_what_is_skipped(
+    qtbot, context, workspace_root: Path
+) -> None:
+    from PySide6.QtTest import QTest
+
+    images = workspace_root / "training_data"
+    Image.fromarray(art(3)).resize((96, 96), Image.Resampling.NEAREST).save(images / "small.png")
+    Image.fromarray(np.random.default_rng(5).integers(0, 255, (240, 240, 3), dtype=np.uint8)).save(
+        images / "photo.png"
+    )
+    tab = open_tab(qtbot, context, workspace_root)
+    qtbot.waitUntil(lambda: "mixed sizes" in tab.summary_label.text(), timeout=10000)
+    assert "No problems found" not in tab.summary_label.text()
+    box = tab.confirm_and_resize(ResizeRequest(96, "pixel", None, True))
+    assert isinstance(box, QMessageBox)
+    assert "1 unreadable image(s) will be skipped" in box.text()
+    assert "1 image(s) have no exact pixel grid" in box.text()
+    QTest.keyClick(box, Qt.Key.Key_Escape)  # Cancel: nothing happens
+    assert context.runner.wait_idle(30)
+    assert probe_image(images / "img_1.png").size_text == "240x240"
