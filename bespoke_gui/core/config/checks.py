@@ -42,6 +42,7 @@ from bespoke_gui.core.config.tomlconfig import (
     TomlSyntaxError,
     format_key_path,
     load_config,
+    scan_keys,
 )
 from bespoke_gui.core.findings import Finding, Severity
 from bespoke_gui.core.jobs import CancelFn, ProgressFn, never_cancelled, no_progress
@@ -458,6 +459,7 @@ def _check_training(data: dict[str, Any], out: _Collector) -> dict[str, FlatValu
                     "duplicate",
                 )
             seen[name] = path
+    unknown = 0
     for name, entry in flat.items():
         path = format_key_path((entry.section, name)) if entry.section else format_key_path((name,))
         key_of[name] = path
@@ -472,7 +474,10 @@ def _check_training(data: dict[str, Any], out: _Collector) -> dict[str, FlatValu
             )
             continue
         if spec is None:
-            hint = suggest_arg(name)
+            unknown += 1
+            # difflib costs ~1 ms a key: a config with thousands of unknown keys (a pasted
+            # data file) gets its suggestions for the first ones only.
+            hint = suggest_arg(name) if unknown <= _MAX_SUGGESTIONS else []
             extra = f" Did you mean {' or '.join(hint)}?" if hint else ""
             out.add(
                 Severity.WARNING,
@@ -688,6 +693,8 @@ def _count_tokens(text: str) -> int:
     return count_tokens(text)
 
 
+# "Did you mean" for this many unknown keys at most (see _check_training).
+_MAX_SUGGESTIONS = 200
 # A prompts file is a few lines; anything bigger is not one (and is never read whole).
 MAX_PROMPTS_BYTES = 1 << 20
 PROMPTS_SUFFIXES = (".txt", ".toml", ".json")
@@ -1045,10 +1052,16 @@ def check_config(
     workspace: Workspace | None = None,
     progress: ProgressFn = no_progress,
     cancelled: CancelFn = never_cancelled,
+    unchanged_since_load: bool = False,
 ) -> CheckReport:
-    """All checks of an open config (a job: the workspace part reads files)."""
+    """All checks of an open config (a job: the workspace part reads files).
+
+    ``unchanged_since_load``: the document is as it was read, so its key lines come from the
+    text read rather than from tomlkit rendering it again (quadratic in the number of keys:
+    most of the 95 s an 11 MB TOML took).
+    """
     data = cfg.data()
-    out = _Collector(cfg.key_lines())
+    out = _Collector(scan_keys(cfg.original_text).lines if unchanged_since_load else cfg.key_lines())
     kind = config_kind(data)
     config_dir = cfg.path.parent if cfg.path else None
     if kind == TRAINING:
@@ -1094,4 +1107,4 @@ def check_file(
         return CheckReport(
             path, TRAINING, [Finding.at_key(Severity.ERROR, "", without_path(exc), None, "load")]
         )
-    return check_config(cfg, workspace, progress, cancelled)
+    return check_config(cfg, workspace, progress, cancelled, unchanged_since_load=True)
