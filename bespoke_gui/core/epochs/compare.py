@@ -256,3 +256,24 @@ def write_comparison(comparison: RunComparison, out_dir: Path | str, scale: int 
     atomic_write_with(files.image, lambda handle: image.save(handle, format="PNG"))
     atomic_write_text(files.markdown, comparison_markdown(comparison))
     return files
+
+
+def add_comparison_to_report(
+    result: AnalysisResult, markdown: Path, chosen: dict[str, Column] | None = None
+) -> RunComparison | None:
+    """Write compare.png/compare.md beside the report (the first two runs, at their chosen
+    or best epochs) and link them from the report's Markdown."""
+    runs = list(result.runs)
+    if len(runs) < 2:
+        return None
+    column_a, column_b = pick_column(result, runs[0], chosen), pick_column(result, runs[1], chosen)
+    if column_a is None or column_b is None:
+        return None
+    comparison = compare_runs(result, runs[0], column_a, runs[1], column_b)
+    files = write_comparison(comparison, markdown.parent)
+    section = (
+        f"\n## Run against run\n\n{comparison.title_a} against {comparison.title_b}: "
+        f"[{files.markdown.name}]({files.markdown.name})\n\n![comparison]({files.image.name})\n"
+    )
+    atomic_write_text(markdown, markdown.read_text(encoding="utf-8") + section)
+    return comparison

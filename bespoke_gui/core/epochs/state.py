@@ -24,6 +24,7 @@ from bespoke_gui.core.epochs.analysis import (
     analyze_samples,
     retarget,
 )
+from bespoke_gui.core.epochs.compare import add_comparison_to_report
 from bespoke_gui.core.epochs.grid_data import (
     GridCell,
     GridColumn,
@@ -33,9 +34,11 @@ from bespoke_gui.core.epochs.grid_data import (
     heatmap_rgba,
 )
 from bespoke_gui.core.epochs.metrics import Targets
+from bespoke_gui.core.epochs.report import ReportFiles, write_report
 from bespoke_gui.core.epochs.samples import SampleInfo, parse_epoch_folder
 from bespoke_gui.core.findings import Finding
 from bespoke_gui.core.jobs import CancelFn, ProgressFn
+from bespoke_gui.core.workspace import Workspace
 
 
 @dataclass(frozen=True)
@@ -363,3 +366,40 @@ def build_grid(state: EpochsState) -> GridData:
         if key not in data.cells:
             data.cells[key] = GridCell(path=Path(f.path), error=f.message, caption="not analysed")
     return data
+
+
+def load_more_roots(
+    old: EpochsState,
+    roots: list[Path],
+    settings: AnalysisSettings,
+    workspace: Workspace | None,
+    *,
+    progress: ProgressFn,
+    cancelled: CancelFn,
+) -> EpochsState:
+    """Analyse new roots and merge them beside what was loaded (runs on the runner)."""
+    prompts_file = find_prompts_file(workspace.root, workspace.config_path) if workspace is not None else None
+    new = load_roots(roots, settings, prompts_file, progress=progress, cancelled=cancelled)
+    if new.result.cancelled:
+        return new
+    return merge_states(old, new, settings.targets)
+
+
+def write_epochs_report(
+    state: EpochsState,
+    folder: Path,
+    chosen: dict[str, tuple[str, int | None]],
+    cleaned: bool = False,
+    *,
+    progress: ProgressFn,
+    cancelled: CancelFn,
+) -> ReportFiles:
+    """Write the engine's report, with the epochs chosen for production (and their cleaned art)."""
+    progress(0, 1, "writing the report")
+    labels = {(s.run, s.column): s.label for s in state.result.epochs}
+    named = {run: labels.get((run, column), column_label(column)) for run, column in chosen.items()}
+    files = write_report(state.result, folder, chosen=named, cleaned=cleaned)
+    if len(state.result.runs) >= 2:
+        add_comparison_to_report(state.result, files.markdown, chosen)
+    progress(1, 1, "report written")
+    return files

@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
 )
 from superqt.utils import signals_blocked
 
-from bespoke_gui.core.epochs.analysis import AnalysisResult
 from bespoke_gui.core.epochs.compare import (
     VERDICT_RGB,
     Column,
@@ -41,34 +40,12 @@ from bespoke_gui.core.epochs.compare import (
     write_comparison,
 )
 from bespoke_gui.core.epochs.grid_data import column_label, heatmap_rgba
-from bespoke_gui.core.files import atomic_write_text
 from bespoke_gui.ui.widgets.pixel_view import PixelView
 
 if TYPE_CHECKING:
     from bespoke_gui.ui.epochs.tab import EpochsTab
 
 DEFAULT_TILE = 144  # 6x a 24x24 image
-
-
-def add_comparison_to_report(
-    result: AnalysisResult, markdown: Path, chosen: dict[str, Column] | None = None
-) -> RunComparison | None:
-    """Write compare.png/compare.md beside the report (the first two runs, at their chosen
-    or best epochs) and link them from the report's Markdown."""
-    runs = list(result.runs)
-    if len(runs) < 2:
-        return None
-    column_a, column_b = pick_column(result, runs[0], chosen), pick_column(result, runs[1], chosen)
-    if column_a is None or column_b is None:
-        return None
-    comparison = compare_runs(result, runs[0], column_a, runs[1], column_b)
-    files = write_comparison(comparison, markdown.parent)
-    section = (
-        f"\n## Run against run\n\n{comparison.title_a} against {comparison.title_b}: "
-        f"[{files.markdown.name}]({files.markdown.name})\n\n![comparison]({files.image.name})\n"
-    )
-    atomic_write_text(markdown, markdown.read_text(encoding="utf-8") + section)
-    return comparison
 
 
 class CompareDialog(QDialog):

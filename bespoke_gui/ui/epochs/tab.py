@@ -41,22 +41,20 @@ from superqt.utils import signals_blocked
 from bespoke_gui.core.epochs.analysis import AnalysisSettings, retarget
 from bespoke_gui.core.epochs.grid_data import column_label
 from bespoke_gui.core.epochs.metrics import Targets
-from bespoke_gui.core.epochs.report import ReportFiles, write_report
+from bespoke_gui.core.epochs.report import ReportFiles
 from bespoke_gui.core.epochs.state import (
     EpochsState,
     build_grid,
-    find_prompts_file,
-    load_roots,
-    merge_states,
+    load_more_roots,
     resolve,
     split_new_roots,
     workspace_sample_roots,
+    write_epochs_report,
 )
-from bespoke_gui.core.jobs import CancelFn, ProgressFn
 from bespoke_gui.core.workspace import IMAGE_EXTENSIONS, Workspace
 from bespoke_gui.ui.bridge import JobHandle
 from bespoke_gui.ui.context import AppContext
-from bespoke_gui.ui.epochs.compare import CompareDialog, add_comparison_to_report
+from bespoke_gui.ui.epochs.compare import CompareDialog
 from bespoke_gui.ui.epochs.grid import MAX_ZOOM, EpochGridWidget
 from bespoke_gui.ui.epochs.inspector import EpochInspector, InspectorData, inspect_sample
 from bespoke_gui.ui.epochs.metrics_view import EpochChart, EpochTableModel, SummaryKey, summary_key
@@ -73,43 +71,6 @@ TARGET_FIELDS = (
     ("messy_share_target", "Messy images: target <", 100.0, True),
     ("messy_share_minimum", "Messy images: minimum <", 100.0, True),
 )
-
-
-def _load_job(
-    old: EpochsState,
-    roots: list[Path],
-    settings: AnalysisSettings,
-    workspace: Workspace | None,
-    *,
-    progress: ProgressFn,
-    cancelled: CancelFn,
-) -> EpochsState:
-    """Analyse new roots and merge them beside what was loaded (runs on the runner)."""
-    prompts_file = find_prompts_file(workspace.root, workspace.config_path) if workspace is not None else None
-    new = load_roots(roots, settings, prompts_file, progress=progress, cancelled=cancelled)
-    if new.result.cancelled:
-        return new
-    return merge_states(old, new, settings.targets)
-
-
-def _report_job(
-    state: EpochsState,
-    folder: Path,
-    chosen: dict[str, tuple[str, int | None]],
-    cleaned: bool = False,
-    *,
-    progress: ProgressFn,
-    cancelled: CancelFn,
-) -> ReportFiles:
-    """Write the engine's report, with the epochs chosen for production (and their cleaned art)."""
-    progress(0, 1, "writing the report")
-    labels = {(s.run, s.column): s.label for s in state.result.epochs}
-    named = {run: labels.get((run, column), column_label(column)) for run, column in chosen.items()}
-    files = write_report(state.result, folder, chosen=named, cleaned=cleaned)
-    if len(state.result.runs) >= 2:
-        add_comparison_to_report(state.result, files.markdown, chosen)
-    progress(1, 1, "report written")
-    return files
 
 
 def _is_droppable(path: Path) -> bool:
@@ -516,7 +477,7 @@ class EpochsTab(FeatureTab):
             roots=list(self.state.roots), result=self.state.result, failed=list(self.state.failed)
         )
         handle = self.jobs.start(
-            _load_job,
+            load_more_roots,
             snapshot,
             roots,
             self.analysis_settings(),
@@ -768,7 +729,7 @@ class EpochsTab(FeatureTab):
             return None
         state = self.state
         return self.jobs.start(
-            _report_job,
+            write_epochs_report,
             state,
             Path(folder),
             self.chosen(),
