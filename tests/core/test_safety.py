@@ -447,3 +447,12 @@ def test_in_place_resize_says_so_per_file_for_animated_palette_and_16_bit(
     assert f"note: {images.resolve() / 'pal.png'}: was a palette image; written as 8-bit RGB" in out
     assert f"note: {images.resolve() / 'deep.png'}: was 16-bit" in out
     assert "were edited after upscaling" not in out
+
+
+def test_package_with_a_bad_keywords_file_is_one_line(
+    ws: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (ws / "keywords.toml").write_text('[lint]\npalette_tolerance = "abc"\n')
+    code, _out, err = run(capsys, "package", str(ws), "--out", str(tmp_path / "p.zip"))
+    assert code == 2 and "Traceback" not in err
+    assert err.strip().endswith("keywords.toml, line 2: lint.palette_tolerance must be a number")

@@ -39,7 +39,7 @@ import tomlkit
 
 from bespoke_gui import __version__
 from bespoke_gui.core.captions.caption_files import CaptionError, load_caption_dataset
-from bespoke_gui.core.captions.keywords import keywords_for_workspace
+from bespoke_gui.core.captions.keywords import KeywordsError, keywords_for_workspace
 from bespoke_gui.core.captions.lint import LintInput, lint_dataset, read_training_settings
 from bespoke_gui.core.config.checks import check_config, read_image_sizes
 from bespoke_gui.core.config.tomlconfig import ConfigError, iter_entries, load_config, set_value
@@ -266,9 +266,11 @@ def _lint(
         for e in entries
         if e.image is not None and e.caption is not None and e.caption_exists
     ]
-    result = lint_dataset(
-        items, settings.lint_settings(), keywords_for_workspace(root), progress=progress, cancelled=cancelled
-    )
+    try:
+        keywords = keywords_for_workspace(root)
+    except KeywordsError as exc:
+        raise PackageError(str(exc)) from None
+    result = lint_dataset(items, settings.lint_settings(), keywords, progress=progress, cancelled=cancelled)
     preflight.captions_linted = len(items)
     found = [(name, f) for name, findings in result.findings.items() for f in findings]
     preflight.lint_counts = dict(Counter(f.severity for _n, f in found))
