@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from epoch_fixtures import blocky_art, face_art, portrait_art
-from PIL import Image
+from PIL import Image, ImageFilter
 
 from bespoke_gui.core.colour import colour_distance, count_unique_colours, pack_rgb
 from bespoke_gui.core.demo.degrade import degrade_like_diffusion, upscale_nearest
@@ -95,6 +95,25 @@ def test_fit_grid_finds_offset_and_pitch() -> None:
     assert grid.score > 0.8
     recovery = downscale(big, 24)
     assert cell_accuracy(art, recovery.pixels) > 0.97
+
+
+def test_sparse_art_grid_stays_anchored_at_the_frame_corner() -> None:
+    # Little content: a bright left column and one small blob on a flat background.
+    # The few edges leave the pitch loose; the grid must still span the whole frame
+    # (real samples start their grid at 0 and end it at 512) rather than drift.
+    art = np.full((24, 24, 3), (96, 114, 180), dtype=np.uint8)
+    art[:, 0] = 250
+    art[9:13, 12:15] = (152, 129, 86)
+    offset = 0.6
+    pitch = 512 / 24
+    coords = np.clip(((np.arange(512) + 0.5 - offset) // pitch).astype(int), 0, 23)
+    big = Image.fromarray(art[coords][:, coords]).filter(ImageFilter.GaussianBlur(0.8))
+    noisy = np.asarray(big).astype(np.float64)
+    noisy += np.random.default_rng(3).normal(0, 1.5, noisy.shape)
+    grid = fit_grid(np.clip(np.rint(noisy), 0, 255).astype(np.uint8), 24)
+    expected = offset + np.arange(25) * pitch
+    assert np.abs(grid.x_edges - expected).max() < 1.5
+    assert np.abs(grid.y_edges - expected).max() < 1.5
 
 
 def test_grid_score_is_low_on_noise() -> None:
