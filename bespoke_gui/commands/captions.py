@@ -123,6 +123,16 @@ def cmd_lint(args: argparse.Namespace) -> int:
     extra: dict[str, list[Finding]] = {}
     for entry in entries:
         name = entry.caption_path.name
+        for link, points_to in entry.links():
+            extra.setdefault(name, []).append(
+                Finding.in_text(
+                    "linked-file",
+                    Severity.WARNING,
+                    f"{link.name} is a link to {points_to}: read here, never written through",
+                    0,
+                    0,
+                )
+            )
         if entry.caption is None:
             problems.append(Finding.error(str(entry.caption_path), entry.error))
             continue

@@ -456,3 +456,14 @@ def test_package_with_a_bad_keywords_file_is_one_line(
     code, _out, err = run(capsys, "package", str(ws), "--out", str(tmp_path / "p.zip"))
     assert code == 2 and "Traceback" not in err
     assert err.strip().endswith("keywords.toml, line 2: lint.palette_tolerance must be a number")
+
+
+def test_lint_says_which_files_are_links_it_reads_through(
+    linked: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _err = run(capsys, "lint", "--json", "--no-images", str(linked))
+    assert code in (0, 1)
+    linked_findings = [f for f in json.loads(out) if f["rule"] == "linked-file"]
+    messages = " ".join(f["message"] for f in linked_findings)
+    assert "link_out.txt is a link to" in messages
+    assert {f["file"] for f in linked_findings} == {"link_out.txt"}  # ordinary files are not flagged

@@ -288,6 +288,21 @@ class CaptionEntry:
     def caption_exists(self) -> bool:
         return self.caption is not None and bool(self.caption.raw)
 
+    def links(self) -> list[tuple[Path, str]]:
+        """The entry's files that are symbolic links, each with where it points.
+
+        Such a file is read for display but never written (atomic writes refuse links), so the
+        user must be able to see which ones they are.
+        """
+        found: list[tuple[Path, str]] = []
+        for path in (self.image, self.caption_path):
+            if path is not None and os.path.islink(path):
+                try:
+                    found.append((path, os.readlink(path)))
+                except OSError as exc:
+                    found.append((path, f"unreadable link: {exc.strerror or exc}"))
+        return found
+
 
 def load_caption_dataset(
     folder: Path,
