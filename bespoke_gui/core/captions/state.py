@@ -56,6 +56,8 @@ class CaptionItem:
     disk_changed: bool = False  # the file changed on disk while this caption had unsaved edits
     stat_key: StatKey | None = None
     last_shown: tuple | None = None
+    # The entry's files that are links, with where each points: shown, read, never written through.
+    links: list[tuple[Path, str]] = field(default_factory=list)
 
     def shown_state(self) -> tuple:
         """What the list row shows, to repaint only when it changes."""
@@ -85,7 +87,15 @@ class CaptionItem:
     def from_entry(cls, entry: CaptionEntry) -> CaptionItem:
         text = entry.caption.text if entry.caption is not None else ""
         stat_key = entry.caption.stat_key if entry.caption is not None else None
-        return cls(entry.image, entry.caption_path, entry.caption, text, entry.error, stat_key=stat_key)
+        return cls(
+            entry.image,
+            entry.caption_path,
+            entry.caption,
+            text,
+            entry.error,
+            stat_key=stat_key,
+            links=entry.links(),
+        )
 
 
 class SaveProblem(StrEnum):

@@ -111,7 +111,7 @@ class CaptionListModel(QAbstractListModel):
             return None
         item = self.items[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return item.name
+            return f"{item.name} (link)" if item.links else item.name
         if role == ItemRole:
             return item
         if role == Qt.ItemDataRole.DecorationRole:
@@ -125,6 +125,10 @@ class CaptionListModel(QAbstractListModel):
             lines = [str(item.caption_path)]
             if item.error:
                 lines.append(item.error)
+            lines += [
+                f"{link.name} is a link to {target}: read here, never written through"
+                for link, target in item.links
+            ]
             if item.image is None:
                 lines.append("caption without an image")
             if item.dirty:

@@ -559,3 +559,25 @@ def test_save_all_never_writes_through_a_link_out_of_the_workspace(
     assert (data_dir(workspace) / "link_out.txt").is_symlink()
     assert "is a link" in tab.banner.message.text()
     assert (data_dir(workspace) / "b.txt").read_text() == "pixel art, b, changed"
+
+
+def test_a_linked_caption_is_marked_in_the_list_and_says_where_it_points(
+    qtbot, qt_settings, workspace: Path, tmp_path: Path
+) -> None:
+    outside = tmp_path / "outside.txt"
+    outside.write_text("pixel art, red hat", encoding="utf-8")
+    make_image(data_dir(workspace) / "d.png")
+    (data_dir(workspace) / "d.txt").symlink_to(outside)
+    runner = JobRunner()
+    widget = CaptionsTab(AppContext(runner, qt_settings))
+    qtbot.addWidget(widget)
+    widget.context.set_workspace(discover(workspace))
+    settle(runner)
+    try:
+        names = [widget.model.index(row, 0).data() for row in range(widget.model.rowCount())]
+        assert names == ["a.png", "b.png", "c.png", "d.png (link)"]
+        tip = widget.model.index(3, 0).data(Qt.ItemDataRole.ToolTipRole)
+        assert f"d.txt is a link to {outside}: read here, never written through" in tip
+        assert "is a link" not in widget.model.index(0, 0).data(Qt.ItemDataRole.ToolTipRole)
+    finally:
+        runner.shutdown()
