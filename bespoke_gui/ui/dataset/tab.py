@@ -2,13 +2,13 @@
 
 The table shows at once from a quick scan (directory listing and image headers); a
 second job decodes the images on all cores and fills in colour counts and exact
-pixel grids as they come. Every file or pixel operation runs through the context's
-JobRunner; the tab only turns results into rows, labels and reports.
+pixel grids as they come. What the tab knows and its jobs live in the Qt-free
+``DatasetState`` (``core/dataset/state.py``); the tab runs the jobs through its
+``TabJobs`` and shows the state as rows, labels and reports.
 """
 
 from __future__ import annotations
 
-import collections
 import html
 import time
 from collections.abc import Callable
@@ -32,23 +32,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from bespoke_gui.core.dataset.backup import BackupInfo
-from bespoke_gui.core.dataset.resize import (
-    DEFAULT_SIZE,
-    FILTERS,
-    ResizeReport,
-    SizeReport,
-    resize_dataset,
-    verify_sizes,
-)
-from bespoke_gui.core.dataset.scan import (
-    RowDetails,
-    ScanResult,
-    ScanSummary,
-    backup_dataset,
-    fill_details,
-    quick_scan,
-    summarize,
+from bespoke_gui.core.dataset.backup import BackupInfo, RestoreReport
+from bespoke_gui.core.dataset.resize import DEFAULT_SIZE, FILTERS, ResizeReport, SizeReport, verify_sizes
+from bespoke_gui.core.dataset.scan import ScanResult, ScanSummary, fill_details
+from bespoke_gui.core.dataset.state import (
+    DatasetState,
+    back_up_workspace,
+    backup_lines,
+    cap_report,
+    resize_lines,
+    resize_workspace,
+    restore_lines,
+    scan_images,
+    size_lines,
 )
 from bespoke_gui.core.workspace import Workspace
 from bespoke_gui.ui.bridge import JobHandle
@@ -67,25 +63,16 @@ from bespoke_gui.ui.widgets.timers import single_shot_timer
 _DRAIN_MS = 120
 _SUMMARY_EVERY_S = 0.5
 _RESCAN_DELAY_MS = 700
-_REPORT_LINES = 60
-_PREVIEW_CHOICES = 2000
 
 
 class DatasetTab(FeatureTab):
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
-        self.workspace: Workspace | None = None
-        self.images_dir: Path | None = None
-        self.scan: ScanResult | None = None
-        self.last_resize: ResizeReport | None = None
-        self.last_sizes: SizeReport | None = None
-        self.last_backup: BackupInfo | None = None
+        self.state = DatasetState()
         self.confirm_box: QMessageBox | None = None
         self.resize_dialog: ResizeDialog | None = None
         self.backups_dialog: DatasetBackupsDialog | None = None
         self.package_dialog: PackageDialog | None = None
-        self._generation = 0
-        self._details_queue: collections.deque[tuple[int, int, RowDetails]] = collections.deque()
         self._last_summary = 0.0
         self._rescan_pending = False
 
@@ -188,8 +175,33 @@ class DatasetTab(FeatureTab):
         context.workspace_changed.connect(self.set_workspace)
         self.set_workspace(context.workspace)
 
+    # What the state knows, under the names the window and the tests read.
+    @property
+    def workspace(self) -> Workspace | None:
+        return self.state.workspace
+
+    @property
+    def images_dir(self) -> Path | None:
+        return self.state.images_dir
+
+    @property
+    def scan(self) -> ScanResult | None:
+        return self.state.scan
+
+    @property
+    def last_backup(self) -> BackupInfo | None:
+        return self.state.last_backup
+
+    @property
+    def last_resize(self) -> ResizeReport | None:
+        return self.state.last_resize
+
+    @property
+    def last_sizes(self) -> SizeReport | None:
+        return self.state.last_sizes
+
     def summary(self) -> ScanSummary | None:
-        return summarize(self.model.rows(), self.scan.captions_without_images) if self.scan else None
+        return self.state.summary()
 
     def report_text(self) -> str:
         return self.report.toPlainText()
@@ -197,20 +209,13 @@ class DatasetTab(FeatureTab):
     # --- workspace ------------------------------------------------------------------------
     def set_workspace(self, workspace: Workspace | None) -> None:
         self._stop_details()
-        self.workspace = workspace
-        self.images_dir = workspace.images_dir if workspace is not None else None
+        self.state.set_workspace(workspace)
         self.watcher.clear()
-        self.scan = None
         self.model.set_rows([])
         self.report.clear()
-        if workspace is None:
-            self.folder_label.setText("No workspace open: File > Open Workspace…")
-            self.summary_label.setText("")
-        elif self.images_dir is None:
-            self.folder_label.setText(f"No images folder found in {workspace.root}")
-            self.summary_label.setText("Point at the images folder from the File menu.")
-        else:
-            self.folder_label.setText(f"Images: {self.images_dir}")
+        self.folder_label.setText(self.state.folder_text())
+        self.summary_label.setText(self.state.hint())
+        if self.images_dir is not None:
             self.watcher.watch(self.images_dir)
             self.rescan()
         self._update_buttons()
@@ -281,52 +286,39 @@ class DatasetTab(FeatureTab):
             self._rescan_timer.start()
 
     def _append_report(self, lines: list[str]) -> None:
-        if len(lines) > _REPORT_LINES:
-            lines = lines[:_REPORT_LINES] + [f"… and {len(lines) - _REPORT_LINES} more"]
+        lines = cap_report(lines)
         stamp = time.strftime("%H:%M:%S")
         self.report.appendPlainText(f"[{stamp}] " + "\n".join(lines))
         self.report.verticalScrollBar().setValue(self.report.verticalScrollBar().maximum())
 
     # --- scan -----------------------------------------------------------------------------
     def rescan(self) -> JobHandle | None:
-        if self.images_dir is None or self.workspace is None:
+        workspace = self.workspace
+        if workspace is None or workspace.images_dir is None:
             return None
         return self._run(
-            quick_scan,
-            self.images_dir,
-            self.workspace.caption_extension,
+            scan_images,
+            workspace,
             description="Scanning",
             on_result=self._quick_scan_done,
         )
 
     def _quick_scan_done(self, result: ScanResult) -> None:
-        self.scan = result
-        self._generation += 1
-        self._details_queue.clear()
+        self.state.take_scan(result)
         self.model.set_rows(result.rows)
         self._show_summary()
         if not result.cancelled:
             self._start_details()
 
     def _start_details(self) -> None:
-        rows = self.model.rows()
-        targets = [i for i, row in enumerate(rows) if not row.error and not row.details_done]
-        if not targets:
+        work = self.state.details_work()
+        if work is None:
             return
-        generation = self._generation
-        queue = self._details_queue
-
-        def sink(position: int, details: RowDetails) -> None:
-            # Worker thread: hand the data over, touch nothing else.
-            queue.append((generation, targets[position], details))
-
-        # Names only: building 10,000 paths here would stall the GUI thread; the workers do it.
-        names = [rows[i].name for i in targets]
         handle = self.jobs.start(
             fill_details,
-            names,
-            sink=sink,
-            folder=rows[targets[0]].folder,
+            work.names,
+            sink=work.sink,
+            folder=work.folder,
             description="Reading colours and grids",
             slot="details",
             finished=lambda _result: self._details_ended(),
@@ -350,15 +342,10 @@ class DatasetTab(FeatureTab):
     def _stop_details(self) -> None:
         self.jobs.cancel("details")
         self._drain_timer.stop()
-        self._generation += 1
-        self._details_queue.clear()
+        self.state.drop_details()
 
     def _drain_details(self, force_summary: bool = False) -> None:
-        updates: list[tuple[int, RowDetails]] = []
-        while self._details_queue:
-            generation, index, details = self._details_queue.popleft()
-            if generation == self._generation:
-                updates.append((index, details))
+        updates = self.state.take_details()
         if updates:
             self.model.apply_details(updates)
         now = time.monotonic()
@@ -369,46 +356,21 @@ class DatasetTab(FeatureTab):
             self._show_summary()
 
     def _show_summary(self) -> None:
-        summary = self.summary()
-        if summary is None:
+        text = self.state.summary_text()
+        if text is None:
             self.summary_label.setText("")
             return
-        lines = summary.lines()
-        parts = [f"<b>{html.escape(lines[0])}</b>"]
-        for line in lines[1:]:
-            parts.append(html.escape(line))
-        counts = [
-            ("without captions", len(summary.images_without_captions)),
-            ("empty captions", len(summary.empty_captions)),
-            ("captions without images", len(summary.captions_without_images)),
-            ("non-square", len(summary.non_square)),
-            ("unreadable", len(summary.unreadable)),
-        ]
-        problems = [f"{n} {label}" for label, n in counts if n]
-        if len(summary.sizes) > 1:
-            # sd-scripts buckets mixed sizes separately: rarely what a pixel-art set wants.
-            problems.append(f"mixed sizes ({len(summary.sizes)} different)")
-        if problems:
+        parts = [f"<b>{html.escape(text.headline)}</b>"]
+        parts += [html.escape(line) for line in text.lines]
+        if text.problems:
             parts.append(
                 '<span style="color:#b00020;"><b>Needs attention:</b> '
-                + html.escape(", ".join(problems))
+                + html.escape(", ".join(text.problems))
                 + "</span> (tick <i>Problems only</i> to list them)"
             )
         else:
             parts.append('<span style="color:#1b7f3b;">No problems found.</span>')
-        if summary.without_exact_grid:
-            parts.append(
-                html.escape(
-                    f"{len(summary.without_exact_grid)} images have no exact pixel grid: the pixel-exact resize "
-                    f'reports them instead of guessing (type "none" in the filter to list them).'
-                )
-            )
-        if summary.captions_without_images:
-            shown = ", ".join(summary.captions_without_images[:8])
-            more = len(summary.captions_without_images) - 8
-            parts.append(
-                html.escape(f"Captions without images: {shown}" + (f", … {more} more" if more > 0 else ""))
-            )
+        parts += [html.escape(note) for note in text.notes]
         self.summary_label.setText("<br>".join(parts))
         self._update_shown()
 
@@ -438,29 +400,20 @@ class DatasetTab(FeatureTab):
 
     # --- backup ---------------------------------------------------------------------------
     def back_up_now(self) -> JobHandle | None:
-        workspace, images_dir = self.workspace, self.images_dir
-        if workspace is None or images_dir is None:
+        workspace = self.workspace
+        if workspace is None or workspace.images_dir is None:
             return None
         return self._run(
-            backup_dataset,
-            workspace.root,
-            images_dir,
-            workspace.backups_dir,
-            workspace.caption_extension,
-            workspace.config_path,
+            back_up_workspace,
+            workspace,
             label="Back up now",
             description="Backing up",
             on_result=self._backup_done,
         )
 
     def _backup_done(self, info: BackupInfo) -> None:
-        self.last_backup = info
-        self._append_report(
-            [
-                f"Backed up {info.file_count} files ({info.total_bytes / 1e6:.1f} MB) to {info.path}; "
-                f"every copy verified against its SHA-256."
-            ]
-        )
+        self.state.last_backup = info
+        self._append_report(backup_lines(info))
         self.context.show_status(f"Backup verified: {info.path.name}")
 
     def open_backups(self) -> DatasetBackupsDialog | None:
@@ -472,12 +425,8 @@ class DatasetTab(FeatureTab):
         dialog.open()
         return dialog
 
-    def _restored(self, report: Any) -> None:
-        lines = [f"Restored {len(report.restored)} files."]
-        if report.safety_backup is not None:
-            lines.append(f"The files it replaced were backed up first to {report.safety_backup.path}.")
-        lines += [f"error: {err}" for err in report.errors]
-        self._append_report(lines)
+    def _restored(self, report: RestoreReport) -> None:
+        self._append_report(restore_lines(report))
         self.rescan()
 
     # --- package --------------------------------------------------------------------------
@@ -496,17 +445,10 @@ class DatasetTab(FeatureTab):
     def open_resize_dialog(self) -> ResizeDialog | None:
         if self.images_dir is None:
             return None
-        rows = [row for row in self.model.rows() if not row.error]
         selected = self.table.selectionModel().selectedRows()
-        preview = None
-        if selected:
-            preview = self.model.row_at(self.proxy.mapToSource(selected[0]).row()).path
-        elif rows:
-            # Prefer an image with an exact grid: it shows all three filters.
-            preview = next((row.path for row in rows if row.grid), rows[0].path)
-        dialog = ResizeDialog(
-            self.context, self.images_dir, [row.path for row in rows[:_PREVIEW_CHOICES]], preview, self
-        )
+        row = self.model.row_at(self.proxy.mapToSource(selected[0]).row()) if selected else None
+        choices, preview = self.state.resize_choices(row)
+        dialog = ResizeDialog(self.context, self.images_dir, choices, preview, self)
         dialog.accepted.connect(lambda d=dialog: self.confirm_and_resize(d.request()))
         self.resize_dialog = dialog
         dialog.open()  # not exec(): no nested event loop under qasync
@@ -515,24 +457,10 @@ class DatasetTab(FeatureTab):
     def confirm_and_resize(self, request: ResizeRequest) -> QMessageBox | JobHandle | None:
         if not request.in_place:
             return self.start_resize(request)
-        count = self.model.rowCount()
-        summary = self.summary()
-        left_alone = ""
-        unreadable = len(summary.unreadable) if summary is not None else 0
-        no_grid = len(summary.without_exact_grid) if summary is not None else 0
-        if unreadable:
-            left_alone += f"\n\n{unreadable} unreadable image(s) will be skipped."
-        if request.filter_name == "pixel" and no_grid:
-            left_alone += (
-                f"\n\n{no_grid} image(s) have no exact pixel grid: each is resized only if a block grid "
-                "can be fitted to it, else skipped and listed in the report."
-            )
         self.confirm_box = ask_to_confirm(
             self,
             "Resize in place",
-            f"Replace the {count} images in {self.images_dir} with {request.size}x{request.size} versions "
-            f"({FILTERS[request.filter_name]})?\n\nImages, captions and the config are backed up first; "
-            f"nothing is changed unless that backup verifies.{left_alone}",
+            self.state.resize_question(request.size, request.filter_name),
             "Back up and resize",
             lambda r=request: self.start_resize(r),
             icon=QMessageBox.Icon.Warning,
@@ -540,28 +468,23 @@ class DatasetTab(FeatureTab):
         return self.confirm_box
 
     def start_resize(self, request: ResizeRequest) -> JobHandle | None:
-        workspace, images_dir = self.workspace, self.images_dir
-        if workspace is None or images_dir is None:
+        workspace = self.workspace
+        if workspace is None or workspace.images_dir is None:
             return None
         return self._run(
-            resize_dataset,
-            images_dir,
+            resize_workspace,
+            workspace,
             size=request.size,
             filter_name=request.filter_name,
             out_dir=None if request.in_place else request.out_dir,
             in_place=request.in_place,
-            caption_extension=workspace.caption_extension,
-            backup_parent=workspace.backups_dir,
-            extra_backup_files=[workspace.config_path] if workspace.config_path else [],
-            backup_root=workspace.root,
             description=f"Resizing to {request.size} ({FILTERS[request.filter_name]})",
             on_result=self._resize_done,
         )
 
     def _resize_done(self, report: ResizeReport) -> None:
-        self.last_resize = report
-        notes = [f"note: {note.path}: {note.message}" for note in report.notes]
-        self._append_report(report.lines() + notes + [f"error: {err}" for err in report.errors])
+        self.state.last_resize = report
+        self._append_report(resize_lines(report))
         self.context.show_status(report.lines()[0])
         self.verify_size_spin.setValue(report.size)
         if report.in_place:
@@ -581,10 +504,5 @@ class DatasetTab(FeatureTab):
         )
 
     def _sizes_done(self, report: SizeReport) -> None:
-        self.last_sizes = report
-        lines = [f"{report.folder}: " + report.lines()[0]]
-        lines += [
-            f"not {report.size}x{report.size}: {w.path.name} is {w.width}x{w.height}" for w in report.wrong
-        ]
-        lines += [f"unreadable: {err}" for err in report.unreadable]
-        self._append_report(lines)
+        self.state.last_sizes = report
+        self._append_report(size_lines(report))
