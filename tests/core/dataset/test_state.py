@@ -151,9 +151,12 @@ def test_resize_preview_prefers_the_selection_then_an_exact_grid(workspace: Work
     assert state.resize_choices(noise)[1] == noise.path
 
 
-def test_jobs_back_up_resize_and_check_with_the_workspace_folders(workspace: Workspace, tmp_path: Path) -> None:
+def test_jobs_back_up_resize_and_check_with_the_workspace_folders(
+    workspace: Workspace, tmp_path: Path
+) -> None:
     info = back_up_workspace(workspace, label="Back up now")
-    assert info.path.parent == workspace.backups_dir and info.file_count == 7 + 16 + 1  # images, captions (10 orphans), config
+    assert info.path.parent == workspace.backups_dir
+    assert info.file_count == 7 + 16 + 1  # images, captions (10 of them orphans), config
     assert verify_backup(info.path).ok
     assert f"Backed up {info.file_count} files" in backup_lines(info)[0]
 
