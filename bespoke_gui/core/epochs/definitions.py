@@ -17,12 +17,14 @@ import textwrap
 from dataclasses import dataclass
 
 from bespoke_gui.core.epochs.metrics import StraySettings, Targets
+from bespoke_gui.core.epochs.pixelgrid import MERGE_FLOOR
 from bespoke_gui.core.epochs.strays import (
     BACKGROUND_MIN_BORDER_SHARE,
     NEAR_DUPLICATE_MIN,
     NEAR_DUPLICATE_REACH,
     ODD_COLOUR_APART,
     ODD_COLOUR_CELLS,
+    SAME_SHADE,
     STRAY_AT,
 )
 
@@ -73,15 +75,18 @@ DEFINITIONS: tuple[Definition, ...] = (
         "palette is its own colours. Otherwise each cell's colour is measured from its inner part (the "
         "blurred rims skipped), and cell colours that the image's own measured colour drift cannot tell "
         "apart are merged into one intended colour; a colour held by few cells must stand further apart "
-        "to count as its own. In the table: the average over the epoch's images.",
+        f"to count as its own (colours closer than {MERGE_FLOOR:g} RGB are always one). In the table: the "
+        "average over the epoch's images.",
     ),
     Definition(
         "strays",
         "Strays",
         "Pixels of the recovered art that the one stray decision (core.epochs.strays) calls strays. A "
-        "pixel is only considered when none of its 8 neighbours has its exact colour. It is a stray as "
-        "a background speck (its neighbours are the background), a near-duplicate shade "
-        f"({NEAR_DUPLICATE_MIN:g} to {NEAR_DUPLICATE_REACH:g} RGB off the flat colour around it), a lighter "
+        "pixel is only considered when none of its 8 neighbours has its exact colour; its neighbours "
+        f"form a flat region when they are all shades closer than {SAME_SHADE:g} RGB of one colour. A pixel "
+        f"closer than {NEAR_DUPLICATE_MIN:g} RGB to the flat colour around it is a drawn shade, never a "
+        "stray. It is a stray as a background speck (its neighbours are the background), a near-duplicate "
+        f"shade (up to {NEAR_DUPLICATE_REACH:g} RGB off the flat colour around it), a lighter "
         "dot inside a flat region, or an odd colour (on at most "
         f"{ODD_COLOUR_CELLS} cells, at least {ODD_COLOUR_APART:g} RGB from every other palette colour, "
         "with no twin in its row). Darker dots (eyes, noses, moles) and paired rare colours are kept. "

@@ -11,15 +11,18 @@ report, the cleaned-art export) asks ``find_strays`` and only displays its answe
 
 A cell is only a candidate when none of its 8 neighbours has its exact colour (the
 recovery gives each intended colour one exact value, so a cell of a region always has a
-twin next to it). When all its neighbours are one flat colour, it is a:
+twin next to it). When all its neighbours are one flat region (shades of its most common
+neighbour colour closer than ``SAME_SHADE``: the recovery keeps shades a few levels
+apart, and a drifting region can cross two of them), it is:
 
-- ``background speck`` when that colour is the background (the colour of most border
-  cells);
-- ``near-duplicate shade`` when it is ``NEAR_DUPLICATE_MIN``-``NEAR_DUPLICATE_REACH``
-  (RGB distance) off that colour: a drifted shade nobody draws as one pixel (closer
-  than the minimum it is a shade the artist drew, and kept);
-- ``lighter dot`` when it is lighter than the region;
-- ``odd colour`` when its colour is rare and unlike every other palette colour.
+- kept as a shade the artist drew when it is closer than ``NEAR_DUPLICATE_MIN`` (RGB
+  distance) to that colour, in the background too;
+- a ``background speck`` when that colour is (a shade of) the background (the colour of
+  most border cells);
+- a ``near-duplicate shade`` when it is at most ``NEAR_DUPLICATE_REACH`` off that
+  colour: a drifted shade nobody draws as one pixel;
+- a ``lighter dot`` when it is lighter than the region;
+- an ``odd colour`` when its colour is rare and unlike every other palette colour.
 
 A darker dot of a palette colour is kept: eyes, a nose, a mouth, a mole (on the real
 originals a rule for "a darker palette colour far from its region" flagged the mouth
@@ -61,6 +64,9 @@ STRAY_AT = 0.5
 # shade (below NEAR_DUPLICATE_MIN it is a shade the artist drew: kept).
 NEAR_DUPLICATE_MIN = 10.0
 NEAR_DUPLICATE_REACH = 34.0
+# Shades closer than this (RGB distance) are one colour to the eye: a neighbour this
+# close is a twin, and a region of such shades is flat.
+SAME_SHADE = 8.0
 # RGB distance from every other palette colour that makes a rare colour "odd".
 ODD_COLOUR_APART = 45.0
 # Luma difference: a dot this much lighter than its flat region is a "lighter dot".
@@ -165,10 +171,13 @@ def find_strays(art: np.ndarray, background: tuple[int, int, int] | None = None)
     neighbours = _neighbour_stack(labels, -1)  # (8, H, W)
     valid = neighbours >= 0
     isolated = ~np.any(neighbours == labels[None], axis=0)
+    # The recovery keeps shades a few levels apart as separate colours: a region drifting
+    # across two of them is still one flat region to the eye.
+    same = np.sqrt(((palette[:, None] - palette[None]) ** 2).sum(axis=2)) < SAME_SHADE
     for y, x in zip(*np.nonzero(isolated)):
         own = int(labels[y, x])
         around = neighbours[:, y, x][valid[:, y, x]]
-        verdict = _judge(own, around, labels[y], palette, counts, bg_label)
+        verdict = _judge(own, around, labels[y], palette, counts, bg_label, same)
         reason[y, x], confidence[y, x] = verdict
     mask = confidence >= STRAY_AT
     strays = [
@@ -185,6 +194,7 @@ def _judge(
     palette: np.ndarray,
     counts: np.ndarray,
     bg_label: int | None,
+    same: np.ndarray,
 ) -> tuple[str, float]:
     """(reason, confidence) of one candidate cell from the labels of its neighbours."""
     if around.size == 0:
@@ -194,16 +204,16 @@ def _judge(
     others[own] = np.inf
     off_palette = counts[own] <= ODD_COLOUR_CELLS and float(others.min()) >= ODD_COLOUR_APART
     paired = np.count_nonzero(row_labels == own) > 1
-    region = int(around[0])
-    if around.size >= 3 and np.all(around == region):
-        # One flat region all round.
-        if region == bg_label:
-            return BACKGROUND_SPECK, _CONFIDENCE[BACKGROUND_SPECK]
+    region = int(np.argmax(np.bincount(around)))
+    if around.size >= 3 and np.all(same[region, around]):
+        # One flat region all round (shades of one colour).
         apart = float(others[region])
-        if NEAR_DUPLICATE_MIN <= apart <= NEAR_DUPLICATE_REACH:
-            return NEAR_DUPLICATE, _CONFIDENCE[NEAR_DUPLICATE]
         if apart < NEAR_DUPLICATE_MIN:
             return KEPT_SHADE, _KEPT_CONFIDENCE
+        if bg_label is not None and same[region, bg_label]:
+            return BACKGROUND_SPECK, _CONFIDENCE[BACKGROUND_SPECK]
+        if apart <= NEAR_DUPLICATE_REACH:
+            return NEAR_DUPLICATE, _CONFIDENCE[NEAR_DUPLICATE]
         if _luma(colour) > _luma(palette[region]) + LIGHTER_BY:
             return LIGHTER_DOT, _CONFIDENCE[LIGHTER_DOT]
         if off_palette:

@@ -32,7 +32,9 @@ def test_definitions_state_the_limits_the_code_uses() -> None:
     assert f"below {settings.messy_grid_fit:g}" in definition("messy").text
     assert f"pass below {targets.unique_colors_target:g}" in definition("unique_colours").text
     text = definition("strays").text
-    assert f"{strays.NEAR_DUPLICATE_MIN:g} to {strays.NEAR_DUPLICATE_REACH:g} RGB" in text
+    assert f"closer than {strays.NEAR_DUPLICATE_MIN:g} RGB" in text
+    assert f"up to {strays.NEAR_DUPLICATE_REACH:g} RGB" in text
+    assert f"shades closer than {strays.SAME_SHADE:g} RGB" in text
     assert f"{strays.ODD_COLOUR_APART:g} RGB" in text and f"{strays.STRAY_AT:g} or more" in text
     for reason in (strays.BACKGROUND_SPECK, strays.NEAR_DUPLICATE, strays.LIGHTER_DOT, strays.ODD_COLOUR):
         assert reason in text

@@ -152,9 +152,11 @@ def test_real_epoch8_samples(realdata: Path) -> None:
         with Image.open(item.sample.path) as image:
             pillow = np.asarray(image.convert("RGB").resize((24, 24), Image.Resampling.NEAREST))
         assert item.metrics.unique_colors == count_unique_colours(pillow)
-        # The recovered palette is a small fraction of the nearest-neighbour colours
-        # (the curly blonde hair keeps ~57 shades more than 8 levels apart: 1/7.7).
-        assert item.metrics.palette_size < item.metrics.unique_colors / 6
+        # The recovered palette is a small fraction of the nearest-neighbour colours.
+        # Shades 4 or more apart stand apart when enough cells show them (the real
+        # originals draw shades 8-12 apart), so textured hair keeps many: the curly
+        # blonde and brown hair come back with 1/3.4 of the nearest colours.
+        assert item.metrics.palette_size < item.metrics.unique_colors / 3
         assert item.metrics.grid_fit > 0.5
     summary = result.epochs[0]
     assert summary.column == ("epoch", 8) and summary.images == 13

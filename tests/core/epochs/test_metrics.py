@@ -114,14 +114,15 @@ def _shade_cell(image: np.ndarray, x: int, y: int, delta: list[int]) -> None:
     inner[:] = np.clip(inner.astype(int) + delta, 0, 255)
 
 
-def test_a_faint_shade_is_merged_and_a_visible_one_is_stray() -> None:
+def test_a_faint_shade_stays_close_and_a_visible_one_is_stray() -> None:
     art = face_art()
     image = degrade_like_diffusion(art, 0.1, seed=1).image.copy()
-    _shade_cell(image, 3, 20, [4, -2, 2])  # within the drift: merged away
+    _shade_cell(image, 3, 20, [4, -2, 2])  # 5 off: a shade at most, never a stray
     _shade_cell(image, 3, 4, [18, -9, 9])  # 22 off (issue #10: 14-30 off is a near-duplicate stray)
     recovery = downscale(image)
     metrics = measure_image(image, recovery)
-    assert tuple(recovery.pixels[20, 3]) == tuple(recovery.pixels[20, 4])
+    faint = recovery.pixels[20, 3].astype(int) - recovery.pixels[20, 4].astype(int)
+    assert float(np.sqrt((faint**2).sum())) < 8
     assert metrics.stray_score[20, 3] < 0.5
     assert metrics.stray_score[4, 3] >= 0.5
     # Its own rare colour alone in the background: a speck (or off-palette, or a near-duplicate).

@@ -108,3 +108,24 @@ def test_given_background_overrides_the_border_guess() -> None:
 def test_rejects_non_images() -> None:
     with pytest.raises(ValueError):
         find_strays(np.zeros((4, 4), dtype=np.float32))
+
+
+def test_a_region_of_two_close_shades_is_still_flat() -> None:
+    art = portrait()
+    art[12:20, 12:18] = (225, 173, 133)  # the lower right of the face 6 off the skin
+    art[14, 12] = (238, 182, 142)  # 18-25 off: on the seam of the two shades
+    art[11, 13] = (20, 120, 40)  # an odd colour next to both shades
+    report = find_strays(art)
+    assert report.mask[14, 12] and report.reason[14, 12] == NEAR_DUPLICATE
+    assert report.mask[11, 13]
+    # Neither shade of the face is a stray where they meet.
+    assert report.count == 2
+
+
+def test_a_background_cell_a_few_levels_off_is_a_shade_not_a_speck() -> None:
+    art = portrait()
+    art[0, 0] = (44, 93, 163)  # 6 off the background, in the corner
+    art[3, 3] = (52, 100, 170)  # 18 off: a speck
+    report = find_strays(art)
+    assert not report.mask[0, 0] and report.reason[0, 0] == KEPT_SHADE
+    assert report.mask[3, 3] and report.reason[3, 3] == BACKGROUND_SPECK
