@@ -174,7 +174,16 @@ class EstimatePanel(QWidget):
         return estimate(settings, self.subsets, timing, self.prompts, self.measured)
 
     def recompute(self) -> Estimate | None:
-        if self.data is None or not self.subsets:
+        # Say why there is no estimate rather than leave "Reading the image sizes…" standing.
+        if self.data is None:
+            self.result = None
+            self.figures.setText("The config is not valid TOML: the estimate waits until it is fixed.")
+            self.assumptions.setText("")
+            return None
+        if not self.subsets:
+            self.result = None
+            self.figures.setText("No images found for the config's subsets: nothing to estimate.")
+            self.assumptions.setText("")
             return None
         result = self.estimate_for(self.data)
         self.result = result

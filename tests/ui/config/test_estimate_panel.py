@@ -87,3 +87,21 @@ def test_256_preset_shows_before_and_after(tab: ConfigTab) -> None:
     assert before.startswith("Estimate before:") and after.startswith("Estimate after:")
     assert "4,064 steps" in before
     dialog.reject()
+
+
+def test_an_invalid_config_on_disk_says_why_there_is_no_estimate(
+    qtbot, qt_settings, runner, tmp_path: Path
+) -> None:
+    root = tmp_path / "ws"
+    images = root / "training_data" / "10_px"
+    images.mkdir(parents=True)
+    Image.new("RGB", (64, 64)).save(images / "a.png")
+    (images / "a.txt").write_text("pixel art", encoding="utf-8")
+    (root / "training_config.toml").write_text(CONFIG + "max_train_epochs = = 3\n", encoding="utf-8")
+    context = AppContext(runner, qt_settings)
+    context.set_workspace(discover(root))
+    widget = ConfigTab(context)
+    qtbot.addWidget(widget)
+    assert runner.wait_idle(30)
+    qtbot.waitUntil(lambda: "not valid TOML" in widget.estimate_panel.figures.text(), timeout=5000)
+    assert widget.estimate_panel.result is None
