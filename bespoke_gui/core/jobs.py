@@ -177,6 +177,8 @@ def _run_unit(func: Callable[[T], R], unit: list[T]) -> list[tuple[bool, object]
     return outcomes
 
 
+_BLAS_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
 # Modules the worker processes load once, before forking a child per worker.
 _PROCESS_PRELOAD = ["numpy", "PIL.Image", "bespoke_gui.core.dataset.scan", "bespoke_gui.core.epochs.analysis"]
 
@@ -199,6 +201,10 @@ def warm_up_processes() -> None:
 def process_context() -> multiprocessing.context.BaseContext:
     """forkserver where there is one: children fork from a clean server process, never
     from the app's own process with its Qt and worker threads (forking those is unsafe)."""
+    # Workers already use every core: a BLAS thread pool in each would oversubscribe them
+    # (measured: twice the CPU time per image). A child reads these when NumPy loads.
+    for name in _BLAS_THREAD_VARIABLES:
+        os.environ.setdefault(name, "1")
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(_PROCESS_PRELOAD)

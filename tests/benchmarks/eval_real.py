@@ -1,6 +1,6 @@
 """Recovery and stray detection scored on real 24x24 pixel art nobody here drew.
 
-Run: python tests/benchmarks/eval_real.py [--split heldout|tune] [--limit N] [--demo N]
+Run: python tests/benchmarks/eval_real.py [--split heldout|tune] [--limit N] [--demo N] [--cell-drift K]
 
 Data: ../shared/realdata/bespokebaby2/originals_24 (204 real 24x24 RGBA portraits),
 read in place (never copied). They are composited on a flat background (their alpha is
@@ -16,6 +16,13 @@ over the 13 images):
   1.16 (max 2.09). A whole colour's offset from the training colour cannot be
   measured without the training image, and is not modelled: the per-cell figure was
   measured around a surface, so it already holds what varies from cell to cell.
+
+``--cell-drift K`` scales the per-cell drift (default 1: as measured). With 0 the
+model has no cell-to-cell drift (only the smooth surface, blur, ringing and noise),
+which is what the issue's own figures imply: there, the true palette assigned
+nearest is exact on 100 % / 98 % of the images; under the measured per-cell drift it
+is exact on about 0.91 / 0.32 of them (the "ceiling" row), because real originals hold
+colours 8-14 apart that a drift of 1.2 (2.3 harsher) per channel pushes across.
 
 REALISTIC uses the medians; HARSHER doubles drift, blur, overshoot and noise and puts
 the grid off by up to 2 px with a pitch off by up to 0.3 %.
@@ -43,21 +50,27 @@ Scores:
   cells flagged / planted; precision = planted cells flagged / cells flagged.
 - false strays: cells flagged on the clean (unplanted) realistic renders, per image;
 - ms/image: process CPU time (time.process_time) of decode (PNG from memory) +
-  recovery + stray decision, so other helpers' load on the machine does not count.
+  recovery + stray decision, so other load on the machine does not count; with one
+  BLAS thread, as in the app's worker processes (core.jobs.process_context).
 """
 
 from __future__ import annotations
 
-import argparse
-import io
-import time
+import os
+
+for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")
+
+import argparse  # noqa: E402
+import io  # noqa: E402
+import time  # noqa: E402
 from pathlib import Path
 
-import numpy as np
-from PIL import Image
+import numpy as np  # noqa: E402
+from PIL import Image  # noqa: E402
 
-from bespoke_gui.core.epochs.pixelgrid import downscale
-from bespoke_gui.core.epochs.strays import find_strays
+from bespoke_gui.core.epochs.pixelgrid import downscale  # noqa: E402
+from bespoke_gui.core.epochs.strays import find_strays  # noqa: E402
 
 REALDATA = Path(__file__).resolve().parents[2].parent / "shared" / "realdata" / "bespokebaby2"
 SIZE = 512
@@ -69,6 +82,7 @@ OVERSHOOT = 0.05  # share of the step
 INNER_NOISE = 0.76  # per channel, per pixel
 DRIFT_SMOOTH = 0.46  # std of the smooth surface
 DRIFT_CELL = 1.16  # per cell, per channel
+CELL_DRIFT_SCALE = [1.0]  # --cell-drift
 GRID_PHASE_MAX = 0.43  # px (one image at -0.34)
 PITCH_SPREAD = 0.03  # px
 LEVELS = {
@@ -129,7 +143,7 @@ def render(art: np.ndarray, level: str, rng: np.random.Generator) -> np.ndarray:
     sigma = k * EDGE_10_90 / 2.563
     cells = art.astype(np.float64)
     # Per-cell drift, then a smooth surface.
-    cells += rng.normal(0, k * DRIFT_CELL, cells.shape)
+    cells += rng.normal(0, k * DRIFT_CELL, cells.shape) * CELL_DRIFT_SCALE[0]
     u = np.linspace(-1, 1, CELLS)
     surface = sum(
         rng.normal(0, 1, 3)[None, None, :] * f[:, :, None]
@@ -392,7 +406,9 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=0)
     parser.add_argument("--demo", type=int, default=40)
     parser.add_argument("--verbose", action="store_true")
+    parser.add_argument("--cell-drift", type=float, default=1.0, help="scale of the per-cell drift (0: none)")
     args = parser.parse_args()
+    CELL_DRIFT_SCALE[0] = args.cell_drift
     if not (REALDATA / "originals_24").is_dir():
         print(f"no real originals at {REALDATA / 'originals_24'}: nothing to evaluate")
         return
@@ -400,7 +416,8 @@ def main() -> None:
     half = originals[1::2] if args.split == "heldout" else originals[0::2]
     if args.limit:
         half = half[: args.limit]
-    print_table(f"real originals, {args.split} half", evaluate(half, args.verbose), len(half))
+    model = "" if args.cell_drift == 1.0 else f", per-cell drift x{args.cell_drift:g}"
+    print_table(f"real originals, {args.split} half{model}", evaluate(half, args.verbose), len(half))
     if args.demo:
         demo = demo_portraits(args.demo)
         print_table("demo portraits (core.demo.portraits)", evaluate(demo, args.verbose), len(demo))

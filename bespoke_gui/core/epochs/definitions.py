@@ -87,9 +87,11 @@ DEFINITIONS: tuple[Definition, ...] = (
         f"closer than {NEAR_DUPLICATE_MIN:g} RGB to the flat colour around it is a drawn shade, never a "
         "stray. It is a stray as a background speck (its neighbours are the background), a near-duplicate "
         f"shade (up to {NEAR_DUPLICATE_REACH:g} RGB off the flat colour around it), a lighter "
-        "dot inside a flat region, or an odd colour (on at most "
+        "dot inside a flat region, an odd colour (on at most "
         f"{ODD_COLOUR_CELLS} cells, at least {ODD_COLOUR_APART:g} RGB from every other palette colour, "
-        "with no twin in its row). Darker dots (eyes, noses, moles) and paired rare colours are kept. "
+        "with no twin in its row), or a dark speck (a darker dot inside a flat region in a colour on no "
+        "other cell). Darker dots in a colour the art draws elsewhere too (eyes, noses, moles) and paired "
+        "rare colours are kept. "
         f"Each pixel gets a confidence from 0 to 1; a stray has {STRAY_AT:g} or more. In the table: the "
         "average count per image.",
     ),

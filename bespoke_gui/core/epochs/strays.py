@@ -22,11 +22,13 @@ apart, and a drifting region can cross two of them), it is:
 - a ``near-duplicate shade`` when it is at most ``NEAR_DUPLICATE_REACH`` off that
   colour: a drifted shade nobody draws as one pixel;
 - a ``lighter dot`` when it is lighter than the region;
-- an ``odd colour`` when its colour is rare and unlike every other palette colour.
+- an ``odd colour`` when its colour is rare and unlike every other palette colour;
+- a ``dark speck`` when it is darker and its colour is on no other cell of the picture.
 
-A darker dot of a palette colour is kept: eyes, a nose, a mouth, a mole (on the real
-originals a rule for "a darker palette colour far from its region" flagged the mouth
-pixel of one portrait in five).
+A darker dot of a colour the art draws elsewhere too is kept: eyes, a nose, a mouth, a
+mole in the outline or pupil colour (on the real originals a rule for "a darker palette
+colour far from its region" flagged the mouth pixel of one portrait in five). A darker
+colour used on one cell only is what the demo's dark strays are, and rare in real art.
 
 Elsewhere (at the meeting of regions) only an ``odd colour`` is a stray: a colour on at
 most ``ODD_COLOUR_CELLS`` cells, at least ``ODD_COLOUR_APART`` from every other palette
@@ -47,7 +49,8 @@ BACKGROUND_SPECK = "background speck"
 NEAR_DUPLICATE = "near-duplicate shade"
 LIGHTER_DOT = "lighter dot"
 ODD_COLOUR = "odd colour"
-STRAY_REASONS = (BACKGROUND_SPECK, NEAR_DUPLICATE, LIGHTER_DOT, ODD_COLOUR)
+DARK_SPECK = "dark speck"
+STRAY_REASONS = (BACKGROUND_SPECK, NEAR_DUPLICATE, LIGHTER_DOT, ODD_COLOUR, DARK_SPECK)
 KEPT_DARKER = "darker dot (kept: eye, nose)"
 KEPT_PAIRED = "rare colour with a twin in its row (kept: a pair)"
 KEPT_SHADE = "a close shade of its region (kept: drawn on purpose)"
@@ -57,6 +60,7 @@ REASON_KEYS = {
     NEAR_DUPLICATE: "near_duplicate",
     LIGHTER_DOT: "lighter_dot",
     ODD_COLOUR: "odd_colour",
+    DARK_SPECK: "dark_speck",
 }
 
 STRAY_AT = 0.5
@@ -76,7 +80,13 @@ BACKGROUND_MIN_BORDER_SHARE = 0.4
 # A colour on at most this many cells is rare (a candidate for "odd colour").
 ODD_COLOUR_CELLS = 2
 
-_CONFIDENCE = {BACKGROUND_SPECK: 0.95, NEAR_DUPLICATE: 0.85, LIGHTER_DOT: 0.75, ODD_COLOUR: 0.8}
+_CONFIDENCE = {
+    BACKGROUND_SPECK: 0.95,
+    NEAR_DUPLICATE: 0.85,
+    LIGHTER_DOT: 0.75,
+    ODD_COLOUR: 0.8,
+    DARK_SPECK: 0.6,
+}
 _KEPT_CONFIDENCE = 0.3
 
 
@@ -220,6 +230,8 @@ def _judge(
             return ODD_COLOUR, _CONFIDENCE[ODD_COLOUR]
         if paired:
             return KEPT_PAIRED, _KEPT_CONFIDENCE
+        if counts[own] == 1:
+            return DARK_SPECK, _CONFIDENCE[DARK_SPECK]
         return KEPT_DARKER, _KEPT_CONFIDENCE
     if off_palette and not paired:
         return ODD_COLOUR, _CONFIDENCE[ODD_COLOUR]

@@ -36,7 +36,7 @@ def test_definitions_state_the_limits_the_code_uses() -> None:
     assert f"up to {strays.NEAR_DUPLICATE_REACH:g} RGB" in text
     assert f"shades closer than {strays.SAME_SHADE:g} RGB" in text
     assert f"{strays.ODD_COLOUR_APART:g} RGB" in text and f"{strays.STRAY_AT:g} or more" in text
-    for reason in (strays.BACKGROUND_SPECK, strays.NEAR_DUPLICATE, strays.LIGHTER_DOT, strays.ODD_COLOUR):
+    for reason in strays.STRAY_REASONS:
         assert reason in text
 
 

@@ -7,6 +7,7 @@ import pytest
 
 from bespoke_gui.core.epochs.strays import (
     BACKGROUND_SPECK,
+    DARK_SPECK,
     KEPT_DARKER,
     KEPT_PAIRED,
     KEPT_SHADE,
@@ -64,6 +65,18 @@ def test_lighter_dot_is_stray_darker_dot_is_kept() -> None:
     assert not report.mask[12, 14] and report.reason[12, 14] == KEPT_DARKER
     assert report.confidence[12, 14] < STRAY_AT
     assert "darker dot" in report.describe(14, 12)
+
+
+def test_dark_speck_is_a_darker_colour_on_no_other_cell() -> None:
+    art = portrait()
+    art[14, 9] = (90, 55, 40)  # darker than skin, near the hair colour, on no other cell
+    report = find_strays(art)
+    assert [(s.x, s.y, s.reason) for s in report.strays] == [(9, 14, DARK_SPECK)]
+    assert report.confidence[14, 9] >= STRAY_AT
+    # The same colour elsewhere too (a pupil in another row): a feature colour, kept.
+    art[11, 12] = (90, 55, 40)
+    report = find_strays(art)
+    assert not report.mask[14, 9] and report.reason[14, 9] == KEPT_DARKER
 
 
 def test_odd_colour_and_what_it_keeps() -> None:
