@@ -23,6 +23,7 @@ import argparse
 import json
 import sys
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +49,32 @@ from bespoke_gui.core.jobs import map_items
 from bespoke_gui.core.workspace import IMAGE_EXTENSIONS
 
 
-def _add_common(parser: argparse.ArgumentParser) -> None:
+def _positive_factor(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 1 <= value <= 64:
+        raise argparse.ArgumentTypeError(f"the upscale factor must be between 1 and 64, not {value}")
+    return value
+
+
+def _add_options(parser: argparse.ArgumentParser, cleaned: bool = False) -> None:
+    """The recovery options every command shares; ``cleaned``: also --cleaned and --upscale."""
+    if cleaned:
+        parser.add_argument(
+            "--cleaned",
+            action="store_true",
+            help="also write the art with its strays replaced by their neighbourhood's majority colour "
+            "(NAME_cleaned.png) beside the raw recovery, and both upscaled (nearest) under xN/",
+        )
+        parser.add_argument(
+            "--upscale",
+            type=_positive_factor,
+            default=DEFAULT_UPSCALE,
+            metavar="N",
+            help=f"whole-number zoom of the upscaled copies (default {DEFAULT_UPSCALE}: 480 px for 24x24 art)",
+        )
     parser.add_argument("--cells", type=int, default=DEFAULT_CELLS, help="cells across the art (default 24)")
     parser.add_argument("--method", choices=METHODS, default="grid", help="recovery pipeline (default grid)")
     parser.add_argument(
@@ -63,72 +89,56 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", type=int, default=None, help="threads (default: all cores)")
 
 
-def _positive_factor(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if not 1 <= value <= 64:
-        raise argparse.ArgumentTypeError(f"the upscale factor must be between 1 and 64, not {value}")
-    return value
-
-
-def _add_cleaned(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--cleaned",
-        action="store_true",
-        help="also write the art with its strays replaced by their neighbourhood's majority colour "
-        "(NAME_cleaned.png) beside the raw recovery, and both upscaled (nearest) under xN/",
-    )
-    parser.add_argument(
-        "--upscale",
-        type=_positive_factor,
-        default=DEFAULT_UPSCALE,
-        metavar="N",
-        help=f"whole-number zoom of the upscaled copies (default {DEFAULT_UPSCALE}: 480 px for 24x24 art)",
-    )
+def _subcommand(
+    subparsers: argparse._SubParsersAction, name: str, func: Callable[[argparse.Namespace], int], **texts: str
+) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(name, **texts)
+    parser.set_defaults(func=func)
+    return parser
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser(
+    p = _subcommand(
+        subparsers,
         "downscale",
+        cmd_downscale,
         help="recover the true 24x24 pixel art from sample images",
         description="Write one cells x cells PNG per input image, under the same name, into --out.",
     )
     p.add_argument("inputs", nargs="+", metavar="IN", help="image files or folders of images")
     p.add_argument("--out", required=True, help="output folder (created if missing)")
-    _add_cleaned(p)
-    _add_common(p)
-    p.set_defaults(func=cmd_downscale)
+    _add_options(p, cleaned=True)
 
-    p = subparsers.add_parser(
+    p = _subcommand(
+        subparsers,
         "analyze",
+        cmd_analyze,
         help="measure sample images: unique colours, palette, stray pixels, messy, per epoch",
         description="Analyse sample images (epoch folders, sd-scripts' sample/ folder, or files).",
     )
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--json", action="store_true", help="print a JSON list, one object per image")
-    _add_common(p)
-    p.set_defaults(func=cmd_analyze)
+    _add_options(p)
 
-    p = subparsers.add_parser(
+    p = _subcommand(
+        subparsers,
         "report",
+        cmd_report,
         help="write a collage PNG and a Markdown + CSV report of sample images",
     )
     p.add_argument("paths", nargs="+", metavar="SAMPLES")
     p.add_argument("--out", required=True, help="output folder (created if missing)")
     p.add_argument("--scale", type=int, default=6, help="collage zoom per art pixel (default 6)")
-    _add_cleaned(p)
-    _add_common(p)
-    p.set_defaults(func=cmd_report)
+    _add_options(p, cleaned=True)
 
-    p = subparsers.add_parser(
+    p = _subcommand(
+        subparsers,
         "definitions",
+        cmd_definitions,
         help="what every figure of the Epochs tab, analyze and report means",
         description="Print the definitions the app's Help > What the numbers mean shows.",
     )
     p.add_argument("--markdown", action="store_true", help="as a Markdown list (the README's form)")
-    p.set_defaults(func=cmd_definitions)
 
 
 def cmd_definitions(args: argparse.Namespace) -> int:

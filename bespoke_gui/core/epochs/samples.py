@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bespoke_gui.core.findings import Finding
-from bespoke_gui.core.workspace import IMAGE_EXTENSIONS
+from bespoke_gui.core.workspace import IMAGE_EXTENSIONS, is_image_file, list_images
 
 EPOCH_NAME_RE = re.compile(
     r"^(?P<output>.+?)_e(?P<epoch>\d{6})_(?P<prompt>\d{2})_(?P<timestamp>\d{14})(?:_(?P<seed>\d+))?$"
@@ -164,20 +164,6 @@ def parse_epoch_folder(name: str) -> int | None:
     return int(match["epoch"]) if match else None
 
 
-def _is_image(path: Path) -> bool:
-    return path.suffix.lower() in IMAGE_EXTENSIONS and not path.name.startswith(".")
-
-
-def _images_in(folder: Path) -> list[Path]:
-    try:
-        entries = list(os.scandir(folder))
-    except OSError:
-        return []
-    return sorted(
-        (Path(e.path) for e in entries if e.is_file() and _is_image(Path(e.name))), key=lambda p: p.name
-    )
-
-
 def _subfolders(folder: Path) -> list[Path]:
     try:
         entries = list(os.scandir(folder))
@@ -269,7 +255,7 @@ def collect_samples(paths: Iterable[Path | str], run_labels: Iterable[str] | Non
         # (image, folder epoch) pairs found under this path.
         found: list[tuple[Path, int | None]] = []
         if path.is_file():
-            if not _is_image(path):
+            if not is_image_file(path):
                 pending_messages.append(Finding.note(str(path), "not an image file (by its extension)"))
                 continue
             base, root = _run_for(resolved.parent)
@@ -278,12 +264,12 @@ def collect_samples(paths: Iterable[Path | str], run_labels: Iterable[str] | Non
         else:
             base, root = _run_for(resolved)
             run = run_name(label or base, root)
-            direct = _images_in(path)
+            direct = list_images(path)
             folder_epoch = parse_epoch_folder(path.name)
             found.extend((image, folder_epoch) for image in direct)
             for sub in _subfolders(path):
                 sub_epoch = parse_epoch_folder(sub.name)
-                sub_images = _images_in(sub)
+                sub_images = list_images(sub)
                 if sub_epoch is None and sub.name.lower() not in _GENERIC_FOLDER_NAMES:
                     # Only folders that look like sample folders; a parent of anything
                     # else (a workspace) would sweep in the training images.
@@ -293,7 +279,7 @@ def collect_samples(paths: Iterable[Path | str], run_labels: Iterable[str] | Non
                     for deeper in _subfolders(sub):
                         deeper_epoch = parse_epoch_folder(deeper.name)
                         if deeper_epoch is not None:
-                            found.extend((image, deeper_epoch) for image in _images_in(deeper))
+                            found.extend((image, deeper_epoch) for image in list_images(deeper))
                 found.extend((image, sub_epoch) for image in sub_images)
             if not found:
                 pending_messages.append(Finding.note(str(path), "no sample images found in this folder"))

@@ -11,13 +11,9 @@ from epoch_fixtures import write_epoch_samples
 from PIL import Image
 
 from bespoke_gui.core.epochs.analysis import AnalysisResult, analyze_samples
-from bespoke_gui.core.epochs.report import (
-    epochs_csv_text,
-    images_csv_text,
-    markdown_text,
-    render_collage,
-    write_report,
-)
+from bespoke_gui.core.epochs.collage import render_collage
+from bespoke_gui.core.epochs.report import write_report
+from bespoke_gui.core.epochs.report_text import epochs_csv_text, images_csv_text, markdown_text
 from bespoke_gui.core.epochs.strays import REASON_KEYS
 from bespoke_gui.core.files import TEMP_PREFIX
 
@@ -85,7 +81,7 @@ def test_read_only_report_is_refused(result: AnalysisResult, tmp_path: Path) -> 
 
 def test_markdown_names_the_epochs_chosen_for_production() -> None:
     from bespoke_gui.core.epochs.analysis import AnalysisResult, AnalysisSettings
-    from bespoke_gui.core.epochs.report import markdown_text
+    from bespoke_gui.core.epochs.report_text import markdown_text
 
     empty = AnalysisResult(
         images=[], errors=[], messages=[], epochs=[], best={}, runs=[], settings=AnalysisSettings()
@@ -114,11 +110,11 @@ def test_report_lists_strays_by_reason(result: AnalysisResult) -> None:
 def test_a_collage_too_big_wraps_into_bands_and_panels_within_the_limit(
     result: AnalysisResult, monkeypatch
 ) -> None:
-    from bespoke_gui.core.epochs import report
+    from bespoke_gui.core.epochs import collage
 
-    full = report.render_collage(result, scale=4)
+    full = collage.render_collage(result, scale=4)
     limit = max(120, full.width // 2, full.height // 2)
-    monkeypatch.setattr(report, "COLLAGE_MAX_SIDE", limit)
-    wrapped = report.render_collage(result, scale=4)
+    monkeypatch.setattr(collage, "COLLAGE_MAX_SIDE", limit)
+    wrapped = collage.render_collage(result, scale=4)
     assert wrapped.width <= limit and wrapped.height <= limit + 24
     assert (wrapped.width, wrapped.height) != (full.width, full.height)
