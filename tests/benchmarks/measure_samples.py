@@ -15,7 +15,10 @@ image and the median over images:
 - drift: the background (cells connected to the border within 24 RGB of the median border
   colour); a bilinear-plus-quadratic surface fitted to its cell medians: "smooth" is the
   standard deviation of the fitted surface, "per-cell" the standard deviation of the
-  residuals (RGB units, mean over channels).
+  residuals (RGB units, mean over channels); "per-cell robust" the same after leaving
+  out cells more than 3 robust sigma off the surface (shades drawn on purpose within 24
+  of the background, which inflate the plain figure) and refitting; "neighbour corr"
+  how much two side-by-side background cells' residuals agree (0: independent).
 """
 
 from __future__ import annotations
@@ -92,7 +95,7 @@ def measure(path: Path) -> dict[str, float]:
     bg = np.median(border, axis=0)
     near = np.abs(medians - bg).max(axis=2) < 24
     ys, xs = np.nonzero(near & (spreads < 6))
-    smooth = per_cell = float("nan")
+    smooth = per_cell = robust = correlation = float("nan")
     if ys.size > 30:
         u, v = xs / (CELLS - 1) - 0.5, ys / (CELLS - 1) - 0.5
         design = np.column_stack([np.ones_like(u), u, v, u * v, u * u, v * v])
@@ -101,6 +104,23 @@ def measure(path: Path) -> dict[str, float]:
         fitted = design @ coef
         smooth = float(fitted.std(axis=0).mean())
         per_cell = float((values - fitted).std(axis=0).mean())
+        # The same fit without the cells that are shades drawn on purpose (within 24 of the
+        # background, but more than 3 robust sigma off the surface): refit three times.
+        keep = np.ones(ys.size, dtype=bool)
+        for _ in range(3):
+            coef, *_ = np.linalg.lstsq(design[keep], values[keep], rcond=None)
+            residual = values - design @ coef
+            scale = 1.4826 * np.median(np.abs(residual[keep]), axis=0)
+            keep = np.all(np.abs(residual) < 3.0 * np.maximum(scale, 0.5), axis=1)
+        robust = float(residual[keep].std(axis=0).mean())
+        # How much two side-by-side background cells drift together.
+        lattice = np.full((CELLS, CELLS, 3), np.nan)
+        lattice[ys[keep], xs[keep]] = residual[keep]
+        a = np.concatenate([lattice[:, :-1].reshape(-1, 3), lattice[:-1].reshape(-1, 3)])
+        b = np.concatenate([lattice[:, 1:].reshape(-1, 3), lattice[1:].reshape(-1, 3)])
+        both = ~np.isnan(a).any(axis=1) & ~np.isnan(b).any(axis=1)
+        if np.count_nonzero(both) > 20:
+            correlation = float(np.mean([np.corrcoef(a[both, c], b[both, c])[0, 1] for c in range(3)]))
     return {
         "phase_x": grid.offset_x,
         "phase_y": grid.offset_y,
@@ -112,6 +132,8 @@ def measure(path: Path) -> dict[str, float]:
         "noise": float(np.median(noise)) if noise else float("nan"),
         "drift_smooth": smooth,
         "drift_cell": per_cell,
+        "drift_cell_robust": robust,
+        "neighbour_corr": correlation,
         "edges_measured": float(len(widths)),
     }
 
