@@ -65,7 +65,7 @@ def main() -> int:
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     from bespoke_gui.core.epochs.analysis import AnalysisSettings
-    from bespoke_gui.core.epochs.state import load_roots
+    from bespoke_gui.core.epochs.jobs import load_roots
     from bespoke_gui.core.jobs import CancelFlag
     from bespoke_gui.ui.bridge import JobRunner
     from bespoke_gui.ui.context import AppContext

@@ -276,5 +276,5 @@ def test_the_training_images_dropped_on_epochs_are_refused_in_one_line(qtbot, qt
     drag_and_drop(epochs.grid.viewport(), [root / "training_data"])  # type: ignore[attr-defined]
     settle(window)
     assert len(epochs.state.result.images) == before  # type: ignore[attr-defined]
-    lines = [m for m in epochs.messages if "no epoch or step" in m]  # type: ignore[attr-defined]
+    lines = [m for m in epochs.state.messages if "no epoch or step" in m]  # type: ignore[attr-defined]
     assert len(lines) == 1 and "training_data" in lines[0]

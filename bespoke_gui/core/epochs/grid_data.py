@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bespoke_gui.core.colour import to_hex
 from bespoke_gui.core.epochs.strays import StrayReport
 
 
@@ -76,6 +77,33 @@ class GridData:
 
     def is_empty(self) -> bool:
         return not self.cells
+
+    def describe_pixel(self, column: int, row: int, x: int, y: int) -> str:
+        """The hover text of art pixel (x, y) of one cell: where, its colour, whether it is a stray."""
+        cell = self.cell(column, row)
+        prompt = self.rows[row].prompt
+        where = f"{'prompt ' + prompt if prompt.isdigit() else prompt} · {self.columns[column].label}"
+        if len(self.runs) > 1:
+            where = f"{self.columns[column].run} · {where}"
+        if cell is None:
+            return f"{where}: no sample"
+        if not cell.ok or cell.pixels is None:
+            return f"{where}: {cell.error or 'not analysed'}"
+        if y >= cell.pixels.shape[0] or x >= cell.pixels.shape[1]:
+            return f"{where}: outside the art"
+        colour = to_hex(cell.pixels[y, x])
+        text = f"{where} · ({x}, {y}) {colour}"
+        if cell.strays is not None:
+            return f"{text} · {cell.strays.describe(x, y)}"
+        reason = str(cell.stray_reason[y, x] or "") if cell.stray_reason is not None else ""
+        score = float(cell.stray_score[y, x]) if cell.stray_score is not None else 0.0
+        if score >= cell.stray_at:
+            text += f" · stray ({score:.2f}): {reason}"
+        elif score > 0 and reason:
+            text += f" · not stray ({score:.2f}, {reason})"
+        else:
+            text += " · not stray"
+        return text
 
 
 def column_label(column: tuple[str, int | None]) -> str:

@@ -174,7 +174,7 @@ def _subfolders(folder: Path) -> list[Path]:
     )
 
 
-def _run_for(folder: Path) -> tuple[str, Path]:
+def run_for_folder(folder: Path) -> tuple[str, Path]:
     """A dropped sample folder's run label and the folder that names it.
 
     The folder itself, or its parent when its own name is an epoch or a generic
@@ -258,11 +258,11 @@ def collect_samples(paths: Iterable[Path | str], run_labels: Iterable[str] | Non
             if not is_image_file(path):
                 pending_messages.append(Finding.note(str(path), "not an image file (by its extension)"))
                 continue
-            base, root = _run_for(resolved.parent)
+            base, root = run_for_folder(resolved.parent)
             run = run_name(label or base, root)
             found.append((path, parse_epoch_folder(path.parent.name)))
         else:
-            base, root = _run_for(resolved)
+            base, root = run_for_folder(resolved)
             run = run_name(label or base, root)
             direct = list_images(path)
             folder_epoch = parse_epoch_folder(path.name)

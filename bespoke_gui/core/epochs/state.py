@@ -1,30 +1,21 @@
-"""From the engine's analysis to what the Epochs tab shows (plain data, no Qt).
+"""What the Epochs tab knows, without Qt: the samples loaded so far, the loads queued, the messages.
 
-The tab loads sample folders in steps (drop one run, then another), so this module
-keeps an :class:`EpochsState`: the roots loaded so far, the merged ``AnalysisResult``
-and the samples that failed (with where they belong in the grid, so a broken file
-shows as an error cell in its own row and column). ``load_roots`` is the job the tab
-runs; ``merge_states`` and ``build_grid`` are cheap enough to run in the same job.
+The tab loads sample folders in steps (drop one run, then another): an
+:class:`EpochsState` keeps the roots loaded so far, the merged ``AnalysisResult``, the
+samples that failed (with where they belong in the grid, so a broken file shows as an
+error cell in its own row and column), the roots waiting for their load and the lines of
+the Messages panel. The jobs that fill it (``core.epochs.jobs``) get a ``snapshot()`` and
+return a new state, which ``load_finished`` / ``adopt`` take in; the tab only shows it.
 """
 
 from __future__ import annotations
 
-import os
-import tomllib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
 
-from bespoke_gui.core.config.sdscripts_args import find_key
-from bespoke_gui.core.epochs.analysis import (
-    AnalysisResult,
-    AnalysisSettings,
-    ImageAnalysis,
-    analyze_samples,
-    retarget,
-)
-from bespoke_gui.core.epochs.compare import add_comparison_to_report
+from bespoke_gui.core.epochs.analysis import AnalysisResult, ImageAnalysis, retarget
 from bespoke_gui.core.epochs.grid_data import (
     GridCell,
     GridColumn,
@@ -34,11 +25,11 @@ from bespoke_gui.core.epochs.grid_data import (
     heatmap_rgba,
 )
 from bespoke_gui.core.epochs.metrics import Targets
-from bespoke_gui.core.epochs.report import ReportFiles, write_report
+from bespoke_gui.core.epochs.prompts import distinct_parts
 from bespoke_gui.core.epochs.samples import SampleInfo, parse_epoch_folder
-from bespoke_gui.core.findings import Finding
-from bespoke_gui.core.jobs import CancelFn, ProgressFn
-from bespoke_gui.core.workspace import Workspace
+
+Column = tuple[str, int | None]
+SummaryKey = tuple[str, Column]  # (run, column): one epoch of one run
 
 
 @dataclass(frozen=True)
@@ -52,20 +43,183 @@ class FailedSample:
 
 @dataclass
 class EpochsState:
-    """Everything loaded so far: the roots (resolved), the merged analysis, the failures."""
+    """Everything loaded so far (roots resolved), the loads still to come and the tab's messages."""
 
     roots: list[Path] = field(default_factory=list)
     result: AnalysisResult = field(default_factory=AnalysisResult)
     failed: list[FailedSample] = field(default_factory=list)
     grid: GridData = field(default_factory=GridData)
     prompt_texts: dict[int, str] = field(default_factory=dict)  # prompt index -> prompt (sample_prompts file)
+    messages: list[str] = field(default_factory=list)
+    pending_roots: list[Path] = field(default_factory=list)  # dropped while a load runs
+    loading_roots: list[Path] = field(default_factory=list)  # the roots of the load in flight
+    workspace_root: Path | None = None
 
     @property
     def is_empty(self) -> bool:
         return not self.roots
 
+    @property
+    def has_images(self) -> bool:
+        return bool(self.result.images) and not self.is_empty
+
     def image_count(self) -> int:
         return len(self.result.images)
+
+    # --- loading ----------------------------------------------------------------------------
+    def set_workspace(self, root: Path | None, sample_dirs: Sequence[Path]) -> tuple[bool, list[Path]]:
+        """A workspace opened: (whether it is another one, so what is loaded goes; the roots to load).
+
+        The same workspace again (a part pointed at, File > Add Sample Folder…) loads only
+        its new sample folders; what is on screen stays.
+        """
+        same = root is not None and root == self.workspace_root
+        self.workspace_root = root
+        roots = workspace_sample_roots(list(sample_dirs))
+        if same:
+            known = set(self.roots) | set(self.pending_roots) | set(self.loading_roots)
+            return False, [r for r in roots if resolve(r) not in known]
+        return True, roots
+
+    def queue(self, paths: Iterable[Path | str]) -> tuple[list[Path], list[str]]:
+        """Queue the paths not loaded or queued yet: (those queued, a message for each other one).
+
+        The messages join the tab's messages too.
+        """
+        queued = set(self.pending_roots) | set(self.loading_roots)
+        fresh, notes = split_new_roots(self, [Path(p) for p in paths])
+        added = []
+        for root in fresh:
+            if root in queued:
+                notes.append(f"{root}: already being loaded; dropped again, loaded once")
+            else:
+                added.append(root)
+        self.pending_roots.extend(added)
+        self.messages.extend(notes)
+        return added, notes
+
+    def next_load(self) -> list[Path]:
+        """The queued roots, now the load in flight (empty: nothing queued)."""
+        roots, self.pending_roots = self.pending_roots, []
+        self.loading_roots = list(roots)
+        return roots
+
+    def snapshot(self) -> EpochsState:
+        """What a job works on: its own copy of the samples, as the tab may change while it runs."""
+        return EpochsState(
+            roots=list(self.roots),
+            result=self.result,
+            failed=list(self.failed),
+            grid=self.grid,
+            prompt_texts=dict(self.prompt_texts),
+        )
+
+    def adopt(self, loaded: EpochsState, targets: Targets) -> None:
+        """Take a job's state (a load or newly arrived samples), checked against ``targets`` (which
+        may have been edited while the job ran)."""
+        self.roots = loaded.roots
+        self.result = retarget(loaded.result, targets)
+        self.failed = loaded.failed
+        self.grid = loaded.grid
+        self.prompt_texts = loaded.prompt_texts
+        self.rebuild_messages()
+
+    def retarget(self, targets: Targets) -> None:
+        """Check every epoch against new targets (no image is touched)."""
+        if not self.is_empty:
+            self.result = retarget(self.result, targets)
+
+    def load_finished(self, loaded: EpochsState, targets: Targets) -> None:
+        self.loading_roots = []
+        self.messages = [m for m in self.messages if not m.startswith("loaded:")]
+        self.adopt(loaded, targets)
+
+    def load_failed(self, message: str) -> None:
+        self.loading_roots = []
+        self.messages.append(f"loading failed: {message}")
+
+    def load_cancelled(self) -> None:
+        self.loading_roots = []
+        self.pending_roots.clear()
+        self.messages.append("loading cancelled; nothing from that load was kept")
+
+    def reset(self) -> None:
+        """Forget every sample, queued load and message (the workspace stays)."""
+        self.roots, self.failed, self.messages = [], [], []
+        self.pending_roots, self.loading_roots = [], []
+        self.result, self.grid, self.prompt_texts = AnalysisResult(), GridData(), {}
+
+    def rebuild_messages(self) -> None:
+        """The messages: the tab's own lines, then the current failures and notes of the analysis."""
+        loaded = [f"error: {f.path}: {f.message}" for f in self.failed]
+        loaded += [f"{m.path}: {m.message}" for m in self.result.messages]
+        self.messages = [m for m in self.messages if m not in loaded] + loaded
+
+    # --- what the views show ----------------------------------------------------------------
+    def errors_by_key(self) -> dict[SummaryKey, int]:
+        """How many samples of each epoch could not be read."""
+        errors: dict[SummaryKey, int] = {}
+        for failed in self.failed:
+            if failed.sample is not None:
+                key = (failed.sample.run, failed.sample.column)
+                errors[key] = errors.get(key, 0) + 1
+        return errors
+
+    def column_marks(self, best: set[SummaryKey], chosen: set[SummaryKey]) -> dict[int, str]:
+        """Grid column -> "★" (best), "✓" (chosen for production) or both."""
+        marks: dict[int, str] = {}
+        for index, column in enumerate(self.grid.columns):
+            text = [symbol for symbol, keys in (("★", best), ("✓", chosen)) if column.key in keys]
+            if text:
+                marks[index] = " ".join(text)
+        return marks
+
+    def summary_text(self, loading: bool) -> str:
+        if loading:
+            return "Analysing samples…"
+        if self.is_empty:
+            return "No samples loaded. Drop sample folders here or use Add samples…"
+        grid = self.grid
+        text = (
+            f"{len(self.result.images)} samples · {len(grid.runs)} run(s) · "
+            f"{len(grid.columns)} column(s) · {len(grid.rows)} prompt(s)"
+        )
+        if self.failed:
+            text += f" · {len(self.failed)} could not be read"
+        best = [f"{run}: {s.label}" for run, s in self.result.best.items()]
+        if best:
+            text += " · best " + ", ".join(best)
+        return text
+
+    def loaded_status(self) -> str:
+        return f"Epochs: {self.image_count()} samples analysed" + (
+            f", {len(self.failed)} could not be read" if self.failed else ""
+        )
+
+    def cell_title(self, column: int, row: int) -> str:
+        """ "run · epoch 8 · prompt 2": the name of one grid cell."""
+        grid = self.grid
+        return f"{grid.columns[column].run} · {grid.columns[column].label} · {grid.rows[row].label}"
+
+    # --- watching ---------------------------------------------------------------------------
+    def watched_roots(self) -> list[Path]:
+        """The loaded roots that are folders (new samples may arrive in them)."""
+        return [r for r in self.roots if r.is_dir()]
+
+    def known_paths(self) -> frozenset[str]:
+        """Every sample already loaded or failed: not new when it shows up in a folder again."""
+        return frozenset(
+            [str(i.sample.path) for i in self.result.images] + [str(f.path) for f in self.failed]
+        )
+
+    def newest_epoch(self) -> tuple[str, int] | None:
+        """(run, epoch) of the highest epoch loaded."""
+        epochs = [
+            (s.run, s.column[1])
+            for s in self.result.epochs
+            if s.column[0] == "epoch" and s.column[1] is not None
+        ]
+        return max(epochs, key=lambda pair: pair[1]) if epochs else None
 
 
 def resolve(path: Path | str) -> Path:
@@ -113,180 +267,6 @@ def split_new_roots(state: EpochsState, paths: Iterable[Path | str]) -> tuple[li
     return fresh, messages
 
 
-_PROMPT_FILE_NAMES = ("prompts.txt", "sample_prompts.txt", "sample_prompt.txt")
-_MAX_PROMPT_FILE_BYTES = 1_000_000
-
-
-def find_prompts_file(root: Path | None, config_path: Path | None) -> Path | None:
-    """The sd-scripts sample prompts file: the config's ``sample_prompts``, else a usual name."""
-    candidates: list[Path] = []
-    if config_path is not None:
-        try:
-            with open(config_path, "rb") as handle:
-                value = find_key(tomllib.load(handle), "sample_prompts")
-        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
-            value = None
-        if isinstance(value, str) and value.strip():
-            named = Path(value.strip()).expanduser()
-            if named.is_absolute():
-                candidates.append(named)
-            else:
-                candidates.append(config_path.parent / named)
-                if root is not None:
-                    candidates.append(root / named)
-    if root is not None:
-        candidates.extend(root / name for name in _PROMPT_FILE_NAMES)
-    for candidate in candidates:
-        if candidate.suffix.lower() == ".txt" and candidate.is_file():
-            return candidate
-    return None
-
-
-def read_prompt_texts(path: Path | None) -> dict[int, str]:
-    """Prompt index -> prompt text of an sd-scripts prompts .txt file (options after `` --`` cut)."""
-    if path is None:
-        return {}
-    try:
-        if os.path.getsize(path) > _MAX_PROMPT_FILE_BYTES:
-            return {}
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return {}
-    prompts: dict[int, str] = {}
-    for line in text.splitlines():
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        prompts[len(prompts)] = line.split(" --", 1)[0].strip()
-    return prompts
-
-
-def _distinct_parts(texts: dict[int, str]) -> dict[int, str]:
-    """Each prompt without the phrases every prompt has ("pixel art", "24x24", ...)."""
-    if len(texts) < 2:
-        return dict(texts)
-    split = {i: [part.strip() for part in t.split(",") if part.strip()] for i, t in texts.items()}
-    shared = set.intersection(*(set(parts) for parts in split.values()))
-    out = {}
-    for i, parts in split.items():
-        kept = [part for part in parts if part not in shared]
-        out[i] = ", ".join(kept) if kept else texts[i]
-    return out
-
-
-def _root_of(image: Path, roots: Sequence[Path]) -> Path | None:
-    resolved = resolve(image)
-    for root in roots:
-        if resolved == root or root in resolved.parents:
-            return root
-    return None
-
-
-def _join_epoch_folder_runs(result: AnalysisResult, roots: Sequence[Path]) -> AnalysisResult:
-    """Epoch folders dropped together (``epoch_1`` and ``epoch_2`` of one run) are one run.
-
-    The sample parser names each dropped folder's run; two epoch folders with the same
-    parent would otherwise come out as "run" and "run (2)".
-    """
-    groups: dict[Path, list[Path]] = {}
-    for root in roots:
-        if root.is_dir() and parse_epoch_folder(root.name) is not None:
-            groups.setdefault(root.parent, []).append(root)
-    groups = {parent: members for parent, members in groups.items() if len(members) > 1}
-    if not groups:
-        return result
-    run_of_root: dict[Path, str] = {}
-    for item in result.images:
-        owner = _root_of(item.sample.path, roots)
-        if owner is not None:
-            run_of_root.setdefault(owner, item.sample.run)
-    rename: dict[str, str] = {}
-    for members in groups.values():
-        labels = [run_of_root[m] for m in members if m in run_of_root]
-        for label in labels[1:]:
-            rename[label] = labels[0]
-    if not rename:
-        return result
-    images = [
-        replace(item, sample=replace(item.sample, run=rename.get(item.sample.run, item.sample.run)))
-        for item in result.images
-    ]
-    runs = list(dict.fromkeys(rename.get(run, run) for run in result.runs))
-    return retarget(replace(result, images=images, runs=runs), result.settings.targets)
-
-
-def load_roots(
-    roots: Sequence[Path],
-    settings: AnalysisSettings,
-    prompts_file: Path | None = None,
-    *,
-    progress: ProgressFn,
-    cancelled: CancelFn,
-) -> EpochsState:
-    """Analyse the samples under ``roots`` (the job the tab runs for a drop or a workspace)."""
-    result = analyze_samples(list(roots), settings, progress=progress, cancelled=cancelled)
-    result = _join_epoch_folder_runs(result, roots)
-    infos = {str(s.path): s for s in result.failed}
-    failed = [FailedSample(error.path, error.message, infos.get(error.path)) for error in result.errors]
-    state = EpochsState(
-        roots=list(roots), result=result, failed=failed, prompt_texts=read_prompt_texts(prompts_file)
-    )
-    state.grid = build_grid(state)
-    return state
-
-
-def _unique_run(name: str, taken: set[str]) -> str:
-    if name not in taken:
-        return name
-    n = 2
-    while f"{name} ({n})" in taken:
-        n += 1
-    return f"{name} ({n})"
-
-
-def merge_states(old: EpochsState, new: EpochsState, targets: Targets) -> EpochsState:
-    """The state after loading ``new`` beside ``old``: runs renamed where names collide."""
-    if old.is_empty:
-        new.grid = build_grid(new)
-        return new
-    taken = set(old.result.runs) | {f.sample.run for f in old.failed if f.sample is not None}
-    rename: dict[str, str] = {}
-    new_runs = list(new.result.runs) + [f.sample.run for f in new.failed if f.sample is not None]
-    for run in dict.fromkeys(new_runs):
-        unique = _unique_run(run, taken)
-        taken.add(unique)
-        if unique != run:
-            rename[run] = unique
-
-    def renamed(sample: SampleInfo) -> SampleInfo:
-        return replace(sample, run=rename[sample.run]) if sample.run in rename else sample
-
-    images: list[ImageAnalysis] = list(old.result.images) + [
-        replace(item, sample=renamed(item.sample)) for item in new.result.images
-    ]
-    failed = list(old.failed) + [
-        replace(f, sample=renamed(f.sample)) if f.sample is not None else f for f in new.failed
-    ]
-    runs = list(dict.fromkeys(list(old.result.runs) + [rename.get(r, r) for r in new.result.runs]))
-    messages: list[Finding] = list(old.result.messages) + list(new.result.messages)
-    merged = replace(
-        old.result,
-        images=images,
-        errors=list(old.result.errors) + list(new.result.errors),
-        messages=messages,
-        runs=runs,
-        cancelled=old.result.cancelled or new.result.cancelled,
-    )
-    state = EpochsState(
-        roots=list(old.roots) + list(new.roots),
-        result=retarget(merged, targets),
-        failed=failed,
-        prompt_texts=new.prompt_texts or old.prompt_texts,
-    )
-    state.grid = build_grid(state)
-    return state
-
-
 def _column_order(column: tuple[str, int | None]) -> tuple[int, int]:
     kind, value = column
     return ({"epoch": 0, "step": 1}.get(kind, 2), value if value is not None else -1)
@@ -327,7 +307,7 @@ def build_grid(state: EpochsState) -> GridData:
         )
     prompts = sorted(prompt_keys, key=lambda p: prompt_keys[p])
     index_of = {s.prompt: s.prompt_index for s in samples}
-    short = _distinct_parts(state.prompt_texts)
+    short = distinct_parts(state.prompt_texts)
     data = GridData(rows=[_row(p, index_of.get(p), state.prompt_texts, short) for p in prompts])
     row_of = {p: i for i, p in enumerate(prompts)}
     for run in runs:
@@ -366,40 +346,3 @@ def build_grid(state: EpochsState) -> GridData:
         if key not in data.cells:
             data.cells[key] = GridCell(path=Path(f.path), error=f.message, caption="not analysed")
     return data
-
-
-def load_more_roots(
-    old: EpochsState,
-    roots: list[Path],
-    settings: AnalysisSettings,
-    workspace: Workspace | None,
-    *,
-    progress: ProgressFn,
-    cancelled: CancelFn,
-) -> EpochsState:
-    """Analyse new roots and merge them beside what was loaded (runs on the runner)."""
-    prompts_file = find_prompts_file(workspace.root, workspace.config_path) if workspace is not None else None
-    new = load_roots(roots, settings, prompts_file, progress=progress, cancelled=cancelled)
-    if new.result.cancelled:
-        return new
-    return merge_states(old, new, settings.targets)
-
-
-def write_epochs_report(
-    state: EpochsState,
-    folder: Path,
-    chosen: dict[str, tuple[str, int | None]],
-    cleaned: bool = False,
-    *,
-    progress: ProgressFn,
-    cancelled: CancelFn,
-) -> ReportFiles:
-    """Write the engine's report, with the epochs chosen for production (and their cleaned art)."""
-    progress(0, 1, "writing the report")
-    labels = {(s.run, s.column): s.label for s in state.result.epochs}
-    named = {run: labels.get((run, column), column_label(column)) for run, column in chosen.items()}
-    files = write_report(state.result, folder, chosen=named, cleaned=cleaned)
-    if len(state.result.runs) >= 2:
-        add_comparison_to_report(state.result, files.markdown, chosen)
-    progress(1, 1, "report written")
-    return files

@@ -31,15 +31,11 @@ from PySide6.QtWidgets import (
 )
 from superqt.utils import signals_blocked
 
-from bespoke_gui.core.epochs.compare import (
-    VERDICT_RGB,
-    Column,
-    RunComparison,
-    compare_runs,
-    pick_column,
-    write_comparison,
-)
+from bespoke_gui.core.epochs.compare import VERDICT_RGB, Column, RunComparison, compare_runs, pick_column
 from bespoke_gui.core.epochs.grid_data import column_label, heatmap_rgba
+from bespoke_gui.core.epochs.jobs import save_comparison
+from bespoke_gui.ui.bridge import JobHandle
+from bespoke_gui.ui.widgets.file_dialogs import choose_folder
 from bespoke_gui.ui.widgets.pixel_view import PixelView
 
 if TYPE_CHECKING:
@@ -145,9 +141,10 @@ class CompareDialog(QDialog):
         self.comparison = comparison
         self.rows_layout.addWidget(QLabel(f"<b>A</b> {comparison.title_a}"), 0, 1)
         self.rows_layout.addWidget(QLabel(f"<b>B</b> {comparison.title_b}"), 0, 2)
-        heatmap = self.tab.heatmap_check.isChecked()
+        overlay = self.tab.view_controls.overlay
+        heatmap = overlay.heatmap_check.isChecked()
         stray_at = self.tab.state.result.settings.strays.stray_at
-        opacity = self.tab.opacity_slider.value() / 100.0
+        opacity = overlay.opacity()
         for row, pair in enumerate(comparison.pairs, start=1):
             label = QLabel(pair.prompt)
             label.setToolTip(
@@ -201,24 +198,17 @@ class CompareDialog(QDialog):
 
     # --- save -----------------------------------------------------------------------------
     def choose_save_folder(self) -> None:
-        dialog = QFileDialog(self, "Folder for compare.png and compare.md")
-        dialog.setFileMode(QFileDialog.FileMode.Directory)
-        dialog.setOption(QFileDialog.Option.ShowDirsOnly, True)
-        dialog.fileSelected.connect(lambda folder: self.save(Path(folder)))
-        self.file_dialog = dialog
-        dialog.open()
+        start = self.tab.context.workspace.root if self.tab.context.workspace is not None else Path.home()
+        self.file_dialog = choose_folder(self, "Folder for compare.png and compare.md", start, self.save)
 
-    def save(self, folder: Path):
-        comparison = self.comparison
-        if comparison is None:
+    def save(self, folder: Path) -> JobHandle | None:
+        if self.comparison is None:
             return None
-
-        def job(progress, cancelled):
-            return write_comparison(comparison, folder)
-
-        handle = self.tab.context.runner.start(job, description="Writing the comparison")
-        handle.finished.connect(
-            lambda files: self.status.setText(f"Saved {files.image} and {files.markdown}")
+        return self.tab.jobs.start(
+            save_comparison,
+            self.comparison,
+            folder,
+            description="Writing the comparison",
+            finished=lambda files: self.status.setText(f"Saved {files.image} and {files.markdown}"),
+            failed=lambda message: self.status.setText(f"Saving failed: {message}"),
         )
-        handle.failed.connect(lambda message: self.status.setText(f"Saving failed: {message}"))
-        return handle

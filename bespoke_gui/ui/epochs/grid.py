@@ -33,8 +33,8 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QAbstractScrollArea, QToolTip, QWidget
 
-from bespoke_gui.core.colour import to_hex
 from bespoke_gui.core.epochs.grid_data import GridCell, GridData, heatmap_rgba
+from bespoke_gui.ui.epochs.grid_paint import grid_lines_image, paint_error_cell, wrapped_label
 from bespoke_gui.ui.widgets.pixel_view import array_to_qimage
 
 MIN_ZOOM = 1.0
@@ -248,30 +248,7 @@ class EpochGridWidget(QAbstractScrollArea):
 
     # --- hover text ---------------------------------------------------------------------
     def describe_pixel(self, column: int, row: int, x: int, y: int) -> str:
-        cell = self._data.cell(column, row)
-        prompt = self._data.rows[row].prompt
-        where = f"{'prompt ' + prompt if prompt.isdigit() else prompt} · {self._data.columns[column].label}"
-        if len(self._data.runs) > 1:
-            where = f"{self._data.columns[column].run} · {where}"
-        if cell is None:
-            return f"{where}: no sample"
-        if not cell.ok or cell.pixels is None:
-            return f"{where}: {cell.error or 'not analysed'}"
-        if y >= cell.pixels.shape[0] or x >= cell.pixels.shape[1]:
-            return f"{where}: outside the art"
-        colour = to_hex(cell.pixels[y, x])
-        text = f"{where} · ({x}, {y}) {colour}"
-        if cell.strays is not None:
-            return f"{text} · {cell.strays.describe(x, y)}"
-        reason = str(cell.stray_reason[y, x] or "") if cell.stray_reason is not None else ""
-        score = float(cell.stray_score[y, x]) if cell.stray_score is not None else 0.0
-        if score >= cell.stray_at:
-            text += f" · stray ({score:.2f}): {reason}"
-        elif score > 0 and reason:
-            text += f" · not stray ({score:.2f}, {reason})"
-        else:
-            text += " · not stray"
-        return text
+        return self._data.describe_pixel(column, row, x, y)
 
     def hover_text_at(self, point: QPointF | QPoint) -> str:
         hit = self.art_pixel_at(point)
@@ -327,7 +304,7 @@ class EpochGridWidget(QAbstractScrollArea):
             painter.drawRect(rect.adjusted(0, 0, -1, -1))
             return
         if not cell.ok:
-            self._paint_error_cell(painter, rect, cell)
+            paint_error_cell(painter, rect, cell.error, self._header_font, self._small_font, self.palette())
         else:
             image = self._images.get(key)
             if image is not None:
@@ -365,26 +342,11 @@ class EpochGridWidget(QAbstractScrollArea):
             )
 
     def _wrapped_label(self, label: str, rect: QRect) -> str:
-        """The label as it fits in ``rect`` when wrapped, with "…" where it had to be cut."""
         key = (label, rect.width() * 10000 + rect.height())
         cached = self._caption_cache.get(key)
-        if cached is not None:
-            return cached
-        metrics = QFontMetrics(self._header_font)
-        flags = int(Qt.TextFlag.TextWordWrap)
-        text = label
-        if metrics.boundingRect(QRect(0, 0, rect.width(), 100000), flags, text).height() > rect.height():
-            words = label.split(" ")
-            while len(words) > 1:
-                words.pop()
-                text = " ".join(words) + "…"
-                if (
-                    metrics.boundingRect(QRect(0, 0, rect.width(), 100000), flags, text).height()
-                    <= rect.height()
-                ):
-                    break
-        self._caption_cache[key] = text
-        return text
+        if cached is None:
+            cached = self._caption_cache[key] = wrapped_label(QFontMetrics(self._header_font), label, rect)
+        return cached
 
     def _elided_caption(self, cell: GridCell, width: int) -> str:
         key = (cell.caption, width)
@@ -395,46 +357,12 @@ class EpochGridWidget(QAbstractScrollArea):
         return text
 
     def _grid_lines(self, cols: int, rows: int, scale: float) -> QImage:
-        """The pixel grid for one cell as an image; every cell shares it (one zoom, one pan)."""
+        """The pixel grid for one cell; every cell shares it (one zoom, one pan)."""
         side = self.cell_side()
         key = (side, cols, rows, round(scale, 4), round(self._pan.x(), 4), round(self._pan.y(), 4))
-        if self._grid_cache is not None and self._grid_cache[0] == key:
-            return self._grid_cache[1]
-        image = QImage(side, side, QImage.Format.Format_ARGB32_Premultiplied)
-        image.fill(Qt.GlobalColor.transparent)
-        painter = QPainter(image)
-        painter.setPen(QPen(QColor(128, 128, 128, 120), 1))
-        left = -self._pan.x() * scale
-        top = -self._pan.y() * scale
-        for c in range(cols + 1):
-            x = left + c * scale
-            if -1 <= x <= side:
-                painter.drawLine(QPointF(x, 0), QPointF(x, side))
-        for r in range(rows + 1):
-            y = top + r * scale
-            if -1 <= y <= side:
-                painter.drawLine(QPointF(0, y), QPointF(side, y))
-        painter.end()
-        self._grid_cache = (key, image)
-        return image
-
-    def _paint_error_cell(self, painter: QPainter, rect: QRect, cell: GridCell) -> None:
-        painter.fillRect(rect, QColor(120, 30, 30, 60))
-        painter.setPen(QPen(QColor(200, 40, 40), 2))
-        painter.drawRect(rect.adjusted(1, 1, -1, -1))
-        mark_font = QFont(self._header_font)
-        mark_font.setPointSizeF(mark_font.pointSizeF() * 2)
-        painter.setFont(mark_font)
-        top = rect.adjusted(0, 4, 0, -rect.height() // 2)
-        painter.drawText(top, Qt.AlignmentFlag.AlignCenter, "✕")
-        painter.setFont(self._small_font)
-        painter.setPen(self.palette().text().color())
-        bottom = rect.adjusted(4, rect.height() // 2, -4, -4)
-        painter.drawText(
-            bottom,
-            Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap,
-            cell.error or "not analysed",
-        )
+        if self._grid_cache is None or self._grid_cache[0] != key:
+            self._grid_cache = (key, grid_lines_image(side, cols, rows, scale, self._pan))
+        return self._grid_cache[1]
 
     def _paint_headers(self, painter: QPainter) -> None:
         palette = self.palette()

@@ -2,113 +2,36 @@
 
 It answers the plan's Phase 1B question for one image (does better downscaling fix
 it?): the grid recovery beside the plan's "two-stage" and "nearest" pipelines, each
-with its unique-colour count. ``inspect_sample`` is the job that decodes and measures
-the image (it runs on the job runner, never on the GUI thread); ``EpochInspector``
+with its unique-colour count. ``core.epochs.jobs.inspect_sample`` is the job that decodes
+and measures the image (on the job runner, never on the GUI thread); ``EpochInspector``
 shows its result.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QPointF, QRectF, QSize, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import (
-    QCheckBox,
     QDialog,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QSlider,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
-from bespoke_gui.core.colour import count_unique_colours, to_hex
-from bespoke_gui.core.epochs.analysis import (
-    AnalysisSettings,
-    analyze_pixels,
-    compare_pipelines,
-    load_sample_pixels,
-)
+from bespoke_gui.core.colour import to_hex
 from bespoke_gui.core.epochs.grid_data import heatmap_rgba
-from bespoke_gui.core.epochs.metrics import ImageMetrics
-from bespoke_gui.core.epochs.pixelgrid import Palette, Recovery
-from bespoke_gui.core.jobs import CancelFn, ProgressFn
+from bespoke_gui.core.epochs.jobs import PIPELINE_NAMES, InspectorData
+from bespoke_gui.core.epochs.pixelgrid import Palette
+from bespoke_gui.ui.epochs.overlay_controls import OverlayControls
 from bespoke_gui.ui.widgets.pixel_view import PixelView
-
-# The original is shown at most this big: a 512 sample needs no more to be read.
-ORIGINAL_PREVIEW = 256
-PIPELINE_NAMES = {
-    "grid": "grid recovery",
-    "two-stage": "two-stage",
-    "two-stage+sharpen": "two-stage + sharpen",
-    "nearest": "nearest",
-}
-
-
-@dataclass(frozen=True)
-class PipelineResult:
-    method: str
-    pixels: np.ndarray  # (cells, cells, 3)
-    unique_colours: int
-
-
-@dataclass(frozen=True)
-class InspectorData:
-    path: Path
-    title: str
-    original: np.ndarray  # the sample, reduced to at most ORIGINAL_PREVIEW px for display
-    original_size: tuple[int, int]
-    recovery: Recovery
-    metrics: ImageMetrics
-    pipelines: tuple[PipelineResult, ...]
-
-
-def _preview(pixels: np.ndarray, limit: int = ORIGINAL_PREVIEW) -> np.ndarray:
-    """Every k-th pixel (nearest neighbour), so the sample's own blur and noise stay visible."""
-    height, width = pixels.shape[:2]
-    step = max(1, int(np.ceil(max(height, width) / limit)))
-    return np.ascontiguousarray(pixels[::step, ::step, :3])
-
-
-def inspect_sample(
-    path: str | Path,
-    title: str,
-    settings: AnalysisSettings,
-    *,
-    progress: ProgressFn,
-    cancelled: CancelFn,
-) -> InspectorData:
-    """Decode one sample and run every pipeline on it (a job: runs off the GUI thread)."""
-    progress(0, 3, "decoding")
-    pixels, _notes = load_sample_pixels(path, settings)
-    progress(1, 3, "recovering")
-    recovery, measured = analyze_pixels(pixels, settings)
-    if cancelled():
-        raise RuntimeError("cancelled")
-    progress(2, 3, "comparing pipelines")
-    compared = compare_pipelines(pixels, settings.cells, settings.merge_threshold)
-    results = tuple(
-        PipelineResult(method, compared[method].pixels, count_unique_colours(compared[method].pixels))
-        for method in PIPELINE_NAMES
-        if method in compared
-    )
-    progress(3, 3, "done")
-    return InspectorData(
-        path=Path(path),
-        title=title or Path(path).name,
-        original=_preview(pixels),
-        original_size=(pixels.shape[1], pixels.shape[0]),
-        recovery=recovery,
-        metrics=measured,
-        pipelines=results,
-    )
+from bespoke_gui.ui.widgets.row_table_model import RowTableModel
 
 
 class OriginalView(PixelView):
@@ -175,43 +98,28 @@ class OriginalView(PixelView):
         painter.end()
 
 
-class PaletteModel(QAbstractTableModel):
+class PaletteModel(RowTableModel[tuple[tuple[int, int, int], int]]):
     """The recovered palette, most used first: swatch, hex code, pixel count, share."""
 
     HEADERS = ("", "Hex", "Pixels", "Share")
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self._palette: Palette | None = None
         self._total = 0
 
     def set_palette(self, palette: Palette | None) -> None:
-        self.beginResetModel()
-        self._palette = palette
+        """One row a colour: ((r, g, b), pixel count)."""
         self._total = int(palette.counts.sum()) if palette is not None else 0
-        self.endResetModel()
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() or self._palette is None else len(self._palette)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.HEADERS[section]
-        return None
+        rows = [] if palette is None else zip(palette.colours, palette.counts)
+        self.set_rows([((int(c[0]), int(c[1]), int(c[2])), int(n)) for c, n in rows])
 
     def data(
         self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if self._palette is None or not index.isValid():
+        if not index.isValid():
             return None
         row, column = index.row(), index.column()
-        r, g, b = (int(v) for v in self._palette.colours[row])
-        count = int(self._palette.counts[row])
+        (r, g, b), count = self.rows[row]
         if role == Qt.ItemDataRole.BackgroundRole and column == 0:
             return QColor(r, g, b)
         if role == Qt.ItemDataRole.DisplayRole:
@@ -271,17 +179,11 @@ class EpochInspector(QDialog):
         self.palette_table.selectionModel().selectionChanged.connect(self._palette_selection_changed)
         palette_box, self.palette_label = _titled("Palette", self.palette_table)
 
-        self.heatmap_check = QCheckBox("Stray heatmap")
-        self.heatmap_check.setChecked(True)
-        self.heatmap_check.toggled.connect(self._refresh_overlay)
-        self.opacity_slider = QSlider(Qt.Orientation.Horizontal)
-        self.opacity_slider.setRange(0, 100)
-        self.opacity_slider.setValue(60)
-        self.opacity_slider.valueChanged.connect(self._refresh_overlay)
-        self.grid_check = QCheckBox("Pixel grid")
-        self.grid_check.setChecked(True)
-        self.grid_check.toggled.connect(self.recovery_view.set_grid_visible)
-        self.grid_check.toggled.connect(self.original_view.set_lines_visible)
+        self.overlay = OverlayControls(grid=True, heatmap=True, opacity=60)
+        self.overlay.heatmap_check.toggled.connect(self._refresh_overlay)
+        self.overlay.opacity_slider.valueChanged.connect(self._refresh_overlay)
+        self.overlay.grid_check.toggled.connect(self.recovery_view.set_grid_visible)
+        self.overlay.grid_check.toggled.connect(self.original_view.set_lines_visible)
 
         top = QHBoxLayout()
         top.addWidget(original_box, 3)
@@ -289,10 +191,7 @@ class EpochInspector(QDialog):
         top.addWidget(palette_box, 2)
 
         options = QHBoxLayout()
-        options.addWidget(self.grid_check)
-        options.addWidget(self.heatmap_check)
-        options.addWidget(QLabel("opacity"))
-        options.addWidget(self.opacity_slider)
+        options.addWidget(self.overlay)
         options.addStretch(1)
 
         self.pipeline_views: dict[str, PixelView] = {}
@@ -359,9 +258,9 @@ class EpochInspector(QDialog):
     def _refresh_overlay(self, *_args: object) -> None:
         if self.data_shown is None:
             return
-        if self.heatmap_check.isChecked():
+        if self.overlay.heatmap_check.isChecked():
             self.recovery_view.set_overlay(
-                heatmap_rgba(self.data_shown.metrics.stray_score), self.opacity_slider.value() / 100.0
+                heatmap_rgba(self.data_shown.metrics.stray_score), self.overlay.opacity()
             )
         else:
             self.recovery_view.set_overlay(None)

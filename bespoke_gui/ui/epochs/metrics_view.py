@@ -12,7 +12,7 @@ import math
 import textwrap
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QPointF, QRectF, QSize, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -30,6 +30,8 @@ from bespoke_gui.core.epochs import metrics
 from bespoke_gui.core.epochs.definitions import definition
 from bespoke_gui.core.epochs.grid_data import column_label
 from bespoke_gui.core.epochs.metrics import EpochSummary, Targets, best_epochs
+from bespoke_gui.core.epochs.state import SummaryKey
+from bespoke_gui.ui.widgets.row_table_model import RowTableModel
 
 PASS, ACCEPTABLE, FAIL, NOT_MEASURED = metrics.PASS, metrics.ACCEPTABLE, metrics.FAIL, metrics.NOT_MEASURED
 VERDICT_COLOURS = {
@@ -40,8 +42,6 @@ VERDICT_COLOURS = {
 }
 RUN_COLOURS = [QColor(40, 110, 200), QColor(200, 90, 30), QColor(120, 60, 170), QColor(30, 150, 130)]
 CHECK_NAMES = ("unique colours", "background colours", "messy share")
-
-SummaryKey = tuple[str, tuple[str, "int | None"]]  # (run, column)
 
 
 def summary_key(summary: EpochSummary) -> SummaryKey:
@@ -76,10 +76,10 @@ def overall_status(summary: EpochSummary) -> str:
     return ACCEPTABLE
 
 
-class EpochTableModel(QAbstractTableModel):
+class EpochTableModel(RowTableModel[EpochSummary]):
     """One row per (run, epoch) summary; each checked value coloured pass/acceptable/fail."""
 
-    COLUMNS = (
+    HEADERS = COLUMNS = (
         "Run",
         "Epoch",
         "Images",
@@ -111,7 +111,6 @@ class EpochTableModel(QAbstractTableModel):
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self._rows: list[EpochSummary] = []
         self._targets = Targets()
         self._errors: dict[SummaryKey, int] = {}
         self._best: set[SummaryKey] = set()
@@ -122,26 +121,26 @@ class EpochTableModel(QAbstractTableModel):
         self, summaries: list[EpochSummary], targets: Targets, errors: dict[SummaryKey, int] | None = None
     ) -> None:
         self.beginResetModel()
-        self._rows = list(summaries)
+        self.rows = list(summaries)
         self._targets = targets
         if errors is not None:
             self._errors = dict(errors)
-        self._best = {summary_key(s) for s in best_epochs(self._rows).values()}
+        self._best = {summary_key(s) for s in best_epochs(self.rows).values()}
         self.endResetModel()
 
     def set_chosen(self, chosen: set[SummaryKey]) -> None:
         self._chosen = set(chosen)
-        if self._rows:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, len(self.COLUMNS) - 1))
+        if self.rows:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self.rows) - 1, len(self.COLUMNS) - 1))
 
     def summaries(self) -> list[EpochSummary]:
-        return list(self._rows)
+        return list(self.rows)
 
     def summary_at(self, row: int) -> EpochSummary | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
+        return self.rows[row] if 0 <= row < len(self.rows) else None
 
     def row_of(self, key: SummaryKey) -> int:
-        for i, s in enumerate(self._rows):
+        for i, s in enumerate(self.rows):
             if summary_key(s) == key:
                 return i
         return -1
@@ -173,7 +172,7 @@ class EpochTableModel(QAbstractTableModel):
         return t.messy_share_target * 100, t.messy_share_minimum * 100, "%"
 
     def status(self, row: int, column: int) -> str:
-        summary = self._rows[row]
+        summary = self.rows[row]
         if column in self.CHECK_COLUMNS:
             return check_status(summary, self.CHECK_COLUMNS[column])
         if column == self.VERDICT_COLUMN:
@@ -181,12 +180,6 @@ class EpochTableModel(QAbstractTableModel):
         return NOT_MEASURED
 
     # --- Qt model ---------------------------------------------------------------------
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
@@ -210,9 +203,9 @@ class EpochTableModel(QAbstractTableModel):
     def data(
         self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+        if not index.isValid() or not 0 <= index.row() < len(self.rows):
             return None
-        summary = self._rows[index.row()]
+        summary = self.rows[index.row()]
         key = summary_key(summary)
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
@@ -265,7 +258,6 @@ class EpochChart(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._rows: list[EpochSummary] = []
         self._targets = Targets()
         self._best: set[SummaryKey] = set()
         self._chosen: set[SummaryKey] = set()
@@ -279,7 +271,7 @@ class EpochChart(QWidget):
         best: set[SummaryKey] | None = None,
         chosen: set[SummaryKey] | None = None,
     ) -> None:
-        self._rows = [s for s in summaries if s.images > 0]
+        self.rows = [s for s in summaries if s.images > 0]
         self._targets = targets
         self._best = set(best or ())
         self._chosen = set(chosen or ())
@@ -292,13 +284,13 @@ class EpochChart(QWidget):
         """One x position per distinct column across runs: epochs, then steps, then unknown."""
         order = {"epoch": 0, "step": 1}
         columns = sorted(
-            {s.column for s in self._rows},
+            {s.column for s in self.rows},
             key=lambda c: (order.get(c[0], 2), c[1] if c[1] is not None else -1),
         )
         return [(column_label(c), c) for c in columns]
 
     def value_range(self) -> tuple[float, float]:
-        values = [s.avg_unique_colors for s in self._rows]
+        values = [s.avg_unique_colors for s in self.rows]
         values += [self._targets.unique_colors_target, self._targets.unique_colors_minimum]
         low, high = min(values), max(values)
         pad = max(10.0, (high - low) * 0.12)
@@ -375,12 +367,12 @@ class EpochChart(QWidget):
             )
         # One line per run; points coloured by their verdict, best ringed, chosen filled square.
         index_of = {column: i for i, (_t, column) in enumerate(labels)}
-        runs = list(dict.fromkeys(s.run for s in self._rows))
+        runs = list(dict.fromkeys(s.run for s in self.rows))
         for run_index, run in enumerate(runs):
             colour = RUN_COLOURS[run_index % len(RUN_COLOURS)]
             points = [
                 (QPointF(x_of(index_of[s.column]), y_of(s.avg_unique_colors)), s)
-                for s in self._rows
+                for s in self.rows
                 if s.run == run
             ]
             painter.setPen(QPen(colour, 2))

@@ -5,7 +5,7 @@ QFileSystemWatcher, and polls every few seconds as well, because sync tools and 
 file systems do not always report changes. Each look is a job (``ArrivalTracker.poll``):
 files still growing or truncated wait; settled, complete files are analysed in the
 background (``append_samples``) and join their run in the grid, the table, the plot and
-the best-epoch mark. A status line says when the last sample arrived and which epoch is
+the best-epoch mark. Both jobs run through the tab's ``jobs`` (slots "poll" and "append"). A status line says when the last sample arrived and which epoch is
 the newest. A tray message (the status bar where there is no tray) says when an epoch
 first meets all targets, and when samples stop arriving for longer than twice the run's
 seconds per epoch.
@@ -16,8 +16,6 @@ from __future__ import annotations
 import statistics
 import time
 from collections.abc import Sequence
-from dataclasses import replace
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,11 +23,9 @@ from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QStyle, QSystemTrayIcon, QWidget
 
 from bespoke_gui.core.config.estimate import pace_from_samples
-from bespoke_gui.core.epochs.analysis import AnalysisSettings, analyze_one, retarget
 from bespoke_gui.core.epochs.arrivals import ArrivalPoll, ArrivalTracker, StallClock
-from bespoke_gui.core.epochs.samples import _run_for, describe_sample, parse_epoch_folder
-from bespoke_gui.core.epochs.state import EpochsState, FailedSample, build_grid, resolve
-from bespoke_gui.core.jobs import CancelFn, ProgressFn, map_items
+from bespoke_gui.core.epochs.jobs import append_samples
+from bespoke_gui.core.epochs.state import EpochsState
 from bespoke_gui.ui.bridge import JobHandle
 from bespoke_gui.ui.widgets.timers import single_shot_timer
 
@@ -38,68 +34,6 @@ if TYPE_CHECKING:
 
 POLL_MS = 2000
 EVENT_DELAY_MS = 250
-
-
-def _run_of_root(state: EpochsState, root: Path) -> str:
-    """The run label the loaded samples under ``root`` carry (a new root: the loader's name)."""
-    for item in state.result.images:
-        if root == item.sample.path or root in resolve(item.sample.path).parents:
-            return item.sample.run
-    return _run_for(root)[0]
-
-
-def append_samples(
-    old: EpochsState,
-    files: Sequence[Path],
-    settings: AnalysisSettings,
-    *,
-    progress: ProgressFn,
-    cancelled: CancelFn,
-) -> EpochsState:
-    """Analyse newly arrived files and add them to their runs (the job SampleWatch runs)."""
-    infos = []
-    for path in files:
-        resolved = resolve(path)
-        root = next((r for r in old.roots if r == resolved or r in resolved.parents), resolved.parent)
-        info, _message = describe_sample(path, _run_of_root(old, root), parse_epoch_folder(path.parent.name))
-        infos.append(info)
-    batch = map_items(
-        partial(analyze_one, settings=settings),
-        infos,
-        progress=progress,
-        cancelled=cancelled,
-        label=lambda s: str(s.path),
-        message="analysing new samples",
-    )
-    new_images = [item for item in batch.results if item is not None]
-    failed_infos = {str(info.path): info for info, item in zip(infos, batch.results) if item is None}
-    result = old.result
-    runs = list(result.runs) + [i.sample.run for i in new_images if i.sample.run not in result.runs]
-    merged = replace(
-        result,
-        images=list(result.images) + new_images,
-        errors=list(result.errors) + list(batch.errors),
-        failed=list(result.failed) + [failed_infos[e.path] for e in batch.errors if e.path in failed_infos],
-        runs=list(dict.fromkeys(runs)),
-    )
-    state = EpochsState(
-        roots=list(old.roots),
-        result=retarget(merged, settings.targets),
-        failed=list(old.failed)
-        + [FailedSample(e.path, e.message, failed_infos.get(e.path)) for e in batch.errors],
-        prompt_texts=dict(old.prompt_texts),
-    )
-    state.grid = build_grid(state)
-    return state
-
-
-def newest_epoch(state: EpochsState) -> tuple[str, int] | None:
-    epochs = [
-        (s.run, s.column[1])
-        for s in state.result.epochs
-        if s.column[0] == "epoch" and s.column[1] is not None
-    ]
-    return max(epochs, key=lambda pair: pair[1]) if epochs else None
 
 
 class Notifier(QObject):
@@ -145,8 +79,6 @@ class SampleWatch(QObject):
         self.poll_timer.setInterval(poll_ms)
         self.poll_timer.timeout.connect(self.poll)
         self._event_timer = single_shot_timer(self, EVENT_DELAY_MS, self.poll)
-        self.poll_job: JobHandle | None = None
-        self.append_job: JobHandle | None = None
         self._again = False
         self.waiting: list[Path] = []
         self.arrived_total = 0
@@ -156,7 +88,15 @@ class SampleWatch(QObject):
     # --- what is watched ----------------------------------------------------------------
     @property
     def roots(self) -> list[Path]:
-        return [r for r in self.tab.state.roots if r.is_dir()]
+        return self.tab.state.watched_roots()
+
+    @property
+    def poll_job(self) -> JobHandle | None:
+        return self.tab.jobs.current("poll")
+
+    @property
+    def append_job(self) -> JobHandle | None:
+        return self.tab.jobs.current("append")
 
     def loaded(self) -> None:
         """The tab loaded (or cleared) folders: watch what it holds now."""
@@ -190,45 +130,35 @@ class SampleWatch(QObject):
     def stop(self) -> None:
         self.poll_timer.stop()
         self._event_timer.stop()
-        for job in (self.poll_job, self.append_job):
-            if job is not None and not job.is_done:
-                job.cancel()
+        self.tab.jobs.cancel("poll")
+        self.tab.jobs.cancel("append")
         if self.watcher.directories():
             self.watcher.removePaths(self.watcher.directories())
 
     # --- polling ------------------------------------------------------------------------
-    def _known(self) -> frozenset[str]:
-        state = self.tab.state
-        return frozenset(
-            [str(i.sample.path) for i in state.result.images] + [str(f.path) for f in state.failed]
-        )
-
     def poll(self) -> JobHandle | None:
         self._check_stall()
         roots = self.roots
         if not roots or self.tab.load_job is not None:
             return None
-        if (self.poll_job is not None and not self.poll_job.is_done) or (
-            self.append_job is not None and not self.append_job.is_done
-        ):
+        if self.poll_job is not None or self.append_job is not None:
             self._again = True
             return None
-        try:
-            handle = self.tab.context.runner.start(
-                self.tracker.poll, roots, self._known(), description="Looking for new samples"
-            )
-        except RuntimeError:  # the app is closing: its job runner has shut down
+        handle = self.tab.jobs.start(
+            self.tracker.poll,
+            roots,
+            self.tab.state.known_paths(),
+            description="Looking for new samples",
+            slot="poll",
+            finished=self._polled,
+            failed=lambda _message: self._after_job(),
+            cancelled=self._after_job,
+        )
+        if handle is None:  # the app is closing: its job runner takes no more work
             self.stop()
-            return None
-        self.poll_job = handle
-        handle.finished.connect(lambda result, h=handle: self._polled(h, result))
-        handle.failed.connect(lambda _m: self._after_job())
-        handle.cancelled.connect(self._after_job)
         return handle
 
-    def _polled(self, handle: JobHandle, result: ArrivalPoll) -> None:
-        if handle is not self.poll_job:
-            return
+    def _polled(self, result: ArrivalPoll) -> None:
         self.waiting = result.waiting
         self._watch_folders(result.folders)
         if result.ready and self.tab.load_job is None:
@@ -241,35 +171,31 @@ class SampleWatch(QObject):
         self._update_status()
 
     def _append(self, files: list[Path]) -> None:
-        tab = self.tab
-        try:
-            handle = tab.context.runner.start(
-                append_samples,
-                tab.state,
-                files,
-                tab.analysis_settings(),
-                description=f"Analysing {len(files)} new sample(s)",
-            )
-        except RuntimeError:  # the app is closing
-            self.stop()
-            return
-        self.append_job = handle
         count = len(files)
-        handle.finished.connect(lambda state, h=handle: self._appended(h, state, count))
-        handle.failed.connect(
-            lambda message: (tab._add_message(f"new samples: {message}"), self._after_job())
+        handle = self.tab.jobs.start(
+            append_samples,
+            self.tab.state.snapshot(),
+            files,
+            self.tab.analysis_settings(),
+            description=f"Analysing {count} new sample(s)",
+            slot="append",
+            finished=lambda state: self._appended(state, count),
+            failed=self._append_failed,
+            cancelled=self._after_job,
         )
-        handle.cancelled.connect(self._after_job)
+        if handle is None:  # the app is closing
+            self.stop()
 
-    def _appended(self, handle: JobHandle, state: EpochsState, count: int) -> None:
+    def _append_failed(self, message: str) -> None:
+        self.tab.add_message(f"new samples: {message}")
+        self._after_job()
+
+    def _appended(self, state: EpochsState, count: int) -> None:
         tab = self.tab
-        if handle is not self.append_job or tab.load_job is not None:
+        if tab.load_job is not None:
             self._after_job()
             return
-        tab.state = state
-        tab.state.result = retarget(tab.state.result, tab.targets())
-        tab._rebuild_messages()
-        tab._refresh_all()
+        tab.adopt_arrivals(state)
         self.arrived_total += count
         self.clock.arrived()
         now = time.time()
@@ -296,7 +222,7 @@ class SampleWatch(QObject):
         pace = pace_from_samples([i.sample.path for i in self.tab.state.result.images])
         if pace is not None:
             return pace.seconds_per_epoch
-        newest = newest_epoch(self.tab.state)
+        newest = self.tab.state.newest_epoch()
         if newest is None:
             return None
         run = newest[0]
@@ -325,7 +251,7 @@ class SampleWatch(QObject):
             parts.append(f"last sample {stamp} ({since:.0f} s ago), {self.arrived_total} new")
         else:
             parts.append("no new sample yet")
-        newest = newest_epoch(self.tab.state)
+        newest = self.tab.state.newest_epoch()
         if newest is not None:
             parts.append(f"newest epoch {newest[1]} ({newest[0]})")
         if self.waiting:

@@ -29,12 +29,12 @@ def test_compare_two_runs(qtbot, context, tmp_path: Path) -> None:
     qtbot.addWidget(tab)
     tab.add_paths([a])
     qtbot.waitUntil(lambda: len(tab.state.result.images) == 9, timeout=15000)
-    assert not tab.compare_button.isEnabled()
+    assert not tab.toolbar.compare_button.isEnabled()
     tab.add_paths([b])
     qtbot.waitUntil(lambda: len(tab.state.result.images) == 15, timeout=15000)
-    assert tab.compare_button.isEnabled()
+    assert tab.toolbar.compare_button.isEnabled()
     tab.set_chosen("run_512", ("epoch", 3))
-    qtbot.mouseClick(tab.compare_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(tab.toolbar.compare_button, Qt.MouseButton.LeftButton)
     dialog = tab.compare_dialog
     assert dialog is not None and dialog.isVisible()
     comparison = dialog.comparison

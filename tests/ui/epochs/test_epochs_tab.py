@@ -100,8 +100,11 @@ def test_a_sample_folder_fills_the_grid_and_a_broken_file_shows_its_error(qtbot,
     assert np.array_equal(data.cell(0, 1).pixels, _art(11, speck=False))
     hover = tab.grid.hover_text_at(QPointF(tab.grid.cell_rect(1, 1).center()))
     assert broken.error in hover
-    assert any("run_512" in m or "e000002_01" in m for m in tab.messages if broken.error in m)
-    assert "3 samples" in tab.summary_label.text() and "1 could not be read" in tab.summary_label.text()
+    assert any("run_512" in m or "e000002_01" in m for m in tab.state.messages if broken.error in m)
+    assert (
+        "3 samples" in tab.toolbar.summary_label.text()
+        and "1 could not be read" in tab.toolbar.summary_label.text()
+    )
 
 
 def test_hover_reports_coordinate_hex_and_why_a_pixel_is_stray(qtbot, context, tmp_path):
@@ -140,8 +143,8 @@ def test_clicking_a_cell_opens_the_inspector_with_palette_and_pipelines(qtbot, c
     assert inspector.pipeline_labels["grid"].text().endswith(f"{len(colours)} colours")
     assert "stray" in inspector.describe_pixel(*SPECK_AT)
     # Choosing a palette colour dims every pixel of the other colours.
-    inspector.heatmap_check.setChecked(False)
-    inspector.grid_check.setChecked(False)
+    inspector.overlay.heatmap_check.setChecked(False)
+    inspector.overlay.grid_check.setChecked(False)
     view = inspector.recovery_view
     view.resize(240, 240)
     rect = view.image_rect()
@@ -169,7 +172,7 @@ def test_clicking_a_cell_opens_the_inspector_with_palette_and_pipelines(qtbot, c
 def test_the_table_marks_pass_and_fail_against_editable_targets(qtbot, context, tmp_path):
     tab = _tab(qtbot, context)
     _load(tab, context, _make_run(tmp_path / "run", broken=False))
-    model = tab.table_model
+    model = tab.results.table_model
     assert model.rowCount() == 2
     unique_col = 3
     status = EpochTableModel.STATUS_ROLE
@@ -179,8 +182,8 @@ def test_the_table_marks_pass_and_fail_against_editable_targets(qtbot, context, 
     assert model.data(model.index(0, unique_col)).endswith("✓")
     green = model.data(model.index(0, unique_col), Qt.ItemDataRole.BackgroundRole).color()
     assert green.green() > green.red()
-    tab.target_spins["unique_colors_target"].setValue(2)
-    tab.target_spins["unique_colors_minimum"].setValue(3)
+    tab.results.targets_editor.spins["unique_colors_target"].setValue(2)
+    tab.results.targets_editor.spins["unique_colors_minimum"].setValue(3)
     assert {model.data(model.index(r, unique_col), status) for r in range(2)} == {"fail"}
     assert model.data(model.index(0, unique_col)).endswith("✗")
     assert model.data(model.index(0, EpochTableModel.VERDICT_COLUMN)) == "fail"
@@ -200,16 +203,18 @@ def test_the_epoch_chosen_for_production_is_remembered(qtbot, context, tmp_path)
     tab = _tab(qtbot, context)
     sample = _make_run(tmp_path / "run", broken=False)
     _load(tab, context, sample)
-    tab.table.selectRow(1)
+    tab.results.table.selectRow(1)
     tab.mark_selected_chosen()
-    model = tab.table_model
+    model = tab.results.table_model
     assert "chosen" in model.data(model.index(1, EpochTableModel.MARK_COLUMN))
     assert "chosen" not in model.data(model.index(0, EpochTableModel.MARK_COLUMN))
     assert tab.chosen() == {"run": ("epoch", 2)}
     other = _tab(qtbot, context)
     _load(other, context, sample)
-    assert "chosen" in other.table_model.data(other.table_model.index(1, EpochTableModel.MARK_COLUMN))
-    other.table.selectRow(1)
+    assert "chosen" in other.results.table_model.data(
+        other.results.table_model.index(1, EpochTableModel.MARK_COLUMN)
+    )
+    other.results.table.selectRow(1)
     other.clear_selected_choice()
     assert other.chosen() == {}
 
@@ -241,13 +246,30 @@ def test_export_writes_collage_report_and_csv(qtbot, context, tmp_path):
 def test_export_without_cleaned_art_when_unticked(qtbot, context, tmp_path):
     tab = _tab(qtbot, context)
     _load(tab, context, _make_run(tmp_path / "run", broken=False))
-    tab.cleaned_check.click()
-    assert not tab.cleaned_check.isChecked()
+    tab.toolbar.cleaned_check.click()
+    assert not tab.toolbar.cleaned_check.isChecked()
     assert tab.export_report(tmp_path / "export") is not None
     assert context.runner.wait_idle(60)
     assert tab.last_export is not None and tab.last_export.cleaned == ()
     assert not (tmp_path / "export" / "cleaned").exists()
-    assert _tab(qtbot, context).cleaned_check.isChecked() is False  # the choice is remembered
+    assert _tab(qtbot, context).toolbar.cleaned_check.isChecked() is False  # the choice is remembered
+
+
+def test_export_asks_for_its_folder_without_a_nested_event_loop(qtbot, context, tmp_path):
+    tab = _tab(qtbot, context)
+    _load(tab, context, _make_run(tmp_path / "run", broken=False))
+    tab.show()
+    tab.choose_export_folder()  # returns at once: the dialog is open()ed, not exec()ed
+    dialog = tab.file_dialog
+    assert dialog is not None and dialog.isVisible()
+    assert dialog.windowModality() == Qt.WindowModality.WindowModal
+    out = tmp_path / "picked"
+    out.mkdir()
+    dialog.fileSelected.emit(str(out))  # what the dialog says when the user picks a folder
+    assert context.runner.wait_idle(60)
+    qtbot.waitUntil(lambda: tab.last_export is not None, timeout=10000)
+    assert tab.last_export.markdown == out / "report.md" and tab.last_export.markdown.is_file()
+    dialog.reject()
 
 
 def test_a_folder_dropped_twice_loads_once(qtbot, context, tmp_path):
@@ -261,7 +283,7 @@ def test_a_folder_dropped_twice_loads_once(qtbot, context, tmp_path):
     assert tab.add_paths([sample / "."]) is None
     assert len(tab.state.roots) == 1
     assert len(tab.state.result.images) == 4
-    assert sum("loaded once" in m for m in tab.messages) == 3
+    assert sum("loaded once" in m for m in tab.state.messages) == 3
 
 
 def test_drops_are_taken_by_the_tab_and_two_runs_sit_side_by_side(qtbot, context, tmp_path):
@@ -319,9 +341,9 @@ def test_drops_are_taken_by_the_tab_and_two_runs_sit_side_by_side(qtbot, context
     run_late = _make_run(tmp_path / "run_late", epochs=(1,), broken=False)
     _load(tab, context, run_late)
     assert tab.grid.data().runs == ["run_512", "run_256", "run_late"]
-    assert tab.table_model.rowCount() == 5
+    assert tab.results.table_model.rowCount() == 5
     tab.clear()
-    assert tab.grid.data().is_empty() and tab.table_model.rowCount() == 0
+    assert tab.grid.data().is_empty() and tab.results.table_model.rowCount() == 0
 
 
 def test_the_workspace_sample_folders_load_by_themselves(qtbot, context, tmp_path):
@@ -382,7 +404,7 @@ def test_realdata_epoch8_samples_load(qtbot, context, realdata):
     data = tab.grid.data()
     assert [c.label for c in data.columns] == ["e8"]
     assert len(data.rows) == 13 and all(cell.ok for cell in data.cells.values())
-    assert tab.table_model.rowCount() == 1
+    assert tab.results.table_model.rowCount() == 1
 
 
 def test_a_drop_on_the_tab_inside_the_window_loads_samples_and_opens_no_workspace(
@@ -436,7 +458,7 @@ def test_cancelling_a_load_keeps_nothing_half_loaded(qtbot, context, tmp_path):
     assert context.runner.wait_idle(60)
     assert handle.was_cancelled
     assert tab.state.is_empty and tab.grid.data().is_empty()
-    assert any("cancelled" in m for m in tab.messages)
+    assert any("cancelled" in m for m in tab.state.messages)
     # The same folder can be loaded afterwards.
     _load(tab, context, sample)
     assert len(tab.state.result.images) == 32
@@ -445,7 +467,7 @@ def test_cancelling_a_load_keeps_nothing_half_loaded(qtbot, context, tmp_path):
 def test_the_chart_draws_each_epoch_and_the_target_lines(qtbot, context, tmp_path):
     tab = _tab(qtbot, context)
     _load(tab, context, _make_run(tmp_path / "run", broken=False))
-    chart = tab.chart
+    chart = tab.results.chart
     chart.resize(420, 240)
     assert [label for label, _column in chart.x_labels()] == ["e1", "e2"]
     low, high = chart.value_range()

@@ -48,7 +48,7 @@ def test_epoch_folders_copied_in_appear_and_half_written_files_wait(
     shutil.copytree(source / "epoch_02", watched / "epoch_02")
     qtbot.waitUntil(lambda: len(tab.state.result.images) == 6, timeout=15000)
     assert [c.label for c in tab.grid.data().columns] == ["e1", "e2"]
-    assert tab.table_model.rowCount() == 2
+    assert tab.results.table_model.rowCount() == 2
     assert "newest epoch 2" in tab.watch.status_label.text()
     assert any("meets all targets" in m for m in tab.watch.notifier.sent)
 
