@@ -310,7 +310,7 @@ def score(truth: np.ndarray, got: np.ndarray, chain: bool = False, reach: float 
 
 def true_palette_recovery(image: np.ndarray, art: np.ndarray) -> np.ndarray:
     """The ceiling: the fitted grid's cell colours, each replaced by the nearest TRUE colour."""
-    from bespoke_gui.core.epochs.pixelgrid import cell_colours_float, fit_grid
+    from bespoke_gui.core.epochs.grid import cell_colours_float, fit_grid
 
     raw, _ = cell_colours_float(image, fit_grid(image, CELLS))
     colours = np.unique(art.reshape(-1, 3), axis=0)

@@ -4,7 +4,7 @@ Run: python tests/benchmarks/measure_samples.py
 Reads ../shared/realdata/bespokebaby2/epoch8_samples (13 real 512x512 outputs); prints per
 image and the median over images:
 
-- grid pitch and phase: the comb fit of core.epochs.pixelgrid.fit_grid (no per-line
+- grid pitch and phase: the comb fit of core.epochs.grid.fit_grid (no per-line
   refinement): first line (phase), pitch, and where the 24th line ends;
 - edge: across every grid line between two flat cells whose inner colours differ by more
   than 60 in luma, the luma profile along a row through the cells' middle third,
@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from bespoke_gui.core.epochs.pixelgrid import fit_grid
+from bespoke_gui.core.epochs.grid import fit_grid
 
 SAMPLES = (
     Path(__file__).resolve().parents[2].parent / "shared" / "realdata" / "bespokebaby2" / "epoch8_samples"

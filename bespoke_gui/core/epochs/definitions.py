@@ -17,7 +17,7 @@ import textwrap
 from dataclasses import dataclass
 
 from bespoke_gui.core.epochs.metrics import StraySettings, Targets
-from bespoke_gui.core.epochs.pixelgrid import MERGE_FLOOR
+from bespoke_gui.core.epochs.palette import MERGE_FLOOR
 from bespoke_gui.core.epochs.strays import (
     BACKGROUND_MIN_BORDER_SHARE,
     NEAR_DUPLICATE_MIN,

@@ -31,13 +31,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bespoke_gui.core.colour import count_unique_packed, pack_rgb, to_hex
-from bespoke_gui.core.epochs.pixelgrid import (
-    DEFAULT_MERGE_THRESHOLD,
-    Recovery,
-    as_rgb_array,
-    inner_indices,
-    nearest_downscale,
-)
+from bespoke_gui.core.epochs.grid import as_rgb_array, inner_indices
+from bespoke_gui.core.epochs.pixelgrid import DEFAULT_MERGE_THRESHOLD, Recovery, nearest_downscale
 from bespoke_gui.core.epochs.strays import REASON_KEYS as REASON_KEYS
 from bespoke_gui.core.epochs.strays import STRAY_AT, STRAY_REASONS, StrayReport, find_strays
 

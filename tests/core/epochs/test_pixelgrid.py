@@ -1,3 +1,6 @@
+"""Recovery of the pixel art: grid fit (core.epochs.grid), palette (core.epochs.palette) and
+the pipelines that join them (core.epochs.pixelgrid)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -7,14 +10,9 @@ from PIL import Image, ImageFilter
 
 from bespoke_gui.core.colour import colour_distance, count_unique_colours, pack_rgb
 from bespoke_gui.core.demo.degrade import degrade_like_diffusion, upscale_nearest
-from bespoke_gui.core.epochs.pixelgrid import (
-    downscale,
-    evidence_palette,
-    fit_grid,
-    merge_palette,
-    nearest_downscale,
-    nearest_indices,
-)
+from bespoke_gui.core.epochs.grid import fit_grid
+from bespoke_gui.core.epochs.palette import evidence_palette
+from bespoke_gui.core.epochs.pixelgrid import downscale, nearest_downscale, nearest_indices
 from bespoke_gui.core.exactgrid import upscale_blocks
 
 
@@ -146,15 +144,6 @@ def test_recovered_colours_stay_close_to_the_art() -> None:
     recovery = downscale(degraded.image)
     distance = colour_distance(recovery.pixels, degraded.cells)
     assert float(np.median(distance)) < 0.03
-
-
-def test_merge_palette_merges_near_duplicates_only() -> None:
-    colours = np.array([[100, 150, 200], [101, 151, 199], [103, 150, 202], [200, 60, 40]], dtype=np.uint8)
-    labels, reps = merge_palette(colours, np.array([50, 2, 1, 10]), threshold=0.04)
-    assert labels[0] == labels[1] == labels[2] != labels[3]
-    assert reps[labels[0]].tolist() == [100, 150, 200]  # the dominant member wins
-    labels, _ = merge_palette(colours, np.ones(4), threshold=0.0)
-    assert len(set(labels.tolist())) == 4
 
 
 def test_downscale_refuses_bad_arguments() -> None:
