@@ -56,6 +56,26 @@ class GridFit:
     def cells(self) -> tuple[int, int]:
         return len(self.x_edges) - 1, len(self.y_edges) - 1
 
+    @classmethod
+    def from_edges(
+        cls, x_edges: np.ndarray, y_edges: np.ndarray, score_x: float, score_y: float, exact: bool = False
+    ) -> GridFit:
+        """The fit whose lines are ``x_edges`` / ``y_edges``: pitch and offset from the outer lines."""
+        x_edges = np.asarray(x_edges, dtype=np.float64)
+        y_edges = np.asarray(y_edges, dtype=np.float64)
+        return cls(
+            x_edges=x_edges,
+            y_edges=y_edges,
+            pitch_x=float(x_edges[-1] - x_edges[0]) / (x_edges.size - 1),
+            pitch_y=float(y_edges[-1] - y_edges[0]) / (y_edges.size - 1),
+            offset_x=float(x_edges[0]),
+            offset_y=float(y_edges[0]),
+            score=min(score_x, score_y),
+            score_x=score_x,
+            score_y=score_y,
+            exact=exact,
+        )
+
 
 def as_rgb_array(pixels: np.ndarray) -> np.ndarray:
     """An (H, W, 3) uint8 view of an RGB, RGBA (alpha dropped) or greyscale array."""
@@ -265,18 +285,8 @@ def _fit_from_energy(
     if refine:
         x_edges = _refine_lines(ex, x_edges, px)
         y_edges = _refine_lines(ey, y_edges, py)
-    sx, sy = _axis_score(ex, x_edges), _axis_score(ey, y_edges)
-    return GridFit(
-        x_edges=x_edges,
-        y_edges=y_edges,
-        pitch_x=px,
-        pitch_y=py,
-        offset_x=ox,
-        offset_y=oy,
-        score=min(sx, sy),
-        score_x=sx,
-        score_y=sy,
-    )
+    # Refining moves interior lines only: the outer ones keep the fitted offset and pitch.
+    return GridFit.from_edges(x_edges, y_edges, _axis_score(ex, x_edges), _axis_score(ey, y_edges))
 
 
 def inner_layout(pitch: float) -> tuple[int, int]:

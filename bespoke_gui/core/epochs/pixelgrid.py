@@ -188,20 +188,9 @@ def two_stage_downscale(pixels: np.ndarray, cells: int = DEFAULT_CELLS, sharpen:
     return np.asarray(image).copy()
 
 
-def _uniform_grid(width: int, height: int, cells: int, score: float, exact: bool) -> GridFit:
+def _uniform_grid(width: int, height: int, cells: int, score: float) -> GridFit:
     k = np.arange(cells + 1, dtype=np.float64)
-    return GridFit(
-        x_edges=k * width / cells,
-        y_edges=k * height / cells,
-        pitch_x=width / cells,
-        pitch_y=height / cells,
-        offset_x=0.0,
-        offset_y=0.0,
-        score=score,
-        score_x=score,
-        score_y=score,
-        exact=exact,
-    )
+    return GridFit.from_edges(k * width / cells, k * height / cells, score, score)
 
 
 def _from_small(
@@ -253,28 +242,15 @@ def downscale(
     source = (width, height)
     if method == "nearest":
         small = nearest_downscale(rgb, cells)
-        return _from_small(
-            small, _uniform_grid(width, height, cells, float("nan"), False), method, False, source
-        )
+        return _from_small(small, _uniform_grid(width, height, cells, float("nan")), method, False, source)
     if method == "two-stage":
         small = two_stage_downscale(rgb, cells, sharpen=sharpen)
-        return _from_small(
-            small, _uniform_grid(width, height, cells, float("nan"), False), method, False, source
-        )
+        return _from_small(small, _uniform_grid(width, height, cells, float("nan")), method, False, source)
 
     exact = _exact_downsample(rgb, cells)
     if exact is not None:
         small, x_edges, y_edges = exact
-        grid = GridFit(
-            x_edges=x_edges.astype(np.float64),
-            y_edges=y_edges.astype(np.float64),
-            pitch_x=width / cells,
-            pitch_y=height / cells,
-            offset_x=0.0,
-            offset_y=0.0,
-            score=1.0,
-            exact=True,
-        )
+        grid = GridFit.from_edges(x_edges, y_edges, 1.0, 1.0, exact=True)
         return _from_small(small, grid, method, True, source, ("clean block upscale: recovered losslessly",))
 
     grid = fit_grid(rgb, cells, refine=refine)
