@@ -89,56 +89,53 @@ def _add_options(parser: argparse.ArgumentParser, cleaned: bool = False) -> None
     parser.add_argument("--workers", type=int, default=None, help="threads (default: all cores)")
 
 
-def _subcommand(
-    subparsers: argparse._SubParsersAction, name: str, func: Callable[[argparse.Namespace], int], **texts: str
-) -> argparse.ArgumentParser:
-    parser = subparsers.add_parser(name, **texts)
-    parser.set_defaults(func=func)
-    return parser
-
-
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = _subcommand(
-        subparsers,
-        "downscale",
-        cmd_downscale,
-        help="recover the true 24x24 pixel art from sample images",
-        description="Write one cells x cells PNG per input image, under the same name, into --out.",
-    )
+    commands: list[tuple[str, Callable[[argparse.Namespace], int], str, str | None]] = [
+        # (name, function, help, description)
+        (
+            "downscale",
+            cmd_downscale,
+            "recover the true 24x24 pixel art from sample images",
+            "Write one cells x cells PNG per input image, under the same name, into --out.",
+        ),
+        (
+            "analyze",
+            cmd_analyze,
+            "measure sample images: unique colours, palette, stray pixels, messy, per epoch",
+            "Analyse sample images (epoch folders, sd-scripts' sample/ folder, or files).",
+        ),
+        ("report", cmd_report, "write a collage PNG and a Markdown + CSV report of sample images", None),
+        (
+            "definitions",
+            cmd_definitions,
+            "what every figure of the Epochs tab, analyze and report means",
+            "Print the definitions the app's Help > What the numbers mean shows.",
+        ),
+    ]
+    parsers = {}
+    for name, func, help_text, description in commands:
+        parsers[name] = subparsers.add_parser(name, help=help_text, description=description)
+        parsers[name].set_defaults(func=func)
+
+    p = parsers["downscale"]
     p.add_argument("inputs", nargs="+", metavar="IN", help="image files or folders of images")
     p.add_argument("--out", required=True, help="output folder (created if missing)")
     _add_options(p, cleaned=True)
 
-    p = _subcommand(
-        subparsers,
-        "analyze",
-        cmd_analyze,
-        help="measure sample images: unique colours, palette, stray pixels, messy, per epoch",
-        description="Analyse sample images (epoch folders, sd-scripts' sample/ folder, or files).",
-    )
+    p = parsers["analyze"]
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--json", action="store_true", help="print a JSON list, one object per image")
     _add_options(p)
 
-    p = _subcommand(
-        subparsers,
-        "report",
-        cmd_report,
-        help="write a collage PNG and a Markdown + CSV report of sample images",
-    )
+    p = parsers["report"]
     p.add_argument("paths", nargs="+", metavar="SAMPLES")
     p.add_argument("--out", required=True, help="output folder (created if missing)")
     p.add_argument("--scale", type=int, default=6, help="collage zoom per art pixel (default 6)")
     _add_options(p, cleaned=True)
 
-    p = _subcommand(
-        subparsers,
-        "definitions",
-        cmd_definitions,
-        help="what every figure of the Epochs tab, analyze and report means",
-        description="Print the definitions the app's Help > What the numbers mean shows.",
+    parsers["definitions"].add_argument(
+        "--markdown", action="store_true", help="as a Markdown list (the README's form)"
     )
-    p.add_argument("--markdown", action="store_true", help="as a Markdown list (the README's form)")
 
 
 def cmd_definitions(args: argparse.Namespace) -> int:
