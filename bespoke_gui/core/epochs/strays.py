@@ -179,16 +179,12 @@ def find_strays(art: np.ndarray, background: tuple[int, int, int] | None = None)
     reason = np.full((rows, cols), "", dtype=object)
     confidence = np.zeros((rows, cols), dtype=np.float32)
     neighbours = _neighbour_stack(labels, -1)  # (8, H, W)
-    valid = neighbours >= 0
     isolated = ~np.any(neighbours == labels[None], axis=0)
-    # The recovery keeps shades a few levels apart as separate colours: a region drifting
-    # across two of them is still one flat region to the eye.
-    same = np.sqrt(((palette[:, None] - palette[None]) ** 2).sum(axis=2)) < SAME_SHADE
-    for y, x in zip(*np.nonzero(isolated)):
-        own = int(labels[y, x])
-        around = neighbours[:, y, x][valid[:, y, x]]
-        verdict = _judge(own, around, labels[y], palette, counts, bg_label, same)
-        reason[y, x], confidence[y, x] = verdict
+    ys, xs = np.nonzero(isolated)
+    if ys.size:
+        verdicts, scores = _judge(labels, ys, xs, neighbours[:, ys, xs], palette, counts, bg_label)
+        reason[ys, xs] = verdicts
+        confidence[ys, xs] = scores
     mask = confidence >= STRAY_AT
     strays = [
         Stray(int(x), int(y), str(reason[y, x]), float(confidence[y, x])) for y, x in zip(*np.nonzero(mask))
@@ -198,43 +194,53 @@ def find_strays(art: np.ndarray, background: tuple[int, int, int] | None = None)
 
 
 def _judge(
-    own: int,
+    labels: np.ndarray,
+    ys: np.ndarray,
+    xs: np.ndarray,
     around: np.ndarray,
-    row_labels: np.ndarray,
     palette: np.ndarray,
     counts: np.ndarray,
     bg_label: int | None,
-    same: np.ndarray,
-) -> tuple[str, float]:
-    """(reason, confidence) of one candidate cell from the labels of its neighbours."""
-    if around.size == 0:
-        return "", 0.0
-    colour = palette[own]
-    others = np.sqrt(((palette - colour) ** 2).sum(axis=1))
-    others[own] = np.inf
-    off_palette = counts[own] <= ODD_COLOUR_CELLS and float(others.min()) >= ODD_COLOUR_APART
-    paired = np.count_nonzero(row_labels == own) > 1
-    region = int(np.argmax(np.bincount(around)))
-    if around.size >= 3 and np.all(same[region, around]):
-        # One flat region all round (shades of one colour).
-        apart = float(others[region])
-        if apart < NEAR_DUPLICATE_MIN:
-            return KEPT_SHADE, _KEPT_CONFIDENCE
-        if bg_label is not None and same[region, bg_label]:
-            return BACKGROUND_SPECK, _CONFIDENCE[BACKGROUND_SPECK]
-        if apart <= NEAR_DUPLICATE_REACH:
-            return NEAR_DUPLICATE, _CONFIDENCE[NEAR_DUPLICATE]
-        if _luma(colour) > _luma(palette[region]) + LIGHTER_BY:
-            return LIGHTER_DOT, _CONFIDENCE[LIGHTER_DOT]
-        if off_palette:
-            return ODD_COLOUR, _CONFIDENCE[ODD_COLOUR]
-        if paired:
-            return KEPT_PAIRED, _KEPT_CONFIDENCE
-        if counts[own] == 1:
-            return DARK_SPECK, _CONFIDENCE[DARK_SPECK]
-        return KEPT_DARKER, _KEPT_CONFIDENCE
-    if off_palette and not paired:
-        return ODD_COLOUR, _CONFIDENCE[ODD_COLOUR]
-    if paired and counts[own] <= ODD_COLOUR_CELLS:
-        return KEPT_PAIRED, _KEPT_CONFIDENCE
-    return "", 0.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """(reasons, confidences) of the candidate cells ``ys, xs``, ``around`` (8, N) their neighbours' labels.
+
+    All candidates at once (a drifted sample has a hundred or more): the rules of the
+    module docstring, in their order, as boolean arrays.
+    """
+    n_colours = palette.shape[0]
+    own = labels[ys, xs]
+    valid = around >= 0
+    dist = np.sqrt(((palette[:, None] - palette[None]) ** 2).sum(axis=2))
+    # The recovery keeps shades a few levels apart as separate colours: a region drifting
+    # across two of them is still one flat region to the eye.
+    same = dist < SAME_SHADE
+    np.fill_diagonal(dist, np.inf)
+    nearest_other = dist.min(axis=1)
+    # The region: the most common neighbour colour (ties: the lowest label).
+    agree = (around[:, None] == around[None]) & valid[:, None] & valid[None]
+    votes = np.where(valid, agree.sum(axis=1), -1)
+    best = np.argmax(votes * (n_colours + 1) - around, axis=0)
+    region = around[best, np.arange(own.size)]
+    flat = (valid.sum(axis=0) >= 3) & np.all(same[region[None], np.maximum(around, 0)] | ~valid, axis=0)
+    off_palette = (counts[own] <= ODD_COLOUR_CELLS) & (nearest_other[own] >= ODD_COLOUR_APART)
+    paired = np.count_nonzero(labels[ys] == own[:, None], axis=1) > 1
+    apart = dist[own, region]
+    on_background = same[region, bg_label] if bg_label is not None else np.zeros(own.size, dtype=bool)
+    luma = _luma(palette)
+    lighter = luma[own] > luma[region] + LIGHTER_BY
+    outcomes = [
+        (flat & (apart < NEAR_DUPLICATE_MIN), KEPT_SHADE),
+        (flat & on_background, BACKGROUND_SPECK),
+        (flat & (apart <= NEAR_DUPLICATE_REACH), NEAR_DUPLICATE),
+        (flat & lighter, LIGHTER_DOT),
+        (flat & off_palette, ODD_COLOUR),
+        (flat & paired, KEPT_PAIRED),
+        (flat & (counts[own] == 1), DARK_SPECK),
+        (flat, KEPT_DARKER),
+        (off_palette & ~paired, ODD_COLOUR),
+        (paired & (counts[own] <= ODD_COLOUR_CELLS), KEPT_PAIRED),
+    ]
+    has = valid.any(axis=0)
+    reasons = np.select([c & has for c, _ in outcomes], [r for _, r in outcomes], "").astype(object)
+    scores = np.array([_CONFIDENCE.get(r, _KEPT_CONFIDENCE) if r else 0.0 for r in reasons], dtype=np.float32)
+    return reasons, scores
