@@ -25,7 +25,7 @@ import sys
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import numpy as np
 from PIL import Image
@@ -46,7 +46,7 @@ from bespoke_gui.core.epochs.report import write_report
 from bespoke_gui.core.files import atomic_write_with
 from bespoke_gui.core.findings import Finding
 from bespoke_gui.core.jobs import map_items
-from bespoke_gui.core.workspace import IMAGE_EXTENSIONS
+from bespoke_gui.core.workspace import list_images
 
 
 def _positive_factor(text: str) -> int:
@@ -154,7 +154,7 @@ def _settings(args: argparse.Namespace) -> AnalysisSettings:
     )
 
 
-def _print_notes(messages: list[Finding], stream=None) -> None:
+def _print_notes(messages: list[Finding], stream: TextIO | None = None) -> None:
     """Notes grouped by message, so 200 unrecognised names make one line, not 200."""
     out = stream or sys.stderr
     grouped: dict[str, list[str]] = defaultdict(list)
@@ -179,11 +179,7 @@ def _gather_images(inputs: list[str]) -> tuple[list[Path], list[Finding]]:
     for raw in inputs:
         path = Path(raw).expanduser()
         if path.is_dir():
-            found = sorted(
-                p
-                for p in path.iterdir()
-                if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS and not p.name.startswith(".")
-            )
+            found = list_images(path)
             if not found:
                 errors.append(Finding.error(str(path), "no images in this folder"))
         elif path.is_file():

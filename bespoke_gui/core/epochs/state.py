@@ -27,6 +27,7 @@ from bespoke_gui.core.epochs.grid_data import (
 from bespoke_gui.core.epochs.metrics import Targets
 from bespoke_gui.core.epochs.prompts import distinct_parts
 from bespoke_gui.core.epochs.samples import SampleInfo, parse_epoch_folder
+from bespoke_gui.core.workspace import IMAGE_EXTENSIONS
 
 Column = tuple[str, int | None]
 SummaryKey = tuple[str, Column]  # (run, column): one epoch of one run
@@ -227,6 +228,11 @@ def resolve(path: Path | str) -> Path:
         return Path(path).expanduser().resolve()
     except OSError:
         return Path(path).expanduser().absolute()
+
+
+def is_droppable(path: Path) -> bool:
+    """A folder, or an image file by its extension: what a drop onto the Epochs tab may load."""
+    return path.is_dir() or (path.is_file() and path.suffix.lower() in IMAGE_EXTENSIONS)
 
 
 def workspace_sample_roots(sample_dirs: Sequence[Path]) -> list[Path]:

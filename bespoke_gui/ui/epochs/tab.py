@@ -37,7 +37,7 @@ from bespoke_gui.core.epochs.preferences import (
     with_choice,
 )
 from bespoke_gui.core.epochs.report import ReportFiles
-from bespoke_gui.core.epochs.state import EpochsState
+from bespoke_gui.core.epochs.state import EpochsState, is_droppable
 from bespoke_gui.core.workspace import IMAGE_EXTENSIONS, Workspace
 from bespoke_gui.ui.bridge import JobHandle
 from bespoke_gui.ui.context import AppContext
@@ -49,10 +49,6 @@ from bespoke_gui.ui.epochs.toolbar import EpochsToolbar, GridViewControls
 from bespoke_gui.ui.epochs.watch import SampleWatch
 from bespoke_gui.ui.tabs import FeatureTab
 from bespoke_gui.ui.widgets.file_dialogs import choose_files, choose_folder
-
-
-def _is_droppable(path: Path) -> bool:
-    return path.is_dir() or (path.is_file() and path.suffix.lower() in IMAGE_EXTENSIONS)
 
 
 class EpochsTab(FeatureTab):
@@ -308,7 +304,7 @@ class EpochsTab(FeatureTab):
     @staticmethod
     def dropped_paths(urls: list[QUrl]) -> list[Path]:
         return [
-            Path(u.toLocalFile()) for u in urls if u.isLocalFile() and _is_droppable(Path(u.toLocalFile()))
+            Path(u.toLocalFile()) for u in urls if u.isLocalFile() and is_droppable(Path(u.toLocalFile()))
         ]
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
