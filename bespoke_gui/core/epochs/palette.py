@@ -76,7 +76,12 @@ def drift_sigma(raw: np.ndarray) -> float:
     """
     values = raw.astype(np.float32)
     diffs = np.concatenate(
-        [(values[:, 1:] - values[:, :-1]).reshape(-1, 3), (values[1:] - values[:-1]).reshape(-1, 3)]
+        [
+            (values[:, 1:] - values[:, :-1]).reshape(-1, 3),
+            (values[1:] - values[:-1]).reshape(-1, 3),
+            (values[1:, 1:] - values[:-1, :-1]).reshape(-1, 3),
+            (values[1:, :-1] - values[:-1, 1:]).reshape(-1, 3),
+        ]
     )
     spread = np.abs(diffs).max(axis=1)
     # Many adjacent cells of pixel art share a colour, so the lowest 15 % of the
