@@ -23,7 +23,8 @@ from bespoke_gui.core.demo.demo_workspace import (
     read_demo_truth,
     write_demo_workspace,
 )
-from bespoke_gui.core.demo.portraits import CONTROL_BACKGROUNDS, draw_portrait
+from bespoke_gui.core.demo.palettes import CONTROL_BACKGROUNDS
+from bespoke_gui.core.demo.portraits import draw_portrait
 from bespoke_gui.core.exactgrid import downsample_exact, find_exact_grid
 from bespoke_gui.core.files import TEMP_PREFIX
 from bespoke_gui.core.jobs import CancelFlag

@@ -9,19 +9,21 @@ import pytest
 
 from bespoke_gui.core.captions.tokens import count_tokens
 from bespoke_gui.core.colour import srgb_to_oklab, to_hex
-from bespoke_gui.core.demo.portraits import (
+from bespoke_gui.core.demo.palettes import CONTROL_BACKGROUNDS
+from bespoke_gui.core.demo.portrait_captions import (
     ALL_MISTAKES,
-    CONTROL_BACKGROUNDS,
-    MIN_SEPARATION,
     MISTAKE_CLARITY_LATE,
     MISTAKE_CLARITY_MISSING,
     MISTAKE_DOUBLE_COMMA,
     MISTAKE_SAME_COLOUR_WORDS,
     MISTAKE_SHARED_HEX,
     MISTAKE_TRIGGER_NOT_FIRST,
+    hex_codes_in,
+)
+from bespoke_gui.core.demo.portraits import (
+    MIN_SEPARATION,
     Portrait,
     draw_portrait,
-    hex_codes_in,
     render_contact_sheet,
 )
 
