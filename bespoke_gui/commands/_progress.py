@@ -1,4 +1,4 @@
-"""A terminal progress line for CLI jobs (count, rate, time left), on stderr."""
+"""What the commands write to the terminal: a progress line (count, rate, time left) and errors, on stderr."""
 
 from __future__ import annotations
 
@@ -48,3 +48,8 @@ def print_errors(errors: list, stream: TextIO | None = None) -> None:
     out = stream or sys.stderr
     for err in errors:
         out.write(f"error: {one_line(err)}\n")
+
+
+def print_error(message: object) -> None:
+    """One ``error: ...`` line on stderr."""
+    sys.stderr.write(f"error: {one_line(message)}\n")

@@ -13,7 +13,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from bespoke_gui.commands._progress import TerminalProgress, one_line, print_errors
+from bespoke_gui.commands._args import whole_number_between
+from bespoke_gui.commands._progress import TerminalProgress, print_error, print_errors
 from bespoke_gui.core.dataset.backup import (
     BackupError,
     BackupInfo,
@@ -28,6 +29,8 @@ from bespoke_gui.core.dataset.scan import ScanResult, backup_dataset, quick_scan
 from bespoke_gui.core.files import leftover_temp_files, stays_inside
 from bespoke_gui.core.findings import Finding
 from bespoke_gui.core.workspace import discover, list_images
+
+_SIZE = whole_number_between(1, 8192, "the size")
 
 
 @dataclass(frozen=True)
@@ -62,8 +65,13 @@ def resolve_target(folder: str | Path) -> DatasetTarget:
     return DatasetTarget(workspace.root, images_dir, workspace.config_path, workspace.caption_extension)
 
 
-def _err(message: str) -> None:
-    sys.stderr.write(f"error: {one_line(message)}\n")
+def _target_or_report(folder: str) -> DatasetTarget | None:
+    """The target ``folder`` names, or None after saying why there is none."""
+    try:
+        return resolve_target(folder)
+    except TargetError as exc:
+        print_error(str(exc))
+        return None
 
 
 def _format_row_table(result: ScanResult) -> list[str]:
@@ -79,10 +87,8 @@ def _format_row_table(result: ScanResult) -> list[str]:
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
-    try:
-        target = resolve_target(args.dir)
-    except TargetError as exc:
-        _err(str(exc))
+    target = _target_or_report(args.dir)
+    if target is None:
         return 2
     progress = TerminalProgress("scanning")
     if args.quick:
@@ -115,10 +121,8 @@ def _describe_backup(info: BackupInfo) -> str:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    try:
-        target = resolve_target(args.dir)
-    except TargetError as exc:
-        _err(str(exc))
+    target = _target_or_report(args.dir)
+    if target is None:
         return 2
     dest = Path(args.dest) if args.dest else target.backups_dir
     try:
@@ -132,7 +136,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
             progress=TerminalProgress("backing up"),
         )
     except BackupError as exc:
-        _err(f"{target.root}: {exc}")
+        print_error(f"{target.root}: {exc}")
         return 1
     sys.stdout.write(f"backup: {_describe_backup(info)}\n")
     return 0
@@ -143,7 +147,7 @@ def cmd_verify_backup(args: argparse.Namespace) -> int:
     try:
         report = verify_backup(backup_dir, progress=TerminalProgress("verifying"))
     except BackupError as exc:
-        _err(f"{backup_dir}: {exc}")
+        print_error(f"{backup_dir}: {exc}")
         return 1
     print_errors(
         [Finding.error(str(backup_dir / p), "missing from the backup") for p in report.missing]
@@ -168,7 +172,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     try:
         plan = restore_plan(backup_dir, target)
     except BackupError as exc:
-        _err(f"{backup_dir}: {exc}")
+        print_error(f"{backup_dir}: {exc}")
         return 1
     sys.stdout.write(f"restoring {backup_dir} into {plan.root}\n")
     try:
@@ -179,7 +183,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
             allow_outside=[Path(p).expanduser().absolute() for p in args.allow_outside],
         )
     except BackupError as exc:
-        _err(f"{backup_dir}: {exc}")
+        print_error(f"{backup_dir}: {exc}")
         return 1
     if report.safety_backup is not None:
         sys.stdout.write(f"current files backed up first: {_describe_backup(report.safety_backup)}\n")
@@ -197,10 +201,8 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def cmd_resize(args: argparse.Namespace) -> int:
-    try:
-        target = resolve_target(args.dir)
-    except TargetError as exc:
-        _err(str(exc))
+    target = _target_or_report(args.dir)
+    if target is None:
         return 2
     try:
         report = resize_dataset(
@@ -217,7 +219,7 @@ def cmd_resize(args: argparse.Namespace) -> int:
             progress=TerminalProgress("resizing"),
         )
     except ResizeError as exc:
-        _err(f"{target.images_dir}: {exc}")
+        print_error(f"{target.images_dir}: {exc}")
         return 1
     sys.stdout.write("\n".join(report.lines()) + "\n")
     for note in report.notes:
@@ -227,10 +229,8 @@ def cmd_resize(args: argparse.Namespace) -> int:
 
 
 def cmd_verify_size(args: argparse.Namespace) -> int:
-    try:
-        target = resolve_target(args.dir)
-    except TargetError as exc:
-        _err(str(exc))
+    target = _target_or_report(args.dir)
+    if target is None:
         return 2
     report = verify_sizes(target.images_dir, args.size, progress=TerminalProgress("checking"))
     sys.stdout.write(f"{target.images_dir}: " + "\n".join(report.lines()) + "\n")
@@ -248,7 +248,7 @@ def cmd_leftovers(args: argparse.Namespace) -> int:
     """What a killed write or backup left behind; removed only with --remove."""
     root = Path(args.dir).expanduser()
     if not root.is_dir():
-        _err(f"{root}: not a folder")
+        print_error(f"{root}: not a folder")
         return 2
     workspace = discover(root)
     folders = {workspace.root}
@@ -273,25 +273,15 @@ def cmd_leftovers(args: argparse.Namespace) -> int:
             path.unlink()
         except OSError as exc:
             failed += 1
-            _err(f"{path}: {exc.strerror or exc}")
+            print_error(f"{path}: {exc.strerror or exc}")
     for folder in incomplete:
         try:
             remove_incomplete_backup(folder)
         except (OSError, BackupError) as exc:
             failed += 1
-            _err(f"{folder}: {exc}")
+            print_error(f"{folder}: {exc}")
     sys.stdout.write(f"removed {len(temp_files) + len(incomplete) - failed} leftovers\n")
     return 1 if failed else 0
-
-
-def _positive_size(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text}") from None
-    if not 1 <= value <= 8192:
-        raise argparse.ArgumentTypeError("the size must be between 1 and 8192")
-    return value
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -342,7 +332,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     resize = subparsers.add_parser("resize", help="resize every image to SIZE x SIZE; captions travel along")
     resize.add_argument("dir", help="a dataset folder or a workspace")
-    resize.add_argument("--size", type=_positive_size, default=DEFAULT_SIZE, help="target size (default 256)")
+    resize.add_argument("--size", type=_SIZE, default=DEFAULT_SIZE, help="target size (default 256)")
     resize.add_argument(
         "--filter",
         choices=list(FILTERS),
@@ -357,5 +347,5 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     size = subparsers.add_parser("verify-size", help="list every image that is not SIZE x SIZE")
     size.add_argument("dir", help="a dataset folder or a workspace")
-    size.add_argument("--size", type=_positive_size, default=DEFAULT_SIZE, help="expected size (default 256)")
+    size.add_argument("--size", type=_SIZE, default=DEFAULT_SIZE, help="expected size (default 256)")
     size.set_defaults(func=cmd_verify_size)

@@ -14,27 +14,25 @@ import json
 import sys
 from pathlib import Path
 
-from bespoke_gui.commands._progress import TerminalProgress, one_line
-
-
-def _err(message: str) -> None:
-    sys.stderr.write(f"error: {one_line(message)}\n")
+from bespoke_gui.commands._args import positive_number, whole_number_between
+from bespoke_gui.commands._progress import TerminalProgress, print_error
 
 
 def cmd_package(args: argparse.Namespace) -> int:
-    from bespoke_gui.core.dataset.package import PackageError, plan_package, write_package
+    from bespoke_gui.core.dataset.package import PackageError, plan_package
+    from bespoke_gui.core.dataset.package_zip import write_package
 
     out = Path(args.out).expanduser()
     if out.suffix.lower() != ".zip":
-        _err(f"{out}: the package is a .zip file; name it FILE.zip")
+        print_error(f"{out}: the package is a .zip file; name it FILE.zip")
         return 2
     if out.exists() and not args.overwrite:
-        _err(f"{out}: exists; choose another name or replace it with --overwrite")
+        print_error(f"{out}: exists; choose another name or replace it with --overwrite")
         return 2
     try:
         plan = plan_package(args.dir, out, args.root, args.repeats, progress=TerminalProgress("pre-flight"))
     except PackageError as exc:
-        _err(str(exc))
+        print_error(str(exc))
         return 2
     print(f"package {plan.name}: {plan.images} images in {plan.subset}, pod root {plan.pod_root}")
     print("config changes (path keys only):")
@@ -46,7 +44,9 @@ def cmd_package(args: argparse.Namespace) -> int:
         else:
             print(line)
     if plan.preflight.has_errors and not args.allow_errors:
-        _err(f"not packaged: {len(plan.preflight.errors)} pre-flight errors (--allow-errors packages anyway)")
+        print_error(
+            f"not packaged: {len(plan.preflight.errors)} pre-flight errors (--allow-errors packages anyway)"
+        )
         return 1
     try:
         result = write_package(
@@ -57,21 +57,21 @@ def cmd_package(args: argparse.Namespace) -> int:
             overwrite=args.overwrite,
         )
     except PackageError as exc:
-        _err(str(exc))
+        print_error(str(exc))
         return 1
     if result.cancelled or result.path is None:
-        _err("cancelled: no package written")
+        print_error("cancelled: no package written")
         return 1
     print(f"wrote {result.path} ({result.files} files, {result.total_bytes / 1e6:.1f} MB)")
     return 0
 
 
 def cmd_verify_package(args: argparse.Namespace) -> int:
-    from bespoke_gui.core.dataset.package import verify_package
+    from bespoke_gui.core.dataset.package_zip import verify_package
 
     report = verify_package(Path(args.zip).expanduser(), progress=TerminalProgress("verifying"))
     for problem in report.problems:
-        _err(f"{report.path}: {problem}")
+        print_error(f"{report.path}: {problem}")
     if report.ok:
         print(
             f"{report.path}: {report.checked} files match SHA256SUMS and the manifest; {report.images} images"
@@ -93,7 +93,7 @@ def cmd_estimate(args: argparse.Namespace) -> int:
             samples_dir=args.samples,
         )
     except EstimateError as exc:
-        _err(str(exc))
+        print_error(str(exc))
         return 2
     if args.json:
         json.dump(estimate.to_json(), sys.stdout, indent=1, ensure_ascii=False)
@@ -101,26 +101,6 @@ def cmd_estimate(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write("\n".join(estimate.lines()) + "\n")
     return 0
-
-
-def _repeats(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text}") from None
-    if not 1 <= value <= 10000:
-        raise argparse.ArgumentTypeError("repeats must be between 1 and 10000")
-    return value
-
-
-def _positive(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError("must be more than 0")
-    return value
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -135,7 +115,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     package.add_argument("--root", help="where the package will sit on the pod (default /workspace/<name>)")
     package.add_argument(
         "--repeats",
-        type=_repeats,
+        type=whole_number_between(1, 10000, "repeats"),
         help="repeats for the <repeats>_<name> folder (default: the images folder's own, else 10)",
     )
     package.add_argument(
@@ -157,9 +137,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     estimate.add_argument("dir", help="the workspace")
     estimate.add_argument("--config", help="the config (default: the workspace's)")
     estimate.add_argument("--json", action="store_true", help="print the figures as JSON")
-    estimate.add_argument("--seconds-per-step", type=_positive, help="measured seconds per optimizer step")
+    estimate.add_argument(
+        "--seconds-per-step", type=positive_number, help="measured seconds per optimizer step"
+    )
     estimate.add_argument("--gpu", help="a GPU from the table of typical figures (e.g. RTX 4090)")
-    estimate.add_argument("--price", type=_positive, help="price per GPU hour (default 1.69)")
+    estimate.add_argument("--price", type=positive_number, help="price per GPU hour (default 1.69)")
     estimate.add_argument(
         "--samples", help="a previous run's sample folder: seconds per epoch from its timestamps"
     )

@@ -4,7 +4,7 @@ Opening the dialog plans the package at once (a job: config-check, caption lint,
 headers); changing the file name, the pod root or the repeats plans it again. The dialog
 shows what would change in the config (path keys only) and what the pre-flight found;
 "Write package" is enabled when there are no errors, or when "Allow errors" is ticked.
-All file work runs in ``core.dataset.package`` through the job runner.
+All file work runs in ``core.dataset.package`` and ``package_zip`` through the job runner.
 """
 
 from __future__ import annotations
@@ -34,11 +34,10 @@ from bespoke_gui.core.dataset.package import (
     DEFAULT_REPEATS,
     REPEATS_DIR_RE,
     PackagePlan,
-    PackageResult,
     package_name_for,
     plan_package,
-    write_package,
 )
+from bespoke_gui.core.dataset.package_zip import PackageResult, write_package
 from bespoke_gui.core.workspace import Workspace
 from bespoke_gui.ui.bridge import JobHandle
 from bespoke_gui.ui.context import AppContext

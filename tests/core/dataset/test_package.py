@@ -17,9 +17,8 @@ from bespoke_gui.core.dataset.package import (
     PackageError,
     plan_package,
     safe_arcname,
-    verify_package,
-    write_package,
 )
+from bespoke_gui.core.dataset.package_zip import verify_package, write_package
 from bespoke_gui.core.demo.demo_workspace import write_demo_workspace
 from bespoke_gui.core.jobs import CancelFlag
 
@@ -171,12 +170,12 @@ def test_cancel_and_failure_leave_no_zip(demo: Path, tmp_path: Path, monkeypatch
     assert result.cancelled and not out.exists()
     assert [p.name for p in tmp_path.iterdir()] == ["ws"]
 
-    import bespoke_gui.core.dataset.package as package
+    import bespoke_gui.core.dataset.package_zip as package_zip
 
     def boom(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(package, "_add_bytes", boom)
+    monkeypatch.setattr(package_zip, "_add_bytes", boom)
     with pytest.raises(PackageError, match="No space left"):
         write_package(plan, out)
     assert [p.name for p in tmp_path.iterdir()] == ["ws"]
@@ -187,10 +186,11 @@ def test_killed_run_leaves_no_partial_zip(demo: Path, tmp_path: Path) -> None:
     code = (
         "import os, sys\n"
         "import bespoke_gui.core.dataset.package as p\n"
+        "import bespoke_gui.core.dataset.package_zip as z\n"
         "plan = p.plan_package(sys.argv[1], sys.argv[2])\n"
         "def progress(done, total, message):\n"
         "    if done == 4: os._exit(9)\n"
-        "p.write_package(plan, sys.argv[2], progress=progress)\n"
+        "z.write_package(plan, sys.argv[2], progress=progress)\n"
     )
     done = subprocess.run([sys.executable, "-c", code, str(demo), str(out)], cwd=Path(__file__).parents[3])
     assert done.returncode == 9
