@@ -15,8 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bespoke_gui.core.dataset.backup import BackupInfo, RestoreReport
+from bespoke_gui.core.dataset.backup import BackupInfo
 from bespoke_gui.core.dataset.resize import FILTERS, ResizeReport, SizeReport, resize_dataset
+from bespoke_gui.core.dataset.restore import RestoreReport
 from bespoke_gui.core.dataset.scan import (
     RowDetails,
     ScanResult,

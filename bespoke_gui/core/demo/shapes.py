@@ -68,7 +68,7 @@ def parse_spans(spec: str) -> tuple[tuple[int, int, int], ...]:
         first, _, last = text.partition("-")
         return int(first), int(last or first)
 
-    runs = []
+    runs: list[tuple[int, int, int]] = []
     for token in spec.split():
         rows, _, columns = token.partition(":")
         y0, y1 = bounds(rows)

@@ -22,15 +22,14 @@ from PySide6.QtWidgets import (
 from bespoke_gui.core.dataset.backup import (
     BackupError,
     BackupInfo,
-    RestoreReport,
     VerifyReport,
     list_backups,
     list_incomplete_backups,
     remove_incomplete_backup,
-    restore_backup,
     restore_plan,
     verify_backup,
 )
+from bespoke_gui.core.dataset.restore import RestoreReport, restore_backup
 from bespoke_gui.core.jobs import CancelFn, ProgressFn
 from bespoke_gui.ui.bridge import JobHandle
 from bespoke_gui.ui.context import AppContext

@@ -32,8 +32,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from bespoke_gui.core.dataset.backup import BackupInfo, RestoreReport
+from bespoke_gui.core.dataset.backup import BackupInfo
 from bespoke_gui.core.dataset.resize import DEFAULT_SIZE, FILTERS, ResizeReport, SizeReport, verify_sizes
+from bespoke_gui.core.dataset.restore import RestoreReport
 from bespoke_gui.core.dataset.scan import ScanResult, ScanSummary, fill_details
 from bespoke_gui.core.dataset.state import (
     DatasetState,

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bespoke_gui.core.dataset import backup as backup_module
+from bespoke_gui.core.dataset import restore as restore_module
 from bespoke_gui.core.dataset.backup import (
     MANIFEST_NAME,
     BackupCancelled,
@@ -18,9 +19,9 @@ from bespoke_gui.core.dataset.backup import (
     BackupInfo,
     create_backup,
     list_backups,
-    restore_backup,
     verify_backup,
 )
+from bespoke_gui.core.dataset.restore import restore_backup
 from bespoke_gui.core.jobs import CancelFlag
 
 
@@ -373,7 +374,7 @@ def test_a_backup_copy_changed_after_verify_is_not_restored(dataset, monkeypatch
     info = create_backup(made, root, root / "backups", "dataset")
     for path in made:
         path.write_bytes(b"current")
-    real_verify = backup_module.verify_backup
+    real_verify = restore_module.verify_backup
 
     def verify_then_rot(backup_dir, *args, **kwargs):
         report = real_verify(backup_dir, *args, **kwargs)
@@ -381,7 +382,7 @@ def test_a_backup_copy_changed_after_verify_is_not_restored(dataset, monkeypatch
             (info.path / "training_config.toml").write_text("rotted")
         return report
 
-    monkeypatch.setattr(backup_module, "verify_backup", verify_then_rot)
+    monkeypatch.setattr(restore_module, "verify_backup", verify_then_rot)
     report = restore_backup(info.path, safety_backup=False)
     assert [e.path for e in report.errors] == [str(root / "training_config.toml")]
     assert (root / "training_config.toml").read_bytes() == b"current"

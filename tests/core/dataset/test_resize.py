@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from bespoke_gui.core.dataset import resize as resize_module
-from bespoke_gui.core.dataset.backup import BackupError, restore_backup, verify_backup
+from bespoke_gui.core.dataset.backup import BackupError, verify_backup
 from bespoke_gui.core.dataset.resize import (
     ResizeError,
     ResizeItemError,
@@ -23,6 +23,7 @@ from bespoke_gui.core.dataset.resize import (
     resize_pixels,
     verify_sizes,
 )
+from bespoke_gui.core.dataset.restore import restore_backup
 from bespoke_gui.core.exactgrid import downsample_exact, find_exact_grid
 from bespoke_gui.core.files import TEMP_PREFIX
 from bespoke_gui.core.imageio import load_image, probe_image
