@@ -18,14 +18,16 @@ from bespoke_gui.commands._progress import TerminalProgress, print_error, print_
 from bespoke_gui.core.dataset.backup import (
     BackupError,
     BackupInfo,
+    backup_dataset,
     list_incomplete_backups,
     remove_incomplete_backup,
     restore_plan,
     verify_backup,
 )
-from bespoke_gui.core.dataset.resize import DEFAULT_SIZE, FILTERS, ResizeError, resize_dataset, verify_sizes
+from bespoke_gui.core.dataset.resize import ResizeError, resize_dataset, verify_sizes
+from bespoke_gui.core.dataset.resize_filters import DEFAULT_SIZE, FILTERS
 from bespoke_gui.core.dataset.restore import restore_backup
-from bespoke_gui.core.dataset.scan import ScanResult, backup_dataset, quick_scan, scan_folder
+from bespoke_gui.core.dataset.scan import ScanResult, quick_scan, scan_folder
 from bespoke_gui.core.files import leftover_temp_files, stays_inside
 from bespoke_gui.core.findings import Finding
 from bespoke_gui.core.workspace import discover, list_images

@@ -36,6 +36,7 @@ from bespoke_gui.core.jobs import (
     never_cancelled,
     no_progress,
 )
+from bespoke_gui.core.workspace import DEFAULT_CAPTION_EXTENSION, list_captions, list_images
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = 1
@@ -472,6 +473,33 @@ def restore_plan(backup_dir: Path, target_root: Path | None = None) -> RestorePl
         outside = not dest.is_absolute() or not stays_inside(dest.parent, root)
         targets.append(RestoreTarget(Path(backup_dir) / stored, dest, entry, outside))
     return RestorePlan(root, targets, elsewhere)
+
+
+def dataset_files(
+    images_dir: Path, caption_extension: str = DEFAULT_CAPTION_EXTENSION, config_path: Path | None = None
+) -> list[Path]:
+    """What a dataset backup holds: every image, every caption and the training config."""
+    files = list_images(images_dir) + list_captions(images_dir, caption_extension)
+    if config_path is not None and Path(config_path).is_file():
+        files.append(Path(config_path))
+    return files
+
+
+def backup_dataset(
+    root: Path,
+    images_dir: Path,
+    backups_dir: Path,
+    caption_extension: str = DEFAULT_CAPTION_EXTENSION,
+    config_path: Path | None = None,
+    label: str = "",
+    progress: ProgressFn = no_progress,
+    cancelled: CancelFn = never_cancelled,
+) -> BackupInfo:
+    """A verified ``dataset`` backup of images, captions and config (paths kept under ``root``)."""
+    files = dataset_files(images_dir, caption_extension, config_path)
+    return create_backup(
+        files, root, backups_dir, kind="dataset", label=label, progress=progress, cancelled=cancelled
+    )
 
 
 # The captions feature restores caption backups through these names; they live in restore.py,

@@ -25,7 +25,6 @@ from pathlib import Path
 
 import numpy as np
 
-from bespoke_gui.core.dataset.backup import BackupInfo, create_backup
 from bespoke_gui.core.exactgrid import downsample_exact, find_exact_grid
 from bespoke_gui.core.files import TEMP_PREFIX, require_folder
 from bespoke_gui.core.imageio import (
@@ -48,7 +47,7 @@ from bespoke_gui.core.jobs import (
     never_cancelled,
     no_progress,
 )
-from bespoke_gui.core.workspace import DEFAULT_CAPTION_EXTENSION, IMAGE_EXTENSIONS, list_captions, list_images
+from bespoke_gui.core.workspace import DEFAULT_CAPTION_EXTENSION, IMAGE_EXTENSIONS
 
 log = logging.getLogger(__name__)
 DetailsSink = Callable[[int, "RowDetails"], None]
@@ -496,31 +495,4 @@ def summarize(rows: Sequence[ScanRow], captions_without_images: Sequence[str] = 
         non_square=non_square,
         unreadable=unreadable,
         without_exact_grid=no_grid,
-    )
-
-
-def dataset_files(
-    images_dir: Path, caption_extension: str = DEFAULT_CAPTION_EXTENSION, config_path: Path | None = None
-) -> list[Path]:
-    """What a dataset backup holds: every image, every caption and the training config."""
-    files = list_images(images_dir) + list_captions(images_dir, caption_extension)
-    if config_path is not None and Path(config_path).is_file():
-        files.append(Path(config_path))
-    return files
-
-
-def backup_dataset(
-    root: Path,
-    images_dir: Path,
-    backups_dir: Path,
-    caption_extension: str = DEFAULT_CAPTION_EXTENSION,
-    config_path: Path | None = None,
-    label: str = "",
-    progress: ProgressFn = no_progress,
-    cancelled: CancelFn = never_cancelled,
-) -> BackupInfo:
-    """A verified ``dataset`` backup of images, captions and config (paths kept under ``root``)."""
-    files = dataset_files(images_dir, caption_extension, config_path)
-    return create_backup(
-        files, root, backups_dir, kind="dataset", label=label, progress=progress, cancelled=cancelled
     )

@@ -15,15 +15,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bespoke_gui.core.dataset.backup import BackupInfo
-from bespoke_gui.core.dataset.resize import FILTERS, ResizeReport, SizeReport, resize_dataset
+from bespoke_gui.core.dataset.backup import BackupInfo, backup_dataset
+from bespoke_gui.core.dataset.resize import ResizeReport, SizeReport, resize_dataset
+from bespoke_gui.core.dataset.resize_filters import FILTERS
 from bespoke_gui.core.dataset.restore import RestoreReport
 from bespoke_gui.core.dataset.scan import (
     RowDetails,
     ScanResult,
     ScanRow,
     ScanSummary,
-    backup_dataset,
     quick_scan,
     summarize,
 )
@@ -37,13 +37,18 @@ _ORPHANS_SHOWN = 8
 # --------------------------------------------------------------------------- jobs
 
 
+def _images_dir(workspace: Workspace) -> Path:
+    """The workspace's images folder; the jobs below are only started when it has one."""
+    if workspace.images_dir is None:
+        raise ValueError(f"no images folder in {workspace.root}")
+    return workspace.images_dir
+
+
 def scan_images(
     workspace: Workspace, progress: ProgressFn = no_progress, cancelled: CancelFn = never_cancelled
 ) -> ScanResult:
     """The quick scan of the workspace's images folder (listing and headers, no decoding)."""
-    if workspace.images_dir is None:
-        raise ValueError(f"no images folder in {workspace.root}")
-    return quick_scan(workspace.images_dir, workspace.caption_extension, progress, cancelled)
+    return quick_scan(_images_dir(workspace), workspace.caption_extension, progress, cancelled)
 
 
 def back_up_workspace(
@@ -53,11 +58,9 @@ def back_up_workspace(
     cancelled: CancelFn = never_cancelled,
 ) -> BackupInfo:
     """A verified backup of the workspace's images, captions and config."""
-    if workspace.images_dir is None:
-        raise ValueError(f"no images folder in {workspace.root}")
     return backup_dataset(
         workspace.root,
-        workspace.images_dir,
+        _images_dir(workspace),
         workspace.backups_dir,
         workspace.caption_extension,
         workspace.config_path,
@@ -77,10 +80,8 @@ def resize_workspace(
     cancelled: CancelFn = never_cancelled,
 ) -> ResizeReport:
     """Resize the images folder into ``out_dir``, or in place after a verified backup of the dataset."""
-    if workspace.images_dir is None:
-        raise ValueError(f"no images folder in {workspace.root}")
     return resize_dataset(
-        workspace.images_dir,
+        _images_dir(workspace),
         size=size,
         filter_name=filter_name,
         out_dir=out_dir,

@@ -27,13 +27,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from bespoke_gui.core.dataset.resize import (
+from bespoke_gui.core.dataset.resize import default_out_dir
+from bespoke_gui.core.dataset.resize_filters import (
     DEFAULT_SIZE,
     FILTER_EXPLANATIONS,
     FILTERS,
     FilterComparison,
     compare_filters_for_file,
-    default_out_dir,
 )
 from bespoke_gui.ui.bridge import JobHandle
 from bespoke_gui.ui.context import AppContext

@@ -33,7 +33,8 @@ from PySide6.QtWidgets import (
 )
 
 from bespoke_gui.core.dataset.backup import BackupInfo
-from bespoke_gui.core.dataset.resize import DEFAULT_SIZE, FILTERS, ResizeReport, SizeReport, verify_sizes
+from bespoke_gui.core.dataset.resize import ResizeReport, SizeReport, verify_sizes
+from bespoke_gui.core.dataset.resize_filters import DEFAULT_SIZE, FILTERS
 from bespoke_gui.core.dataset.restore import RestoreReport
 from bespoke_gui.core.dataset.scan import ScanResult, ScanSummary, fill_details
 from bespoke_gui.core.dataset.state import (

@@ -13,15 +13,12 @@ from PIL import Image
 
 from bespoke_gui.core.dataset import resize as resize_module
 from bespoke_gui.core.dataset.backup import BackupError, verify_backup
-from bespoke_gui.core.dataset.resize import (
-    ResizeError,
+from bespoke_gui.core.dataset.resize import ResizeError, default_out_dir, resize_dataset, verify_sizes
+from bespoke_gui.core.dataset.resize_filters import (
     ResizeItemError,
     compare_filters,
     compare_filters_for_file,
-    default_out_dir,
-    resize_dataset,
     resize_pixels,
-    verify_sizes,
 )
 from bespoke_gui.core.dataset.restore import restore_backup
 from bespoke_gui.core.exactgrid import downsample_exact, find_exact_grid

@@ -11,12 +11,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from bespoke_gui.core.dataset.backup import verify_backup
+from bespoke_gui.core.dataset.backup import backup_dataset, dataset_files, verify_backup
 from bespoke_gui.core.dataset.scan import (
     apply_details,
-    backup_dataset,
     count_colours,
-    dataset_files,
     fill_details,
     image_details,
     quick_scan,
