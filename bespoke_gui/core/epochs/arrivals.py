@@ -14,6 +14,7 @@ seconds per epoch.
 from __future__ import annotations
 
 import os
+import statistics
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -136,3 +137,13 @@ class StallClock:
             self._reported = True
             return True
         return False
+
+
+def seconds_per_epoch(from_names: float | None, first_seen: Iterable[float]) -> float | None:
+    """A run's seconds per epoch: ``from_names`` (the sample names' timestamps) when known,
+    else the median gap between the times each of its epochs was first seen, or None."""
+    if from_names is not None:
+        return from_names
+    times = sorted(first_seen)
+    gaps = [b - a for a, b in zip(times, times[1:]) if b > a]
+    return statistics.median(gaps) if gaps else None

@@ -13,7 +13,6 @@ seconds per epoch.
 
 from __future__ import annotations
 
-import statistics
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -23,7 +22,7 @@ from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QStyle, QSystemTrayIcon, QWidget
 
 from bespoke_gui.core.config.estimate import pace_from_samples
-from bespoke_gui.core.epochs.arrivals import ArrivalPoll, ArrivalTracker, StallClock
+from bespoke_gui.core.epochs.arrivals import ArrivalPoll, ArrivalTracker, StallClock, seconds_per_epoch
 from bespoke_gui.core.epochs.jobs import append_samples
 from bespoke_gui.core.epochs.state import EpochsState
 from bespoke_gui.ui.bridge import JobHandle
@@ -220,15 +219,10 @@ class SampleWatch(QObject):
     def seconds_per_epoch(self) -> float | None:
         """The run's seconds per epoch: from the sample names' timestamps, else from arrivals."""
         pace = pace_from_samples([i.sample.path for i in self.tab.state.result.images])
-        if pace is not None:
-            return pace.seconds_per_epoch
         newest = self.tab.state.newest_epoch()
-        if newest is None:
-            return None
-        run = newest[0]
-        times = sorted(t for (r, _e), t in self._epoch_seen_at.items() if r == run)
-        gaps = [b - a for a, b in zip(times, times[1:]) if b > a]
-        return statistics.median(gaps) if gaps else None
+        run = newest[0] if newest is not None else None
+        first_seen = [t for (r, _e), t in self._epoch_seen_at.items() if r == run]
+        return seconds_per_epoch(pace.seconds_per_epoch if pace is not None else None, first_seen)
 
     def _check_stall(self) -> None:
         pace = self.seconds_per_epoch()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from bespoke_gui.core.epochs.arrivals import ArrivalTracker, StallClock, decodes_completely
+from bespoke_gui.core.epochs.arrivals import ArrivalTracker, StallClock, decodes_completely, seconds_per_epoch
 
 
 class FakeClock:
@@ -62,3 +62,10 @@ def test_stall_clock_reports_once_per_silence() -> None:
     clock.now += 21
     assert stall.stalled(10.0)
     assert not stall.stalled(None)
+
+
+def test_seconds_per_epoch_from_names_else_from_arrival_gaps() -> None:
+    assert seconds_per_epoch(95.0, [0.0, 10.0]) == 95.0
+    # Epochs first seen at 0, 100, 190 and 400 s (one seen twice at the same time).
+    assert seconds_per_epoch(None, [400.0, 0.0, 100.0, 190.0, 190.0]) == 100.0
+    assert seconds_per_epoch(None, [12.0]) is None
