@@ -9,25 +9,18 @@ pixel grids as they come. What the tab knows and its jobs live in the Qt-free
 
 from __future__ import annotations
 
-import html
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QCheckBox,
     QHBoxLayout,
-    QHeaderView,
-    QLabel,
-    QLineEdit,
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -36,7 +29,7 @@ from bespoke_gui.core.dataset.backup import BackupInfo
 from bespoke_gui.core.dataset.resize import ResizeReport, SizeReport, verify_sizes
 from bespoke_gui.core.dataset.resize_filters import DEFAULT_SIZE, FILTERS
 from bespoke_gui.core.dataset.restore import RestoreReport
-from bespoke_gui.core.dataset.scan import ScanResult, ScanSummary, fill_details
+from bespoke_gui.core.dataset.scan import ScanResult, fill_details
 from bespoke_gui.core.dataset.state import (
     DatasetState,
     back_up_workspace,
@@ -52,9 +45,9 @@ from bespoke_gui.core.workspace import Workspace
 from bespoke_gui.ui.bridge import JobHandle
 from bespoke_gui.ui.context import AppContext
 from bespoke_gui.ui.dataset.backups_dialog import DatasetBackupsDialog
-from bespoke_gui.ui.dataset.model import COL_NAME, COL_PROBLEMS, ScanFilterProxy, ScanTableModel
 from bespoke_gui.ui.dataset.package_dialog import PackageDialog
 from bespoke_gui.ui.dataset.resize_dialog import ResizeDialog, ResizeRequest
+from bespoke_gui.ui.dataset.scan_view import ScanView
 from bespoke_gui.ui.tabs import FeatureTab
 from bespoke_gui.ui.widgets.confirm import ask_to_confirm
 from bespoke_gui.ui.widgets.elided_label import ElidedLabel
@@ -107,36 +100,9 @@ class DatasetTab(FeatureTab):
             self.package_button,
         ]
 
-        self.summary_label = QLabel("")
-        self.summary_label.setWordWrap(True)
-        self.summary_label.setTextFormat(Qt.TextFormat.RichText)
-
-        self.filter_edit = QLineEdit()
-        self.filter_edit.setPlaceholderText("Filter by name, size or problem…")
-        self.filter_edit.setClearButtonEnabled(True)
-        self.problems_only = QCheckBox("Problems only")
-        self.shown_label = QLabel("")
-
-        self.model = ScanTableModel(self)
-        self.proxy = ScanFilterProxy(self)
-        self.proxy.setSourceModel(self.model)
-        self.table = QTableView()
-        self.table.setModel(self.proxy)
-        self.table.setSortingEnabled(True)
-        self.table.sortByColumn(COL_NAME, Qt.SortOrder.AscendingOrder)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(22)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
-        header.resizeSection(COL_NAME, 260)
-        self.filter_edit.textChanged.connect(self._filter_changed)
-        self.problems_only.toggled.connect(self._problems_only_changed)
-        self.proxy.rowsInserted.connect(lambda *_: self._update_shown())
-        self.proxy.rowsRemoved.connect(lambda *_: self._update_shown())
-        self.proxy.modelReset.connect(self._update_shown)
+        self.scan_view = ScanView(self)
+        # The view's parts, under the names the tests and benchmarks read.
+        self.model, self.proxy, self.table = self.scan_view.model, self.scan_view.proxy, self.scan_view.table
 
         self.panel = JobPanel()
         self.report = QPlainTextEdit()
@@ -154,15 +120,9 @@ class DatasetTab(FeatureTab):
         top.addWidget(self.verify_size_spin)
         top.addSpacing(12)
         top.addWidget(self.package_button)
-        filters = QHBoxLayout()
-        filters.addWidget(self.filter_edit, 1)
-        filters.addWidget(self.problems_only)
-        filters.addWidget(self.shown_label)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
-        layout.addWidget(self.summary_label)
-        layout.addLayout(filters)
-        layout.addWidget(self.table, 1)
+        layout.addWidget(self.scan_view, 1)
         layout.addWidget(self.panel)
         layout.addWidget(self.report)
 
@@ -177,7 +137,7 @@ class DatasetTab(FeatureTab):
         context.workspace_changed.connect(self.set_workspace)
         self.set_workspace(context.workspace)
 
-    # What the state knows, under the names the window and the tests read.
+    # What the state knows, under the names the window reads.
     @property
     def workspace(self) -> Workspace | None:
         return self.state.workspace
@@ -185,25 +145,6 @@ class DatasetTab(FeatureTab):
     @property
     def images_dir(self) -> Path | None:
         return self.state.images_dir
-
-    @property
-    def scan(self) -> ScanResult | None:
-        return self.state.scan
-
-    @property
-    def last_backup(self) -> BackupInfo | None:
-        return self.state.last_backup
-
-    @property
-    def last_resize(self) -> ResizeReport | None:
-        return self.state.last_resize
-
-    @property
-    def last_sizes(self) -> SizeReport | None:
-        return self.state.last_sizes
-
-    def summary(self) -> ScanSummary | None:
-        return self.state.summary()
 
     def report_text(self) -> str:
         return self.report.toPlainText()
@@ -213,10 +154,10 @@ class DatasetTab(FeatureTab):
         self._stop_details()
         self.state.set_workspace(workspace)
         self.watcher.clear()
-        self.model.set_rows([])
+        self.scan_view.set_rows([])
         self.report.clear()
         self.folder_label.setText(self.state.folder_text())
-        self.summary_label.setText(self.state.hint())
+        self.scan_view.show_hint(self.state.hint())
         if self.images_dir is not None:
             self.watcher.watch(self.images_dir)
             self.rescan()
@@ -307,8 +248,8 @@ class DatasetTab(FeatureTab):
 
     def _quick_scan_done(self, result: ScanResult) -> None:
         self.state.take_scan(result)
-        self.model.set_rows(result.rows)
-        self._show_summary()
+        self.scan_view.set_rows(result.rows)
+        self.scan_view.show_summary(self.state.summary_text())
         if not result.cancelled:
             self._start_details()
 
@@ -349,45 +290,13 @@ class DatasetTab(FeatureTab):
     def _drain_details(self, force_summary: bool = False) -> None:
         updates = self.state.take_details()
         if updates:
-            self.model.apply_details(updates)
+            self.scan_view.apply_details(updates)
         now = time.monotonic()
         # A big table's summary costs tens of ms: refresh it less often the bigger it is.
         every = _SUMMARY_EVERY_S * max(1.0, self.model.rowCount() / 2000)
         if force_summary or (updates and now - self._last_summary > every):
             self._last_summary = now
-            self._show_summary()
-
-    def _show_summary(self) -> None:
-        text = self.state.summary_text()
-        if text is None:
-            self.summary_label.setText("")
-            return
-        parts = [f"<b>{html.escape(text.headline)}</b>"]
-        parts += [html.escape(line) for line in text.lines]
-        if text.problems:
-            parts.append(
-                '<span style="color:#b00020;"><b>Needs attention:</b> '
-                + html.escape(", ".join(text.problems))
-                + "</span> (tick <i>Problems only</i> to list them)"
-            )
-        else:
-            parts.append('<span style="color:#1b7f3b;">No problems found.</span>')
-        parts += [html.escape(note) for note in text.notes]
-        self.summary_label.setText("<br>".join(parts))
-        self._update_shown()
-
-    def _filter_changed(self, text: str) -> None:
-        self.proxy.set_text(text)
-        self._update_shown()
-
-    def _problems_only_changed(self, on: bool) -> None:
-        self.proxy.set_problems_only(on)
-        if on:
-            self.table.sortByColumn(COL_PROBLEMS, Qt.SortOrder.DescendingOrder)
-        self._update_shown()
-
-    def _update_shown(self) -> None:
-        self.shown_label.setText(f"{self.proxy.rowCount()} of {self.model.rowCount()} shown")
+            self.scan_view.show_summary(self.state.summary_text())
 
     # --- folder watching ------------------------------------------------------------------
     def _folder_changed(self, _path: str) -> None:
@@ -447,9 +356,7 @@ class DatasetTab(FeatureTab):
     def open_resize_dialog(self) -> ResizeDialog | None:
         if self.images_dir is None:
             return None
-        selected = self.table.selectionModel().selectedRows()
-        row = self.model.row_at(self.proxy.mapToSource(selected[0]).row()) if selected else None
-        choices, preview = self.state.resize_choices(row)
+        choices, preview = self.state.resize_choices(self.scan_view.selected_row())
         dialog = ResizeDialog(self.context, self.images_dir, choices, preview, self)
         dialog.accepted.connect(lambda d=dialog: self.confirm_and_resize(d.request()))
         self.resize_dialog = dialog

@@ -40,14 +40,14 @@ def test_an_outside_file_is_restored_only_after_its_path_is_confirmed(
     tab = open_tab(qtbot, context, workspace_root)
     tab.back_up_now()
     assert context.runner.wait_idle(30)
-    add_outside_entry(tab.last_backup.path, victim, b"from the backup")
+    add_outside_entry(tab.state.last_backup.path, victim, b"from the backup")
     caption = workspace_root / "training_data" / "img_0.txt"
 
     for accept_outside in (False, True):
         caption.write_text("overwritten by mistake")
         dialog = tab.open_backups()
         assert context.runner.wait_idle(30)
-        row = next(i for i, b in enumerate(dialog.backups) if b.path == tab.last_backup.path)
+        row = next(i for i, b in enumerate(dialog.backups) if b.path == tab.state.last_backup.path)
         dialog.select_row(row)
         box = dialog.ask_restore_selected()
         assert f"into {workspace_root.resolve()}" in box.text()

@@ -82,25 +82,25 @@ def test_scan_fills_table_summary_and_highlights_problems(qtbot, context, worksp
     missing = row_named(tab, "no caption ☺.png")
     assert model.index(missing, 0).data(Qt.ItemDataRole.BackgroundRole) == WARNING_BRUSH
     assert model.index(good, 0).data(Qt.ItemDataRole.BackgroundRole) is None
-    summary = tab.summary_label.text()
+    summary = tab.scan_view.summary_label.text()
     assert "8 images, 7 with captions" in summary and "24x24 (7)" in summary
     assert "Needs attention" in summary and "1 without captions" in summary and "1 unreadable" in summary
-    assert tab.shown_label.text() == "8 of 8 shown"
+    assert tab.scan_view.shown_label.text() == "8 of 8 shown"
     assert tab.panel.label.text().endswith("done")
 
 
 def test_filter_problems_only_and_sorting(qtbot, context, workspace_root: Path) -> None:
     tab = open_tab(qtbot, context, workspace_root)
-    tab.filter_edit.setText("img_3")
-    assert tab.proxy.rowCount() == 1 and tab.shown_label.text() == "1 of 8 shown"
-    tab.filter_edit.setText("no caption")
+    tab.scan_view.filter_edit.setText("img_3")
+    assert tab.proxy.rowCount() == 1 and tab.scan_view.shown_label.text() == "1 of 8 shown"
+    tab.scan_view.filter_edit.setText("no caption")
     assert tab.proxy.rowCount() == 1
-    tab.filter_edit.clear()
-    tab.problems_only.setChecked(True)
+    tab.scan_view.filter_edit.clear()
+    tab.scan_view.problems_only.setChecked(True)
     names = {tab.proxy.index(r, COL_NAME).data() for r in range(tab.proxy.rowCount())}
     assert names == {"bad.png", "no caption ☺.png"}
     assert tab.proxy.index(0, COL_NAME).data() == "bad.png"  # errors sort first
-    tab.problems_only.setChecked(False)
+    tab.scan_view.problems_only.setChecked(False)
     tab.table.selectRow(0)
     selected_name = tab.proxy.index(0, COL_NAME).data()
     tab.table.sortByColumn(COL_COLOURS, Qt.SortOrder.DescendingOrder)
@@ -130,8 +130,8 @@ def test_back_up_now_then_verify_and_restore_in_the_backups_dialog(
     tab = open_tab(qtbot, context, workspace_root)
     tab.back_up_now()
     assert context.runner.wait_idle(30)
-    assert tab.last_backup is not None and "verified" in tab.report_text()
-    assert tab.last_backup.file_count == 8 + 7 + 1  # images, captions, config
+    assert tab.state.last_backup is not None and "verified" in tab.report_text()
+    assert tab.state.last_backup.file_count == 8 + 7 + 1  # images, captions, config
 
     caption = workspace_root / "training_data" / "img_0.txt"
     caption.write_text("overwritten by mistake")
@@ -180,11 +180,11 @@ def test_resize_dialog_previews_the_filters_and_resizes_into_a_new_folder(
     assert context.runner.wait_idle(60)
 
     out = workspace_root.resolve() / "training_data_120"
-    report = tab.last_resize
+    report = tab.state.last_resize
     assert report is not None and report.out_dir == out and len(report.written) == 7
     assert [Path(e.path).name for e in report.errors] == ["bad.png"]
     assert probe_image(out / "img_4.png").size_text == "120x120" and (out / "img_4.txt").is_file()
-    assert tab.last_sizes is not None and tab.last_sizes.folder == out and tab.last_sizes.ok
+    assert tab.state.last_sizes is not None and tab.state.last_sizes.folder == out and tab.state.last_sizes.ok
     text = tab.report_text()
     assert "resized 7 of 8" in text and "bad.png" in text and "7 of 7 images are 120x120" in text
     # The originals are untouched.
@@ -199,7 +199,7 @@ def test_resize_in_place_asks_first_and_backs_up(qtbot, context, workspace_root:
     assert probe_image(images / "img_1.png").size_text == "240x240"  # nothing before the answer
     box.button(QMessageBox.StandardButton.Yes).click()
     assert context.runner.wait_idle(60)
-    assert tab.last_resize is not None and tab.last_resize.backup is not None
+    assert tab.state.last_resize is not None and tab.state.last_resize.backup is not None
     assert probe_image(images / "img_1.png").size_text == "96x96"
     backups = list_backups(workspace_root / "backups")
     assert len(backups) == 1 and (backups[0].path / "training_config.toml").is_file()
@@ -212,7 +212,7 @@ def test_verify_sizes_button_lists_wrong_sizes(qtbot, context, workspace_root: P
     tab.verify_size_spin.setValue(240)
     tab.verify_button.click()
     assert context.runner.wait_idle(30)
-    report = tab.last_sizes
+    report = tab.state.last_sizes
     assert (
         report is not None
         and report.wrong == []
@@ -221,7 +221,7 @@ def test_verify_sizes_button_lists_wrong_sizes(qtbot, context, workspace_root: P
     tab.verify_size_spin.setValue(256)
     tab.verify_button.click()
     assert context.runner.wait_idle(30)
-    assert len(tab.last_sizes.wrong) == 7
+    assert len(tab.state.last_sizes.wrong) == 7
     assert "not 256x256: img_0.png is 240x240" in tab.report_text()
 
 
@@ -244,7 +244,7 @@ def test_cancel_stops_a_resize_and_every_file_is_old_or_new(
     assert "/s" in tab.panel.label.text() and "left" in tab.panel.label.text()
     qtbot.mouseClick(tab.panel.cancel_button, Qt.MouseButton.LeftButton)
     assert context.runner.wait_idle(30)
-    report = tab.last_resize
+    report = tab.state.last_resize
     assert report is not None and report.cancelled and 0 < len(report.written) < 8
     assert "cancelled" in tab.report_text()
     for path in out.glob("*.png"):
@@ -294,7 +294,7 @@ def test_resize_of_a_touched_up_image_shows_its_note(qtbot, context, workspace_r
     dialog.filter_buttons["pixel"].setChecked(True)
     dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
     assert context.runner.wait_idle(60)
-    report = tab.last_resize
+    report = tab.state.last_resize
     assert report is not None and [Path(n.path).name for n in report.notes] == ["img_2.png"]
     assert "note: " in tab.report_text() and "img_2.png: edited after upscaling" in tab.report_text()
 
@@ -329,8 +329,8 @@ def test_mixed_sizes_are_a_problem_and_the_in_place_confirm_counts_what_is_skipp
         images / "photo.png"
     )
     tab = open_tab(qtbot, context, workspace_root)
-    qtbot.waitUntil(lambda: "mixed sizes" in tab.summary_label.text(), timeout=10000)
-    assert "No problems found" not in tab.summary_label.text()
+    qtbot.waitUntil(lambda: "mixed sizes" in tab.scan_view.summary_label.text(), timeout=10000)
+    assert "No problems found" not in tab.scan_view.summary_label.text()
     box = tab.confirm_and_resize(ResizeRequest(96, "pixel", None, True))
     assert isinstance(box, QMessageBox)
     assert "1 unreadable image(s) will be skipped" in box.text()
