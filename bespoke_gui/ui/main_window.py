@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import logging
 import tempfile
@@ -12,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, QTimer, QUrl
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeySequence
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, QUrl
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
@@ -27,17 +26,18 @@ from PySide6.QtWidgets import (
 
 from bespoke_gui import __version__
 from bespoke_gui.core.jobs import CancelFn, ProgressFn, warm_up_processes
-from bespoke_gui.core.workspace import Workspace, discover
+from bespoke_gui.core.workspace import Workspace
 from bespoke_gui.ui.bridge import JobHandle, JobRunner
 from bespoke_gui.ui.context import AppContext
+from bespoke_gui.ui.drops import DropRouter
 from bespoke_gui.ui.epochs.definitions_dialog import DefinitionsDialog
 from bespoke_gui.ui.tabs import TAB_SPECS, FeatureTab
 from bespoke_gui.ui.widgets.confirm import Choice, ask_save_discard_cancel
 from bespoke_gui.ui.widgets.elided_label import ElidedLabel
 from bespoke_gui.ui.widgets.job_panel import JobPanel
+from bespoke_gui.ui.workspace_settings import DEMO_PREFIX, WorkspaceSettings, discover_with_overrides
 
 log = logging.getLogger(__name__)
-MAX_RECENT = 10
 
 
 def load_tab_class(spec: str) -> type[FeatureTab]:
@@ -48,50 +48,18 @@ def load_tab_class(spec: str) -> type[FeatureTab]:
     return tab_class
 
 
-DEMO_PREFIX = "bespoke-demo-"
-
-
-def is_temporary_demo(root: Path) -> bool:
-    """A demo workspace written into the temporary folder (File > Open Demo Workspace)."""
-    try:
-        return (
-            root.name.startswith(DEMO_PREFIX)
-            and root.resolve().parent == Path(tempfile.gettempdir()).resolve()
-        )
-    except OSError:
-        return False
-
-
-def _workspace_key(root: Path) -> str:
-    # QSettings keys cannot hold arbitrary paths; a short hash names the workspace.
-    return "workspaces/" + hashlib.sha1(str(root).encode("utf-8")).hexdigest()[:16]
-
-
-def discover_with_overrides(root: str | Path, overrides: dict[str, Any]) -> Workspace:
-    """Find the workspace's parts, then apply what the user pointed at earlier."""
-    workspace = discover(root)
-    parts: dict[str, Any] = {}
-    if overrides.get("images_dir") and Path(overrides["images_dir"]).is_dir():
-        parts["images_dir"] = Path(overrides["images_dir"])
-    if overrides.get("config_path") and Path(overrides["config_path"]).is_file():
-        parts["config_path"] = Path(overrides["config_path"])
-    extra = [Path(p) for p in overrides.get("sample_dirs", []) if Path(p).is_dir()]
-    if extra:
-        parts["sample_dirs"] = tuple(dict.fromkeys([*workspace.sample_dirs, *extra]))
-    return workspace.with_overrides(**parts) if parts else workspace
-
-
 class MainWindow(QMainWindow):
     def __init__(self, settings: QSettings | None = None, runner: JobRunner | None = None) -> None:
         super().__init__()
         self.settings = settings or QSettings("Bespoke GUI", "bespoke-gui")
         self.runner = runner or JobRunner(parent=self)
         self.context = AppContext(self.runner, self.settings, parent=self)
+        self.workspace_settings = WorkspaceSettings(self.settings)
         self.setWindowTitle("Bespoke GUI")
         self.setAcceptDrops(True)
         self.resize(1400, 900)
         self.unsaved_box: QMessageBox | None = None  # the open save/discard/cancel question
-        self.drop_router = _DropRouter(self)
+        self.drop_router = DropRouter(self, self.handle_drop)
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self.drop_router)
@@ -194,28 +162,11 @@ class MainWindow(QMainWindow):
 
     # --- settings ---------------------------------------------------------------------
     def recent_workspaces(self) -> list[str]:
-        value = self.settings.value("recent_workspaces", [])
-        if isinstance(value, str):
-            value = [value]
-        return [str(v) for v in (value or []) if not is_temporary_demo(Path(str(v)))]
+        return self.workspace_settings.recent()
 
     def _remember_recent(self, root: Path) -> None:
-        if is_temporary_demo(root):
-            return  # a throwaway copy in the temp folder: gone after a restart
-        recent = [str(root)] + [p for p in self.recent_workspaces() if p != str(root)]
-        self.settings.setValue("recent_workspaces", recent[:MAX_RECENT])
-        self._refresh_recent_menu()
-
-    def _overrides(self, root: Path) -> dict[str, Any]:
-        key = _workspace_key(root)
-        samples = self.settings.value(f"{key}/sample_dirs", [])
-        if isinstance(samples, str):
-            samples = [samples]
-        return {
-            "images_dir": self.settings.value(f"{key}/images_dir", ""),
-            "config_path": self.settings.value(f"{key}/config_path", ""),
-            "sample_dirs": list(samples or []),
-        }
+        if self.workspace_settings.remember(root):
+            self._refresh_recent_menu()
 
     def _restore_window_state(self) -> None:
         # A damaged value is ignored, never "fixed" by wiping the user's settings.
@@ -270,7 +221,7 @@ class MainWindow(QMainWindow):
     def open_workspace(self, folder: str | Path, wait: bool = False) -> JobHandle:
         """Discover the workspace off the GUI thread, then hand it to every tab."""
         root = Path(folder).expanduser()
-        overrides = self._overrides(root.resolve())
+        overrides = self.workspace_settings.overrides(root.resolve())
         handle = self.runner.start(_discover_job, str(root), overrides, description=f"Opening {root.name}")
         handle.finished.connect(self._workspace_ready)
         handle.failed.connect(lambda message: self._show_error("Cannot open workspace", message))
@@ -312,14 +263,7 @@ class MainWindow(QMainWindow):
         workspace = self.context.workspace
         if workspace is None:
             return
-        key = _workspace_key(workspace.root)
-        if part == "sample_dirs":
-            dirs = tuple(dict.fromkeys([*workspace.sample_dirs, path]))
-            self.settings.setValue(f"{key}/sample_dirs", [str(p) for p in dirs])
-            workspace = workspace.with_overrides(sample_dirs=dirs)
-        else:
-            self.settings.setValue(f"{key}/{part}", str(path))
-            workspace = workspace.with_overrides(**{part: path})
+        workspace = self.workspace_settings.point_at(workspace, part, path)
         self._workspace_ready(workspace)
 
     def open_demo(self, dest: Path | None = None) -> JobHandle:
@@ -335,16 +279,7 @@ class MainWindow(QMainWindow):
         if self.isVisible() and not self.property("headless"):
             QMessageBox.warning(self, title, message)
 
-    # --- drag and drop ----------------------------------------------------------------
-    # Files and folders dropped anywhere in the window are the window's: an application-wide
-    # event filter takes them before any child (a text editor would paste "file:///…").
-    @staticmethod
-    def _dropped_paths(event: QDropEvent | QDragEnterEvent | QDragMoveEvent) -> list[Path]:
-        mime = event.mimeData()
-        if mime is None or not mime.hasUrls():
-            return []
-        return [Path(u.toLocalFile()) for u in mime.urls() if u.isLocalFile()]
-
+    # --- drag and drop (routed here by ui/drops.py) ------------------------------------
     def _epochs_tab_holding(self, widget: QWidget) -> FeatureTab | None:
         epochs = self.tab_widgets.get("Epochs")
         if epochs is not None and (widget is epochs or epochs.isAncestorOf(widget)):
@@ -461,36 +396,6 @@ class MainWindow(QMainWindow):
     def _close_now(self) -> None:
         self._close_agreed = True
         self.close()
-
-
-class _DropRouter(QObject):
-    """Takes drags of local files and folders over any widget of the window to the window.
-
-    An application-wide filter (a widget's own filter would miss its children): a text
-    editor never sees the drop, so it cannot paste the file's URL into the text.
-    """
-
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        kind = event.type()
-        if kind not in (QEvent.Type.DragEnter, QEvent.Type.DragMove, QEvent.Type.Drop):
-            return False
-        if not isinstance(watched, QWidget) or not shiboken6.isValid(self.window):
-            return False
-        if watched.window() is not self.window:
-            return False
-        assert isinstance(event, (QDragEnterEvent, QDragMoveEvent, QDropEvent))
-        paths = MainWindow._dropped_paths(event)
-        if not paths:
-            return False  # text dragged inside an editor stays the editor's
-        event.setDropAction(Qt.DropAction.CopyAction)
-        event.accept()
-        if kind == QEvent.Type.Drop:
-            self.window.handle_drop(paths, watched)
-        return True
 
 
 def _discover_job(
