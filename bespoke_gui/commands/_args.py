@@ -29,3 +29,18 @@ def positive_number(text: str) -> float:
     if not value > 0:
         raise argparse.ArgumentTypeError("must be more than 0")
     return value
+
+
+# (name, function, help, description or None): one subcommand.
+Command = tuple[str, Callable[[argparse.Namespace], int], str, "str | None"]
+
+
+def add_commands(
+    subparsers: argparse._SubParsersAction, commands: list[Command]
+) -> dict[str, argparse.ArgumentParser]:
+    """Add the subcommands in order (``--help`` lists them so); their parsers by name, for arguments."""
+    parsers = {}
+    for name, func, help_text, description in commands:
+        parsers[name] = subparsers.add_parser(name, help=help_text, description=description)
+        parsers[name].set_defaults(func=func)
+    return parsers

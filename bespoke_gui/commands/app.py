@@ -5,13 +5,28 @@ from __future__ import annotations
 import argparse
 import sys
 
+from bespoke_gui.commands._args import add_commands
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    shot = subparsers.add_parser(
-        "screenshot",
-        help="render the window with one tab to a PNG, offscreen (no screen needed)",
-        description="Render the window with one tab to a PNG offscreen, after the tab's work finishes.",
+    parsers = add_commands(
+        subparsers,
+        [
+            (
+                "screenshot",
+                _screenshot,
+                "render the window with one tab to a PNG, offscreen (no screen needed)",
+                "Render the window with one tab to a PNG offscreen, after the tab's work finishes.",
+            ),
+            (
+                "gui",
+                lambda args: open_window(args.workspace, args.demo),
+                "open the window (the same as no subcommand)",
+                None,
+            ),
+        ],
     )
+    shot = parsers["screenshot"]
     shot.add_argument("--workspace", help="workspace folder to open")
     shot.add_argument(
         "--demo",
@@ -21,12 +36,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     shot.add_argument("--tab", required=True, help="tab title: Captions, Dataset, Config or Epochs")
     shot.add_argument("--out", required=True, help="PNG file to write")
     shot.add_argument("--size", default="1400x900", help="window size WxH (default 1400x900)")
-    shot.set_defaults(func=_screenshot)
 
-    gui = subparsers.add_parser("gui", help="open the window (the same as no subcommand)")
+    gui = parsers["gui"]
     gui.add_argument("workspace", nargs="?", help="workspace folder to open")
     gui.add_argument("--demo", action="store_true", help="open a fresh copy of the demo workspace")
-    gui.set_defaults(func=lambda args: open_window(args.workspace, args.demo))
 
 
 def open_window(workspace: str | None = None, demo: bool = False) -> int:

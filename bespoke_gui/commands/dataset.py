@@ -13,7 +13,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from bespoke_gui.commands._args import whole_number_between
+from bespoke_gui.commands._args import add_commands, whole_number_between
 from bespoke_gui.commands._progress import TerminalProgress, print_error, print_errors
 from bespoke_gui.core.dataset.backup import (
     BackupError,
@@ -287,31 +287,38 @@ def cmd_leftovers(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    scan = subparsers.add_parser(
-        "scan", help="list every image (size, mode, colours, grid, caption) and a summary"
+    parsers = add_commands(
+        subparsers,
+        [
+            ("scan", cmd_scan, "list every image (size, mode, colours, grid, caption) and a summary", None),
+            ("backup", cmd_backup, "back up images, captions and config (verified, SHA-256 manifest)", None),
+            ("verify-backup", cmd_verify_backup, "check a backup against its manifest", None),
+            ("restore", cmd_restore, "restore a backup (the current files are backed up first)", None),
+            (
+                "leftovers",
+                cmd_leftovers,
+                "list temporary files and incomplete backups an interrupted run left behind",
+                None,
+            ),
+            ("resize", cmd_resize, "resize every image to SIZE x SIZE; captions travel along", None),
+            ("verify-size", cmd_verify_size, "list every image that is not SIZE x SIZE", None),
+        ],
     )
-    scan.add_argument("dir", help="a dataset folder or a workspace")
+    for name in ("scan", "backup", "resize", "verify-size"):
+        parsers[name].add_argument("dir", help="a dataset folder or a workspace")
+    for name in ("verify-backup", "restore"):
+        parsers[name].add_argument("backup", help="the backup folder (holding manifest.json)")
+
+    scan = parsers["scan"]
     scan.add_argument("--json", action="store_true", help="print rows and summary as JSON")
     scan.add_argument("--quick", action="store_true", help="headers only: no colour counts or grids")
     scan.add_argument("--summary-only", action="store_true", help="print the summary without the table")
-    scan.set_defaults(func=cmd_scan)
 
-    backup = subparsers.add_parser(
-        "backup", help="back up images, captions and config (verified, SHA-256 manifest)"
-    )
-    backup.add_argument("dir", help="a dataset folder or a workspace")
+    backup = parsers["backup"]
     backup.add_argument("--dest", help="folder to put the backup in (default: DIR/backups)")
     backup.add_argument("--label", default="", help="a note stored in the manifest")
-    backup.set_defaults(func=cmd_backup)
 
-    verify = subparsers.add_parser("verify-backup", help="check a backup against its manifest")
-    verify.add_argument("backup", help="the backup folder (holding manifest.json)")
-    verify.set_defaults(func=cmd_verify_backup)
-
-    restore = subparsers.add_parser(
-        "restore", help="restore a backup (the current files are backed up first)"
-    )
-    restore.add_argument("backup", help="the backup folder (holding manifest.json)")
+    restore = parsers["restore"]
     restore.add_argument(
         "--target",
         help="restore into this folder (default: the workspace the backup lies in)",
@@ -323,17 +330,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="PATH",
         help="also restore this file outside the workspace (a config kept elsewhere); once per file",
     )
-    restore.set_defaults(func=cmd_restore)
 
-    leftovers = subparsers.add_parser(
-        "leftovers", help="list temporary files and incomplete backups an interrupted run left behind"
-    )
+    leftovers = parsers["leftovers"]
     leftovers.add_argument("dir", help="a workspace")
     leftovers.add_argument("--remove", action="store_true", help="remove them")
-    leftovers.set_defaults(func=cmd_leftovers)
 
-    resize = subparsers.add_parser("resize", help="resize every image to SIZE x SIZE; captions travel along")
-    resize.add_argument("dir", help="a dataset folder or a workspace")
+    resize = parsers["resize"]
     resize.add_argument("--size", type=_SIZE, default=DEFAULT_SIZE, help="target size (default 256)")
     resize.add_argument(
         "--filter",
@@ -345,9 +347,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     where.add_argument("--out", help="new folder for the results (default: <images folder>_<size> beside it)")
     where.add_argument("--in-place", action="store_true", help="replace the images, after a verified backup")
     resize.add_argument("--workers", type=int, default=None, help="threads (default: every core)")
-    resize.set_defaults(func=cmd_resize)
 
-    size = subparsers.add_parser("verify-size", help="list every image that is not SIZE x SIZE")
-    size.add_argument("dir", help="a dataset folder or a workspace")
-    size.add_argument("--size", type=_SIZE, default=DEFAULT_SIZE, help="expected size (default 256)")
-    size.set_defaults(func=cmd_verify_size)
+    parsers["verify-size"].add_argument(
+        "--size", type=_SIZE, default=DEFAULT_SIZE, help="expected size (default 256)"
+    )

@@ -6,24 +6,30 @@ import argparse
 import sys
 from pathlib import Path
 
+from bespoke_gui.commands._args import add_commands
 from bespoke_gui.commands._progress import TerminalProgress
 from bespoke_gui.core.demo.demo_workspace import DemoError, write_demo_workspace
 from bespoke_gui.core.jobs import describe_exception
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    demo = subparsers.add_parser(
-        "demo",
-        help="write the demo workspace (portraits, captions, config, samples per epoch)",
-        description="Write the procedurally generated demo workspace into DIR: 512x512 training images "
-        "with captions, training_config.toml, prompts.txt and degraded samples per epoch. DIR must be new, "
-        "empty, or an earlier demo; the same arguments always write the same bytes.",
-    )
+    demo = add_commands(
+        subparsers,
+        [
+            (
+                "demo",
+                run_demo,
+                "write the demo workspace (portraits, captions, config, samples per epoch)",
+                "Write the procedurally generated demo workspace into DIR: 512x512 training images "
+                "with captions, training_config.toml, prompts.txt and degraded samples per epoch. DIR must be "
+                "new, empty, or an earlier demo; the same arguments always write the same bytes.",
+            )
+        ],
+    )["demo"]
     demo.add_argument("dir", metavar="DIR", help="folder to write (new, empty, or an earlier demo)")
     demo.add_argument("--count", type=int, default=48, help="training portraits (default 48)")
     demo.add_argument("--epochs", type=int, default=8, help="epochs of samples (default 8)")
     demo.add_argument("--prompts", type=int, default=7, help="sample prompts per epoch (default 7)")
-    demo.set_defaults(func=run_demo)
 
 
 def run_demo(args: argparse.Namespace) -> int:

@@ -14,7 +14,7 @@ import json
 import sys
 from pathlib import Path
 
-from bespoke_gui.commands._args import positive_number, whole_number_between
+from bespoke_gui.commands._args import add_commands, positive_number, whole_number_between
 from bespoke_gui.commands._progress import TerminalProgress, print_error
 
 
@@ -104,12 +104,27 @@ def cmd_estimate(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    package = subparsers.add_parser(
-        "package",
-        help="a verified training package (.zip) for a GPU pod",
-        description="Images and captions in sd-scripts' layout, the config with its path keys "
-        "rewritten for the pod, the prompts file, train.sh, MANIFEST.json and SHA256SUMS.",
+    parsers = add_commands(
+        subparsers,
+        [
+            (
+                "package",
+                cmd_package,
+                "a verified training package (.zip) for a GPU pod",
+                "Images and captions in sd-scripts' layout, the config with its path keys "
+                "rewritten for the pod, the prompts file, train.sh, MANIFEST.json and SHA256SUMS.",
+            ),
+            ("verify-package", cmd_verify_package, "re-check a training package", None),
+            (
+                "estimate",
+                cmd_estimate,
+                "steps, samples, checkpoints, hours and cost of a training run",
+                "Steps computed the way sd-scripts computes them (buckets, repeats, batch size, "
+                "gradient accumulation, max_train_epochs over max_train_steps).",
+            ),
+        ],
     )
+    package = parsers["package"]
     package.add_argument("dir", help="the workspace")
     package.add_argument("--out", required=True, help="the .zip to write")
     package.add_argument("--root", help="where the package will sit on the pod (default /workspace/<name>)")
@@ -122,18 +137,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--allow-errors", action="store_true", help="package even when the pre-flight found errors"
     )
     package.add_argument("--overwrite", action="store_true", help="replace FILE.zip when it exists")
-    package.set_defaults(func=cmd_package)
 
-    verify = subparsers.add_parser("verify-package", help="re-check a training package")
-    verify.add_argument("zip", help="the package .zip")
-    verify.set_defaults(func=cmd_verify_package)
+    parsers["verify-package"].add_argument("zip", help="the package .zip")
 
-    estimate = subparsers.add_parser(
-        "estimate",
-        help="steps, samples, checkpoints, hours and cost of a training run",
-        description="Steps computed the way sd-scripts computes them (buckets, repeats, batch size, "
-        "gradient accumulation, max_train_epochs over max_train_steps).",
-    )
+    estimate = parsers["estimate"]
     estimate.add_argument("dir", help="the workspace")
     estimate.add_argument("--config", help="the config (default: the workspace's)")
     estimate.add_argument("--json", action="store_true", help="print the figures as JSON")
@@ -145,4 +152,3 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     estimate.add_argument(
         "--samples", help="a previous run's sample folder: seconds per epoch from its timestamps"
     )
-    estimate.set_defaults(func=cmd_estimate)

@@ -362,6 +362,22 @@ def save_image_atomic(
     fmt = _SAVE_FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise ValueError(f"cannot save {path.suffix or 'files without an extension'} images")
+    _save_atomic(path, image, fmt, icc_profile, compress_level)
+
+
+def save_png_atomic(
+    path: str | Path,
+    image: np.ndarray | Image.Image,
+    icc_profile: bytes | None = None,
+    compress_level: int = 6,
+) -> None:
+    """Save a PNG atomically through ``core.files`` (a read-only target is refused)."""
+    _save_atomic(Path(path), image, "PNG", icc_profile, compress_level)
+
+
+def _save_atomic(
+    path: Path, image: np.ndarray | Image.Image, fmt: str, icc_profile: bytes | None, compress_level: int
+) -> None:
     img = _as_pillow_image(image)
     options: dict[str, object] = {}
     if icc_profile:
@@ -373,21 +389,6 @@ def save_image_atomic(
         if fmt == "JPEG" and img.mode == "RGBA":
             img = img.convert("RGB")
     atomic_write_with(path, lambda handle: img.save(handle, format=fmt, **options))
-
-
-def save_png_atomic(
-    path: str | Path,
-    image: np.ndarray | Image.Image,
-    icc_profile: bytes | None = None,
-    compress_level: int = 6,
-) -> None:
-    """Save a PNG atomically through ``core.files`` (a read-only target is refused)."""
-    path = Path(path)
-    img = _as_pillow_image(image)
-    options: dict[str, object] = {"compress_level": compress_level}
-    if icc_profile:
-        options["icc_profile"] = icc_profile
-    atomic_write_with(path, lambda handle: img.save(handle, format="PNG", **options))
 
 
 def load_thumbnails(
