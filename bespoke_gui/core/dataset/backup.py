@@ -169,6 +169,13 @@ def _copy_file(src: Path, dest: Path) -> tuple[str, int]:
     return sha, size
 
 
+def _write_error(exc: OSError, doing: str) -> BackupError:
+    """DiskFull for a full disk or quota, else a BackupError saying what could not be done."""
+    if exc.errno in _DISK_FULL:
+        return DiskFull()
+    return BackupError(f"{doing}: {describe_exception(exc)}")
+
+
 def create_backup(
     files: Iterable[Path],
     source_root: Path,
@@ -186,13 +193,7 @@ def create_backup(
     """
     kind = _safe_kind(kind)
     source_root = Path(source_root).resolve()
-    unique: list[Path] = []
-    seen: set[Path] = set()
-    for f in files:
-        resolved = Path(f).resolve()
-        if resolved not in seen:
-            seen.add(resolved)
-            unique.append(resolved)
+    unique = list(dict.fromkeys(Path(f).resolve() for f in files))
     dest_parent = Path(dest_parent)
     try:
         dest_parent.mkdir(parents=True, exist_ok=True)
@@ -208,9 +209,7 @@ def create_backup(
         try:
             backup_dir.mkdir()
         except OSError as exc:
-            if exc.errno in _DISK_FULL:
-                raise DiskFull() from exc
-            raise BackupError(f"cannot create {backup_dir}: {describe_exception(exc)}") from exc
+            raise _write_error(exc, f"cannot create {backup_dir}") from exc
         for index, src in enumerate(unique):
             if cancelled():
                 raise BackupCancelled("backup cancelled; nothing was kept")
@@ -218,9 +217,7 @@ def create_backup(
             try:
                 sha, size = _copy_file(src, backup_dir / stored)
             except OSError as exc:
-                if exc.errno in _DISK_FULL:
-                    raise DiskFull() from exc
-                raise BackupError(f"cannot back up {src}: {describe_exception(exc)}") from exc
+                raise _write_error(exc, f"cannot back up {src}") from exc
             entries.append({"path": stored, "original": str(src), "size": size, "sha256": sha})
             progress(index + 1, total, f"copying {src.name}")
         manifest = {
@@ -238,11 +235,7 @@ def create_backup(
                 backup_dir / MANIFEST_NAME, json.dumps(manifest, indent=1, ensure_ascii=False) + "\n"
             )
         except OSError as exc:
-            if exc.errno in _DISK_FULL:
-                raise DiskFull() from exc
-            raise BackupError(
-                f"cannot write the manifest in {backup_dir}: {describe_exception(exc)}"
-            ) from exc
+            raise _write_error(exc, f"cannot write the manifest in {backup_dir}") from exc
         report = verify_backup(
             backup_dir,
             progress=lambda done, _t, msg: progress(len(unique) + done, total, msg),
