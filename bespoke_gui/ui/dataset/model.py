@@ -1,4 +1,4 @@
-"""The Dataset tab's table: scan rows as a Qt model, plus a filter/sort proxy."""
+"""The Dataset tab's table: scan rows as a C++-side Qt model, plus a filter/sort proxy."""
 
 from __future__ import annotations
 
@@ -6,15 +6,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QPersistentModelIndex,
-    QRegularExpression,
-    QSortFilterProxyModel,
-    Qt,
-)
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtCore import QRegularExpression, QSortFilterProxyModel, Qt, QTimer, Signal
+from PySide6.QtGui import QBrush, QColor, QStandardItem, QStandardItemModel
 
 from bespoke_gui.core.dataset.scan import RowDetails, ScanRow, apply_details
 
@@ -28,7 +21,13 @@ PROBLEM_MARKER = "\x01problem"
 ERROR_BRUSH = QBrush(QColor(255, 214, 214))
 WARNING_BRUSH = QBrush(QColor(255, 243, 205))
 NO_GRID_BRUSH = QBrush(QColor(176, 96, 0))
-_ModelIndex = QModelIndex | QPersistentModelIndex
+_RIGHT_ALIGNED = (COL_SIZE, COL_COLOURS, COL_GRID, COL_BYTES)
+_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+# What details change in a row whose problems stay the same.
+_DETAIL_COLUMNS = (COL_SIZE, COL_MODE, COL_COLOURS, COL_GRID)
+# Rows added per event-loop turn: about 5 ms of item making, three times that while worker
+# threads share the GIL at workspace open.
+_CHUNK_ROWS = 100
 
 
 def _file_size_text(size: int) -> str:
@@ -39,137 +38,109 @@ def _file_size_text(size: int) -> str:
     return f"{size} B"
 
 
-class ScanTableModel(QAbstractTableModel):
-    """One row per image; details (colours, grid) fill in as the details job reports them.
+class ScanTableModel(QStandardItemModel):
+    """One row per image, in scan order; details (colours, grid) fill in as the details job reports them.
 
-    The model sorts itself (a Python sort of a key per row), rather than letting the
-    proxy compare rows pair by pair through ``data()``: on 10,000 rows that is the
-    difference between milliseconds and over a second. ``rows()`` keeps the scan's
-    order, so indices from the details job stay valid whatever the display order.
+    A C++-side model: every cell's text, sort key, colours and tooltip are set once (and again
+    when its details arrive), so painting, sorting and filtering never call into Python.
+    A Python model's ``data()`` needs the GIL for every cell and role, and while worker
+    threads hold it (scans, checks, analysis at workspace open) each repaint stalled the
+    window. Rows are added in chunks, one per event-loop turn, so 10,000 rows never block
+    it either; ``rows()`` holds them all at once, in scan order (a source row is a scan index).
     """
 
+    rows_added = Signal()  # every row of the scan is in the model
+
     def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
+        super().__init__(0, len(COLUMNS), parent)
+        self.setHorizontalHeaderLabels(list(COLUMNS))
         self._rows: list[ScanRow] = []
-        self._order: list[int] = []  # display row -> index in _rows
-        self._position: list[int] = []  # index in _rows -> display row
-        self._sort_column = COL_NAME
-        self._sort_order = Qt.SortOrder.AscendingOrder
+        self._generation = 0
 
     # --- data in ------------------------------------------------------------------------
     def set_rows(self, rows: Sequence[ScanRow]) -> None:
-        self.beginResetModel()
+        self._generation += 1
         self._rows = list(rows)
-        self._order = self._sorted_order(self._sort_column, self._sort_order)
-        self._position = self._inverse(self._order)
-        self.endResetModel()
+        self.setRowCount(0)
+        self._add_chunk(self._generation)
+
+    def _add_chunk(self, generation: int) -> None:
+        if generation != self._generation:
+            return  # a newer scan replaced these rows
+        start = self.rowCount()
+        for row in self._rows[start : start + _CHUNK_ROWS]:
+            self.appendRow(self._items(row))
+        if self.rowCount() < len(self._rows):
+            QTimer.singleShot(0, lambda: self._add_chunk(generation))
+        else:
+            self.rows_added.emit()
 
     def rows(self) -> list[ScanRow]:
         """The rows in scan order (not display order)."""
         return self._rows
 
     def row_at(self, row: int) -> ScanRow:
-        """The row shown at display position ``row``."""
-        return self._rows[self._order[row]]
-
-    def display_row(self, scan_index: int) -> int:
-        return self._position[scan_index]
+        """The row at source row ``row`` (the proxy maps display rows to these)."""
+        return self._rows[row]
 
     def apply_details(self, updates: Sequence[tuple[int, RowDetails]]) -> None:
-        """Fill details for many rows at once (scan indices), with one dataChanged for their span."""
-        if not updates:
-            return
-        low, high = len(self._rows), -1
+        """Fill details for many rows at once (scan indices); the cells are refreshed in one go."""
+        shown = self.rowCount()
         for index, details in updates:
             if 0 <= index < len(self._rows):
-                apply_details(self._rows[index], details)
-                shown = self._position[index]
-                low, high = min(low, shown), max(high, shown)
-        if high >= low:
-            self.dataChanged.emit(self.index(low, 0), self.index(high, len(COLUMNS) - 1))
+                row = self._rows[index]
+                problems_before = row.problems()
+                apply_details(row, details)
+                if index < shown:  # a row still to be added gets its details with it
+                    self._refresh(index, row, problems_before)
 
-    # --- sorting ------------------------------------------------------------------------
-    @staticmethod
-    def _inverse(order: list[int]) -> list[int]:
-        position = [0] * len(order)
-        for shown, index in enumerate(order):
-            position[index] = shown
-        return position
+    def _refresh(self, index: int, row: ScanRow, problems_before: list[str]) -> None:
+        """Set the cells details change; the whole row only when its problems changed.
 
-    def _sorted_order(self, column: int, order: Qt.SortOrder) -> list[int]:
-        rows = self._rows
-        if column == COL_NAME:  # the common case, kept cheap for 10,000 rows
-            keyed = sorted(range(len(rows)), key=lambda i: (rows[i].name.lower(), rows[i].name))
-        else:
-            keyed = sorted(range(len(rows)), key=lambda i: (self._sort_key(rows[i], column), rows[i].name))
-        if order == Qt.SortOrder.DescendingOrder:
-            keyed.reverse()
-        return keyed
-
-    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        if column < 0 or column >= len(COLUMNS):
+        Few calls on purpose: at workspace open worker threads hold the GIL most of the
+        time, and every call made here waits its turn for it.
+        """
+        problems = row.problems()
+        if problems != problems_before:
+            for column, item in enumerate(self._items(row)):
+                self.setItem(index, column, item)
             return
-        self.layoutAboutToBeChanged.emit()
-        old_persistent = self.persistentIndexList()
-        old_rows = [self._order[index.row()] for index in old_persistent]
-        self._sort_column, self._sort_order = column, order
-        self._order = self._sorted_order(column, order)
-        self._position = self._inverse(self._order)
-        new_persistent = [
-            self.index(self._position[r], index.column()) for r, index in zip(old_rows, old_persistent)
-        ]
-        self.changePersistentIndexList(old_persistent, new_persistent)
-        self.layoutChanged.emit()
+        for col in _DETAIL_COLUMNS:
+            item = self.item(index, col)
+            item.setText(self._display(row, col, problems))
+            item.setData(self._sort_key(row, col, problems), SORT_ROLE)
+        if row.details_done and not row.grid:
+            self.item(index, COL_GRID).setForeground(NO_GRID_BRUSH)
+        self.item(index, COL_NAME).setData(self._filter_text(row, problems), FILTER_ROLE)
 
-    def resort_if_sorted_by_details(self) -> None:
-        """Details arrived: re-apply a sort by colours or grid so it is true again."""
-        if self._sort_column in (COL_COLOURS, COL_GRID, COL_PROBLEMS):
-            self.sort(self._sort_column, self._sort_order)
-
-    # --- Qt model -----------------------------------------------------------------------
-    def rowCount(self, parent: _ModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _ModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
-        return None
-
-    def data(self, index: _ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        row = self._rows[self._order[index.row()]]
-        col = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(row, col)
-        if role == SORT_ROLE:
-            return self._sort_key(row, col)
-        if role == FILTER_ROLE:
-            problems = row.problems()
-            text = " ".join([row.name, row.size_text, row.mode, row.grid_text, *problems]).lower()
-            return text + PROBLEM_MARKER if problems else text
-        if role == Qt.ItemDataRole.BackgroundRole:
-            if row.error:
-                return ERROR_BRUSH
-            if row.problems():
-                return WARNING_BRUSH
-            return None
-        if role == Qt.ItemDataRole.ForegroundRole and col == COL_GRID and row.details_done and not row.grid:
-            return NO_GRID_BRUSH
-        if role == Qt.ItemDataRole.ToolTipRole:
-            problems = row.problems()
-            return f"{row.path}\n" + ("\n".join(problems) if problems else "no problems found")
-        if role == Qt.ItemDataRole.TextAlignmentRole and col in (COL_SIZE, COL_COLOURS, COL_GRID, COL_BYTES):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
+    # --- cells --------------------------------------------------------------------------
+    @classmethod
+    def _items(cls, row: ScanRow) -> list[QStandardItem]:
+        problems = row.problems()
+        background = ERROR_BRUSH if row.error else WARNING_BRUSH if problems else None
+        tooltip = f"{row.path}\n" + ("\n".join(problems) if problems else "no problems found")
+        items = []
+        for col in range(len(COLUMNS)):
+            item = QStandardItem(cls._display(row, col, problems))
+            item.setData(cls._sort_key(row, col, problems), SORT_ROLE)
+            item.setToolTip(tooltip)
+            if background is not None:
+                item.setBackground(background)
+            if col in _RIGHT_ALIGNED:
+                item.setTextAlignment(_RIGHT)
+            items.append(item)
+        if row.details_done and not row.grid:
+            items[COL_GRID].setForeground(NO_GRID_BRUSH)
+        items[COL_NAME].setData(cls._filter_text(row, problems), FILTER_ROLE)
+        return items
 
     @staticmethod
-    def _display(row: ScanRow, col: int) -> str:
+    def _filter_text(row: ScanRow, problems: list[str]) -> str:
+        text = " ".join([row.name, row.size_text, row.mode, row.grid_text, *problems]).lower()
+        return text + PROBLEM_MARKER if problems else text
+
+    @staticmethod
+    def _display(row: ScanRow, col: int, problems: list[str]) -> str:
         if col == COL_NAME:
             return row.name
         if col == COL_SIZE:
@@ -191,11 +162,12 @@ class ScanTableModel(QAbstractTableModel):
         if col == COL_BYTES:
             return _file_size_text(row.file_size)
         if col == COL_PROBLEMS:
-            return "; ".join(row.problems())
+            return "; ".join(problems)
         return ""
 
-    @staticmethod
-    def _sort_key(row: ScanRow, col: int) -> Any:
+    @classmethod
+    def _sort_key(cls, row: ScanRow, col: int, problems: list[str]) -> int | str:
+        # Plain ints and strings, so the proxy compares them in C++; names break ties.
         if col == COL_SIZE:
             return row.width * row.height
         if col == COL_COLOURS:
@@ -206,18 +178,16 @@ class ScanTableModel(QAbstractTableModel):
             return row.file_size
         if col == COL_PROBLEMS:
             # Sorted descending: errors first, then warnings.
-            return 2 if row.error else 1 if row.problems() else 0
-        return ScanTableModel._display(row, col).lower()
+            return 2 if row.error else 1 if problems else 0
+        return f"{cls._display(row, col, problems).lower()}\0{row.name}"
 
 
 class ScanFilterProxy(QSortFilterProxyModel):
-    """Filter by words (name, size, mode, grid or problem) and, optionally, problems only.
+    """Filter by words (name, size, mode, grid or problem) and, optionally, problems only; sort.
 
     The filter runs in C++ on a text per row (FILTER_ROLE): every word must appear, and
-    "problems only" requires a marker only problem rows carry. With no filter, Qt
-    accepts rows without calling Python at all, which keeps a 10,000-row reset fast.
-    Sorting is passed on to the source model (see ScanTableModel), so the proxy keeps
-    the source's order and only filters.
+    "problems only" requires a marker only problem rows carry. Sorting compares each
+    cell's SORT_ROLE key in C++ too, and follows rows as their details arrive.
     """
 
     def __init__(self, parent: Any = None) -> None:
@@ -226,11 +196,7 @@ class ScanFilterProxy(QSortFilterProxyModel):
         self._problems_only = False
         self.setFilterRole(FILTER_ROLE)
         self.setFilterKeyColumn(COL_NAME)
-
-    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        model = self.sourceModel()
-        if isinstance(model, ScanTableModel):
-            model.sort(column, order)
+        self.setSortRole(SORT_ROLE)
 
     def set_text(self, text: str) -> None:
         self._words = text.strip().lower().split()

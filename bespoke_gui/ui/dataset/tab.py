@@ -276,7 +276,6 @@ class DatasetTab(FeatureTab):
     def _details_ended(self) -> None:
         self._drain_details(force_summary=True)
         self._drain_timer.stop()
-        self.model.resort_if_sorted_by_details()
 
     def _details_failed(self, message: str) -> None:
         self._details_ended()

@@ -64,8 +64,8 @@ def open_tab(qtbot, context: AppContext, root: Path) -> DatasetTab:
 
 
 def row_named(tab: DatasetTab, name: str) -> int:
-    """The display row of an image in the source model."""
-    return tab.model.display_row(next(i for i, row in enumerate(tab.model.rows()) if row.name == name))
+    """The source-model row of an image (source rows are in scan order)."""
+    return next(i for i, row in enumerate(tab.model.rows()) if row.name == name)
 
 
 def test_scan_fills_table_summary_and_highlights_problems(qtbot, context, workspace_root: Path) -> None:
