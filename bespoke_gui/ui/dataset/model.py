@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import QRegularExpression, QSortFilterProxyModel, Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor, QStandardItem, QStandardItemModel
+from PySide6.QtGui import QBrush, QColor, QStandardItemModel
 
 from bespoke_gui.core.dataset.scan import RowDetails, ScanRow, apply_details
 
@@ -22,9 +22,9 @@ ERROR_BRUSH = QBrush(QColor(255, 214, 214))
 WARNING_BRUSH = QBrush(QColor(255, 243, 205))
 NO_GRID_BRUSH = QBrush(QColor(176, 96, 0))
 _RIGHT_ALIGNED = (COL_SIZE, COL_COLOURS, COL_GRID, COL_BYTES)
-_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-# What details change in a row whose problems stay the same.
-_DETAIL_COLUMNS = (COL_SIZE, COL_MODE, COL_COLOURS, COL_GRID)
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+# What details change in a row whose problems stay the same (the name cell: its filter text).
+_DETAIL_COLUMNS = (COL_NAME, COL_SIZE, COL_MODE, COL_COLOURS, COL_GRID)
 # Rows added per event-loop turn: about 5 ms of item making, three times that while worker
 # threads share the GIL at workspace open.
 _CHUNK_ROWS = 100
@@ -41,12 +41,14 @@ def _file_size_text(size: int) -> str:
 class ScanTableModel(QStandardItemModel):
     """One row per image, in scan order; details (colours, grid) fill in as the details job reports them.
 
-    A C++-side model: every cell's text, sort key, colours and tooltip are set once (and again
-    when its details arrive), so painting, sorting and filtering never call into Python.
-    A Python model's ``data()`` needs the GIL for every cell and role, and while worker
-    threads hold it (scans, checks, analysis at workspace open) each repaint stalled the
-    window. Rows are added in chunks, one per event-loop turn, so 10,000 rows never block
-    it either; ``rows()`` holds them all at once, in scan order (a source row is a scan index).
+    A C++-side model: each cell's text, sort key and colours are set once (and again when its
+    details arrive), so painting, sorting and filtering never call into Python. A Python
+    model's ``data()`` needs the GIL for every cell and role, and while worker threads hold
+    it (scans, checks, analysis at workspace open) each repaint stalled the window. Cells are
+    set with ``setItemData`` (Qt makes the item: no Python wrapper per cell for the garbage
+    collector to walk), rows added in chunks, one per event-loop turn, so 10,000 rows never
+    block the window either; ``rows()`` holds them all at once, in scan order (a source row
+    is a scan index).
     """
 
     rows_added = Signal()  # every row of the scan is in the model
@@ -68,8 +70,18 @@ class ScanTableModel(QStandardItemModel):
         if generation != self._generation:
             return  # a newer scan replaced these rows
         start = self.rowCount()
-        for row in self._rows[start : start + _CHUNK_ROWS]:
-            self.appendRow(self._items(row))
+        chunk = self._rows[start : start + _CHUNK_ROWS]
+        if chunk:
+            # One rowsInserted and one dataChanged for the chunk: a view handles a signal per
+            # row in time that grows with the rows it already has.
+            self.insertRows(start, len(chunk))
+            self.blockSignals(True)
+            try:
+                for offset, row in enumerate(chunk):
+                    self._set_cells(start + offset, row, range(len(COLUMNS)))
+            finally:
+                self.blockSignals(False)
+            self.dataChanged.emit(self.index(start, 0), self.index(start + len(chunk) - 1, len(COLUMNS) - 1))
         if self.rowCount() < len(self._rows):
             QTimer.singleShot(0, lambda: self._add_chunk(generation))
         else:
@@ -84,7 +96,12 @@ class ScanTableModel(QStandardItemModel):
         return self._rows[row]
 
     def apply_details(self, updates: Sequence[tuple[int, RowDetails]]) -> None:
-        """Fill details for many rows at once (scan indices); the cells are refreshed in one go."""
+        """Fill details for many rows at once (scan indices).
+
+        Only the cells details change are set, the whole row only when its problems changed:
+        at workspace open worker threads hold the GIL most of the time, and every call made
+        here waits its turn for it.
+        """
         shown = self.rowCount()
         for index, details in updates:
             if 0 <= index < len(self._rows):
@@ -92,47 +109,34 @@ class ScanTableModel(QStandardItemModel):
                 problems_before = row.problems()
                 apply_details(row, details)
                 if index < shown:  # a row still to be added gets its details with it
-                    self._refresh(index, row, problems_before)
-
-    def _refresh(self, index: int, row: ScanRow, problems_before: list[str]) -> None:
-        """Set the cells details change; the whole row only when its problems changed.
-
-        Few calls on purpose: at workspace open worker threads hold the GIL most of the
-        time, and every call made here waits its turn for it.
-        """
-        problems = row.problems()
-        if problems != problems_before:
-            for column, item in enumerate(self._items(row)):
-                self.setItem(index, column, item)
-            return
-        for col in _DETAIL_COLUMNS:
-            item = self.item(index, col)
-            item.setText(self._display(row, col, problems))
-            item.setData(self._sort_key(row, col, problems), SORT_ROLE)
-        if row.details_done and not row.grid:
-            self.item(index, COL_GRID).setForeground(NO_GRID_BRUSH)
-        self.item(index, COL_NAME).setData(self._filter_text(row, problems), FILTER_ROLE)
+                    same = row.problems() == problems_before
+                    self._set_cells(index, row, _DETAIL_COLUMNS if same else range(len(COLUMNS)))
 
     # --- cells --------------------------------------------------------------------------
-    @classmethod
-    def _items(cls, row: ScanRow) -> list[QStandardItem]:
+    def _set_cells(self, index: int, row: ScanRow, columns: Sequence[int]) -> None:
         problems = row.problems()
         background = ERROR_BRUSH if row.error else WARNING_BRUSH if problems else None
-        tooltip = f"{row.path}\n" + ("\n".join(problems) if problems else "no problems found")
-        items = []
-        for col in range(len(COLUMNS)):
-            item = QStandardItem(cls._display(row, col, problems))
-            item.setData(cls._sort_key(row, col, problems), SORT_ROLE)
-            item.setToolTip(tooltip)
+        for col in columns:
+            # setItemData replaces every role of the cell: each cell gets all of its own.
+            roles: dict[int, Any] = {
+                Qt.ItemDataRole.DisplayRole: self._display(row, col, problems),
+                SORT_ROLE: self._sort_key(row, col, problems),
+            }
             if background is not None:
-                item.setBackground(background)
+                roles[Qt.ItemDataRole.BackgroundRole] = background
             if col in _RIGHT_ALIGNED:
-                item.setTextAlignment(_RIGHT)
-            items.append(item)
-        if row.details_done and not row.grid:
-            items[COL_GRID].setForeground(NO_GRID_BRUSH)
-        items[COL_NAME].setData(cls._filter_text(row, problems), FILTER_ROLE)
-        return items
+                roles[Qt.ItemDataRole.TextAlignmentRole] = _RIGHT
+            if col == COL_GRID and row.details_done and not row.grid:
+                roles[Qt.ItemDataRole.ForegroundRole] = NO_GRID_BRUSH
+            if col == COL_NAME:
+                roles[FILTER_ROLE] = self._filter_text(row, problems)
+            self.setItemData(self.index(index, col), roles)
+
+    @staticmethod
+    def tooltip(row: ScanRow) -> str:
+        """The row's path and problems; the view asks for it on hover (see ScanView)."""
+        problems = row.problems()
+        return f"{row.path}\n" + ("\n".join(problems) if problems else "no problems found")
 
     @staticmethod
     def _filter_text(row: ScanRow, problems: list[str]) -> str:

@@ -8,7 +8,8 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QHelpEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QTableView,
+    QToolTip,
     QVBoxLayout,
     QWidget,
 )
@@ -43,6 +45,8 @@ class ScanView(QWidget):
         self.proxy = ScanFilterProxy(self)
         self.proxy.setSourceModel(self.model)
         self.table = QTableView()
+        # Tooltips are made on hover: one per row up front would cost 8 calls a row.
+        self.table.viewport().installEventFilter(self)
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(COL_NAME, Qt.SortOrder.AscendingOrder)
@@ -59,6 +63,7 @@ class ScanView(QWidget):
         self.proxy.rowsInserted.connect(lambda *_: self._update_shown())
         self.proxy.rowsRemoved.connect(lambda *_: self._update_shown())
         self.proxy.modelReset.connect(self._update_shown)
+        self.model.rows_added.connect(lambda: self.proxy.setDynamicSortFilter(True))
 
         filters = QHBoxLayout()
         filters.addWidget(self.filter_edit, 1)
@@ -70,7 +75,21 @@ class ScanView(QWidget):
         layout.addLayout(filters)
         layout.addWidget(self.table, 1)
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.table.viewport() and event.type() == QEvent.Type.ToolTip:
+            assert isinstance(event, QHelpEvent)
+            index = self.table.indexAt(event.pos())
+            if index.isValid():
+                row = self.model.row_at(self.proxy.mapToSource(index).row())
+                QToolTip.showText(event.globalPos(), ScanTableModel.tooltip(row), self.table)
+            else:
+                QToolTip.hideText()
+            return True
+        return super().eventFilter(watched, event)
+
     def set_rows(self, rows: Sequence[ScanRow]) -> None:
+        # Rows arrive in chunks: sorted once when all are in, not re-placed one by one.
+        self.proxy.setDynamicSortFilter(False)
         self.model.set_rows(rows)
 
     def apply_details(self, updates: Sequence[tuple[int, RowDetails]]) -> None:

@@ -78,7 +78,7 @@ def test_scan_fills_table_summary_and_highlights_problems(qtbot, context, worksp
     assert model.index(good, COL_COLOURS).data() == "6"
     bad = row_named(tab, "bad.png")
     assert model.index(bad, 0).data(Qt.ItemDataRole.BackgroundRole) == ERROR_BRUSH
-    assert "holds text" in model.index(bad, 0).data(Qt.ItemDataRole.ToolTipRole)
+    assert "holds text" in model.tooltip(model.row_at(bad))
     missing = row_named(tab, "no caption ☺.png")
     assert model.index(missing, 0).data(Qt.ItemDataRole.BackgroundRole) == WARNING_BRUSH
     assert model.index(good, 0).data(Qt.ItemDataRole.BackgroundRole) is None
