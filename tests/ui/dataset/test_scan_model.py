@@ -74,3 +74,11 @@ def test_details_resort_and_refilter_the_shown_rows(qtbot) -> None:
     assert proxy.rowCount() == 0
     model.apply_details([(1, RowDetails(colours=None, grid=None, error="cannot be read"))])
     assert [proxy.index(r, COL_NAME).data() for r in range(proxy.rowCount())] == ["img_00001.png"]
+
+
+def test_an_empty_scan_is_complete_at_once(qtbot) -> None:
+    model = ScanTableModel()
+    model.set_rows(rows(5))
+    with qtbot.waitSignal(model.rows_added, timeout=1000):
+        model.set_rows([])
+    assert model.rowCount() == 0 and model.rows() == []
