@@ -217,6 +217,15 @@ class DatasetTab(FeatureTab):
         self._update_buttons()
         return handle
 
+    def _run_on_workspace(
+        self, fn: Callable[..., Any], description: str, on_result: Callable[[Any], None], **kwargs: Any
+    ) -> JobHandle | None:
+        """``_run(fn, workspace, ...)`` when the workspace has an images folder (else None)."""
+        workspace = self.workspace
+        if workspace is None or workspace.images_dir is None:
+            return None
+        return self._run(fn, workspace, description=description, on_result=on_result, **kwargs)
+
     @property
     def main_job(self) -> JobHandle | None:
         """The one scan/backup/resize/verify job at a time."""
@@ -236,12 +245,8 @@ class DatasetTab(FeatureTab):
 
     # --- scan -----------------------------------------------------------------------------
     def rescan(self) -> JobHandle | None:
-        workspace = self.workspace
-        if workspace is None or workspace.images_dir is None:
-            return None
-        return self._run(
+        return self._run_on_workspace(
             scan_images,
-            workspace,
             description="Scanning",
             on_result=self._quick_scan_done,
         )
@@ -310,12 +315,8 @@ class DatasetTab(FeatureTab):
 
     # --- backup ---------------------------------------------------------------------------
     def back_up_now(self) -> JobHandle | None:
-        workspace = self.workspace
-        if workspace is None or workspace.images_dir is None:
-            return None
-        return self._run(
+        return self._run_on_workspace(
             back_up_workspace,
-            workspace,
             label="Back up now",
             description="Backing up",
             on_result=self._backup_done,
@@ -376,12 +377,8 @@ class DatasetTab(FeatureTab):
         return self.confirm_box
 
     def start_resize(self, request: ResizeRequest) -> JobHandle | None:
-        workspace = self.workspace
-        if workspace is None or workspace.images_dir is None:
-            return None
-        return self._run(
+        return self._run_on_workspace(
             resize_workspace,
-            workspace,
             size=request.size,
             filter_name=request.filter_name,
             out_dir=None if request.in_place else request.out_dir,
