@@ -19,6 +19,7 @@ from PySide6.QtCore import QAbstractItemModel, QModelIndex, QObject, QPersistent
 from PySide6.QtGui import QBrush, QColor, QFont, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QHeaderView,
     QLineEdit,
     QSpinBox,
     QStyledItemDelegate,
@@ -259,6 +260,26 @@ class ConfigValueDelegate(QStyledItemDelegate):
 class ConfigTreeView(QTreeView):
     """The tree of keys: F2 or Enter edits the value of the current row whichever column is
     current (arrows land on the key); in the editor Enter commits and Escape cancels."""
+
+    def __init__(self, model: ConfigTreeModel | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        if model is None:
+            return
+        self.setModel(model)
+        self.setItemDelegateForColumn(COL_VALUE, ConfigValueDelegate(self))
+        self.setEditTriggers(
+            QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.EditKeyPressed
+            | QAbstractItemView.EditTrigger.SelectedClicked
+        )
+        self.setAlternatingRowColors(True)
+        self.setUniformRowHeights(True)
+        # Sized once per load, not on every change: a header sized to its contents asks the
+        # model for every row on each update, which is slow while workers hold the GIL.
+        self.header().setSectionResizeMode(COL_KEY, QHeaderView.ResizeMode.Interactive)
+        self.header().resizeSection(COL_VALUE, 170)
+        self.header().resizeSection(COL_TYPE, 64)
+        self.header().setStretchLastSection(True)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_F2, Qt.Key.Key_Return, Qt.Key.Key_Enter) and (

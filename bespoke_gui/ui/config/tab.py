@@ -14,72 +14,62 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt
-from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QTextCursor, QTextFormat, QUndoStack
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtGui import QAction, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QComboBox,
-    QFileDialog,
     QHBoxLayout,
-    QHeaderView,
-    QInputDialog,
     QLabel,
     QMenu,
     QMessageBox,
-    QPlainTextEdit,
     QPushButton,
     QSplitter,
     QTabWidget,
-    QTextEdit,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from bespoke_gui.core.config.checks import CheckReport
-from bespoke_gui.core.config.presets import Preset, list_presets, preview_preset, save_user_preset
-from bespoke_gui.core.config.state import SaveOutcome, check_config_text, save_config_outcome
+from bespoke_gui.core.config.presets import Preset, list_presets
+from bespoke_gui.core.config.state import (
+    ConfigState,
+    DiskChange,
+    SaveOutcome,
+    check_config_text,
+    open_config,
+    save_config_outcome,
+)
 from bespoke_gui.core.config.tomlconfig import (
     ConfigDocument,
     ConfigError,
-    SaveResult,
     TomlSyntaxError,
-    default_backups_dir,
-    disk_changed,
-    load_config,
-    loads_config,
     parse_toml,
-    scan_keys,
     set_comment,
     set_value,
-    stamp_of,
 )
-from bespoke_gui.core.dataset.backup import list_backups
 from bespoke_gui.core.findings import Finding
 from bespoke_gui.core.workspace import Workspace
 from bespoke_gui.ui.bridge import JobHandle
-from bespoke_gui.ui.config.diff_view import ConfigDiffView
+from bespoke_gui.ui.config.compare_page import ComparePage
 from bespoke_gui.ui.config.estimate_panel import EstimatePanel
 from bespoke_gui.ui.config.model import (
     COL_KEY,
-    COL_TYPE,
-    COL_VALUE,
     ConfigTreeModel,
     ConfigTreeView,
-    ConfigValueDelegate,
 )
 from bespoke_gui.ui.config.panels import (
     ChecksPanel,
     LieBanner,
     PresetPreviewDialog,
     TextSnapshotCommand,
-    TomlHighlighter,
 )
+from bespoke_gui.ui.config.text_editor import TomlEditor
 from bespoke_gui.ui.context import AppContext
 from bespoke_gui.ui.tabs import FeatureTab
 from bespoke_gui.ui.widgets.banner import Banner
 from bespoke_gui.ui.widgets.confirm import Choice, ask_save_discard_cancel
 from bespoke_gui.ui.widgets.elided_label import ElidedLabel
+from bespoke_gui.ui.widgets.file_dialogs import ask_text, choose_file
 from bespoke_gui.ui.widgets.file_watch import FileWatch
 from bespoke_gui.ui.widgets.timers import single_shot_timer
 
@@ -92,51 +82,18 @@ def _as_shown(text: str) -> str:
     return text.replace("\r\n", "\n")
 
 
-class _UndoKeys(QObject):
-    """Ctrl+Z / Ctrl+Shift+Z in the text go to the tab's undo stack (the editor's own undo is
-    off, and it would swallow the keys), after the typing so far is taken as a step."""
-
-    def __init__(self, tab: ConfigTab) -> None:
-        super().__init__(tab)
-        self.tab = tab
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() not in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress):
-            return False
-        assert isinstance(event, QKeyEvent)
-        undo, redo = (
-            event.matches(QKeySequence.StandardKey.Undo),
-            event.matches(QKeySequence.StandardKey.Redo),
-        )
-        if not (undo or redo):
-            return False
-        if event.type() == QEvent.Type.ShortcutOverride:
-            event.accept()  # a key press for this editor, not a window shortcut
-            return True
-        if self.tab.reparse_timer.isActive():
-            self.tab.commit_text()
-        (self.tab.undo_stack.undo if undo else self.tab.undo_stack.redo)()
-        return True
-
-
 class ConfigTab(FeatureTab):
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
-        self.workspace: Workspace | None = None
-        self.cfg: ConfigDocument | None = None
-        self.parse_error: TomlSyntaxError | None = None
-        self._step_text: str | None = None  # the text the last undo step (or opening) left
+        self.state = ConfigState()
         self.undo_stack = QUndoStack(self)
         self.watcher = FileWatch(self)
         self.watcher.changed.connect(self._file_changed)
         self.discard_box: QMessageBox | None = None
-        self.last_report: CheckReport | None = None
-        self.last_save: SaveResult | None = None
         self.preset_dialog: PresetPreviewDialog | None = None
-        self.compare_path: Path | None = None
+        self.file_dialog: QWidget | None = None  # an open file or name question (open(), not exec())
         self._applying = False
         self._reselecting = False
-        self._pending_workspace_config: Path | None = None
 
         # --- top bar ---
         self.file_label = ElidedLabel("No config open")
@@ -202,60 +159,24 @@ class ConfigTab(FeatureTab):
         # --- tree ---
         self.model = ConfigTreeModel(self)
         self.model.edit_requested.connect(self.set_value)
-        self.tree = ConfigTreeView()
-        self.tree.setModel(self.model)
-        self.tree.setItemDelegateForColumn(COL_VALUE, ConfigValueDelegate(self.tree))
-        self.tree.setEditTriggers(
-            QAbstractItemView.EditTrigger.DoubleClicked
-            | QAbstractItemView.EditTrigger.EditKeyPressed
-            | QAbstractItemView.EditTrigger.SelectedClicked
-        )
-        self.tree.setAlternatingRowColors(True)
-        self.tree.setUniformRowHeights(True)
-        # Sized once per load, not on every change: a header sized to its contents asks the
-        # model for every row on each update, which is slow while workers hold the GIL.
-        self.tree.header().setSectionResizeMode(COL_KEY, QHeaderView.ResizeMode.Interactive)
-        self.tree.header().resizeSection(COL_VALUE, 170)
-        self.tree.header().resizeSection(COL_TYPE, 64)
-        self.tree.header().setStretchLastSection(True)
+        self.tree = ConfigTreeView(self.model)
         self.tree.selectionModel().currentChanged.connect(self._tree_current_changed)
 
         # --- text ---
-        self.text_edit = QPlainTextEdit()
-        self.text_edit.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
-        self.text_edit.setUndoRedoEnabled(False)  # the tab's undo stack owns undo
-        font = self.text_edit.font()
-        font.setFamily("monospace")
-        self.text_edit.setFont(font)
-        self.highlighter = TomlHighlighter(self.text_edit.document())
+        self.text_edit = TomlEditor(lambda: self._undo_or_redo(True), lambda: self._undo_or_redo(False))
+        self.highlighter = self.text_edit.highlighter
         self.text_edit.textChanged.connect(self._text_typed)
-        self._undo_keys = _UndoKeys(self)
-        self.text_edit.installEventFilter(self._undo_keys)
         self.reparse_timer = single_shot_timer(self, _REPARSE_MS, self.commit_text)
 
         # --- diff page ---
-        self.compare_combo = QComboBox()
-        # Long entries (a backup's full path) elide instead of pushing Browse… off the edge.
-        self.compare_combo.setSizeAdjustPolicy(
-            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
-        )
-        self.compare_combo.setMinimumContentsLength(16)
-        self.compare_combo.activated.connect(self._compare_choice)
-        self.compare_browse = QPushButton("Browse…")
-        self.compare_browse.clicked.connect(self._browse_compare)
-        self.diff_view = ConfigDiffView()
-        self.diff_view.key_activated.connect(self.select_key)
-        diff_page = QWidget()
-        diff_layout = QVBoxLayout(diff_page)
-        pick = QHBoxLayout()
-        pick.addWidget(QLabel("Compare the open config with:"))
-        pick.addWidget(self.compare_combo, 1)
-        pick.addWidget(self.compare_browse)
-        diff_layout.addLayout(pick)
-        diff_layout.addWidget(self.diff_view, 1)
+        self.compare_page = ComparePage(self.state, self.current_text, self.has_unsaved_changes)
+        self.compare_page.key_activated.connect(self.select_key)
+        self.compare_page.compared.connect(lambda: self.right_tabs.setCurrentIndex(1))
+        self.compare_combo = self.compare_page.combo
+        self.diff_view = self.compare_page.diff_view
         self.right_tabs = QTabWidget()
         self.right_tabs.addTab(self.text_edit, "Text")
-        self.right_tabs.addTab(diff_page, "Diff")
+        self.right_tabs.addTab(self.compare_page, "Diff")
 
         # --- checks ---
         self.checks = ChecksPanel()
@@ -291,22 +212,18 @@ class ConfigTab(FeatureTab):
 
     # ------------------------------------------------------------------ workspace
     def set_workspace(self, workspace: Workspace | None) -> None:
-        self.workspace = workspace
-        config = workspace.config_path if workspace else None
+        config = self.state.workspace_config_to_open(workspace)
         if config is None:
-            if self.cfg is None:
+            if self.state.cfg is None:
                 self.file_label.setText(
                     "No config found in this workspace — use “Open other TOML…”"
-                    if workspace
+                    if workspace and workspace.config_path is None
                     else "No config open"
                 )
             self.run_checks()
             return
-        if self.cfg is not None and self.cfg.path is not None and Path(config) == self.cfg.path:
-            self.run_checks()
-            return
         if self.has_unsaved_changes():
-            self._pending_workspace_config = Path(config)
+            self.state.pending_workspace_config = config
             self.switch_banner.message.setText(
                 f"The workspace's config is {config}, but this one has unsaved edits."
             )
@@ -316,20 +233,20 @@ class ConfigTab(FeatureTab):
 
     def _open_pending_workspace_config(self) -> None:
         self.switch_banner.hide()
-        if self._pending_workspace_config is not None:
-            self.open_file(self._pending_workspace_config)
+        if self.state.pending_workspace_config is not None:
+            self.open_file(self.state.pending_workspace_config)
 
     def discard_unsaved_changes(self) -> None:
-        if self.cfg is None or self.cfg.path is None or not self.has_unsaved_changes():
+        if self.state.cfg is None or self.state.cfg.path is None or not self.has_unsaved_changes():
             return
         self.reparse_timer.stop()
-        if self.cfg.path.is_file():
-            self.open_file(self.cfg.path)  # back to what is on disk, undo history dropped
+        if self.state.cfg.path.is_file():
+            self.open_file(self.state.cfg.path)  # back to what is on disk, undo history dropped
         else:
             self.undo_stack.setClean()
 
     def has_unsaved_changes(self) -> bool:
-        if self.cfg is None:
+        if self.state.cfg is None:
             return False
         return not self.undo_stack.isClean() or self.reparse_timer.isActive()
 
@@ -339,7 +256,7 @@ class ConfigTab(FeatureTab):
         if not self.has_unsaved_changes():
             then()
             return None
-        name = self.cfg.path.name if self.cfg and self.cfg.path else "this config"
+        name = self.state.cfg.path.name if self.state.cfg and self.state.cfg.path else "this config"
         self.discard_box = ask_save_discard_cancel(
             self,
             f"Drop the unsaved changes to {name}?",
@@ -354,15 +271,13 @@ class ConfigTab(FeatureTab):
 
     def _choose_file_now(self) -> None:
         start = (
-            str(self.cfg.path.parent)
-            if self.cfg and self.cfg.path
-            else str(self.workspace.root if self.workspace else "")
+            str(self.state.cfg.path.parent)
+            if self.state.cfg and self.state.cfg.path
+            else str(self.state.workspace.root if self.state.workspace else "")
         )
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Open a TOML config", start, "TOML files (*.toml);;All files (*)"
+        self.file_dialog = choose_file(
+            self, "Open a TOML config", Path(start), "TOML files (*.toml);;All files (*)", self.open_file
         )
-        if path:
-            self.open_file(path)
 
     def open_file(self, path: str | Path) -> bool:
         path = Path(path)
@@ -371,30 +286,21 @@ class ConfigTab(FeatureTab):
         self.disk_banner.hide()
         self.switch_banner.hide()
         try:
-            cfg = load_config(path)
-            error: TomlSyntaxError | None = None
-        except TomlSyntaxError as exc:
-            # Show the text so the user can fix it here; the tree stays empty until it parses.
-            data = path.read_bytes()
-            text = data.decode("utf-8").lstrip("\ufeff")
-            cfg = ConfigDocument(
-                doc=parse_toml(""), path=path, original_text=text, bom=data.startswith(b"\xef\xbb\xbf")
-            )
-            cfg.stamp = stamp_of(path, data)
-            error = exc
+            # An invalid TOML opens too (its text, an empty tree) so it can be fixed here.
+            opened = open_config(path)
         except ConfigError as exc:
             self._show_error(str(exc))
             self.context.show_status(str(exc))
             return False
-        if self.cfg is not None and self.cfg.path is not None:
-            self.watcher.unwatch(self.cfg.path)
-        self.cfg = cfg
+        if self.state.cfg is not None and self.state.cfg.path is not None:
+            self.watcher.unwatch(self.state.cfg.path)
+        cfg, error = opened.cfg, opened.error
+        text = self.state.adopt(opened)
         self.watcher.watch(path)
         self.undo_stack.clear()
-        self._step_text = cfg.original_text if error else cfg.text()
         self._applying = True
         try:
-            self.text_edit.setPlainText(self._step_text)
+            self.text_edit.setPlainText(text)
         finally:
             self._applying = False
         self.model.set_document(cfg.doc)
@@ -403,39 +309,31 @@ class ConfigTab(FeatureTab):
         self._set_parse_error(error)
         self.undo_stack.setClean()
         self._update_title()
-        self._fill_compare_choices()
-        self._refresh_diff()
+        self.compare_page.fill_choices()
+        self.compare_page.refresh()
         self.run_checks()  # at once on open (edits are debounced)
-        self.estimate_panel.set_workspace(self.workspace, None if error else cfg.data())
+        self.estimate_panel.set_workspace(self.state.workspace, None if error else cfg.data())
         self.context.show_status(f"Config: {path}")
         return True
 
     def reload(self) -> None:
-        if self.cfg is not None and self.cfg.path is not None:
-            self.open_file(self.cfg.path)
+        if self.state.cfg is not None and self.state.cfg.path is not None:
+            self.open_file(self.state.cfg.path)
 
     # ------------------------------------------------------------------ the document
     def current_text(self) -> str:
         """The text the tab holds (with a parse error, the text as typed)."""
-        if self.cfg is None:
-            return ""
-        return self.text_edit.toPlainText() if self.parse_error else self.cfg.text()
+        return self.state.current_text(self.text_edit.toPlainText())
 
     def _apply_text(self, text: str) -> None:
         """Make ``text`` the document (used by every undo step, both ways)."""
-        if self.cfg is None:
+        if self.state.cfg is None:
             return
-        self._step_text = text
-        try:
-            doc = parse_toml(text, self.cfg.path or "<text>")
-            error = None
-        except TomlSyntaxError as exc:
-            doc, error = None, exc
-        if doc is not None:
+        error = self.state.apply_text(text)
+        if error is None:
             selected = self.selected_key()
-            self.cfg.doc = doc
-            self.model.set_document(doc)
-            self.estimate_panel.set_config_data(self.cfg.data())
+            self.model.set_document(self.state.cfg.doc)
+            self.estimate_panel.set_config_data(self.state.data())
             self.tree.expandAll()
             if selected is not None:
                 # Keep the user's place in the tree without moving the text cursor they may be typing at.
@@ -447,15 +345,19 @@ class ConfigTab(FeatureTab):
         if self.text_edit.toPlainText() != _as_shown(text):
             self._applying = True
             try:
-                scroll = self.text_edit.verticalScrollBar().value()
-                self.text_edit.setPlainText(text)
-                self.text_edit.verticalScrollBar().setValue(scroll)
+                self.text_edit.replace_text(text)
             finally:
                 self._applying = False
         self._set_parse_error(error)
         self._update_title()
-        self._refresh_diff()
+        self.compare_page.refresh()
         self.schedule_checks()
+
+    def _undo_or_redo(self, undo: bool) -> None:
+        """Undo / redo from the text's keys: the typing so far is a step first."""
+        if self.reparse_timer.isActive():
+            self.commit_text()
+        (self.undo_stack.undo if undo else self.undo_stack.redo)()
 
     def _push(self, label: str, after: str, typing: bool = False) -> None:
         before = self.current_text() if not typing else self._last_good_text()
@@ -464,13 +366,13 @@ class ConfigTab(FeatureTab):
         self.undo_stack.push(TextSnapshotCommand(self._apply_text, label, before, after, typing=typing))
 
     def _last_good_text(self) -> str:
-        return self.cfg.text() if self.cfg else ""
+        return self.state.cfg.text() if self.state.cfg else ""
 
     def _copy(self) -> ConfigDocument | None:
-        if self.cfg is None or self.parse_error is not None:
+        copy = self.state.editable_copy()
+        if copy is None:
             self.context.show_status("Fix the TOML error in the text first")
-            return None
-        return loads_config(self.cfg.text(), self.cfg.path)
+        return copy
 
     def set_value(self, key: str, value_text: str) -> bool:
         """Set one key (TOML value text) as one undo step; offers to fix a comment it made untrue."""
@@ -511,15 +413,15 @@ class ConfigTab(FeatureTab):
     def commit_text(self) -> None:
         """Take the typed text: one undo step when it parses, a marked error line when not."""
         self.reparse_timer.stop()
-        if self.cfg is None:
+        if self.state.cfg is None:
             return
         text = self.text_edit.toPlainText()
         try:
-            parse_toml(text, self.cfg.path or "<text>")
+            parse_toml(text, self.state.cfg.path or "<text>")
         except TomlSyntaxError as exc:
             # Invalid text is still an undo step: Undo/Redo work whatever the TOML's validity.
-            if text != _as_shown(self.current_text()) or self.parse_error is None:
-                before = self._step_text if self._step_text is not None else self.cfg.text()
+            if text != _as_shown(self.current_text()) or self.state.parse_error is None:
+                before = self.state.step_text if self.state.step_text is not None else self.state.cfg.text()
                 if text != _as_shown(before):
                     self.undo_stack.push(
                         TextSnapshotCommand(self._apply_text, "Edit text", before, text, typing=True)
@@ -527,14 +429,14 @@ class ConfigTab(FeatureTab):
                     return
             self._set_parse_error(exc)
             return
-        if text != _as_shown(self.cfg.text()) or self.parse_error is not None:
+        if text != _as_shown(self.state.cfg.text()) or self.state.parse_error is not None:
             self.undo_stack.push(
-                TextSnapshotCommand(self._apply_text, "Edit text", self.cfg.text(), text, typing=True)
+                TextSnapshotCommand(self._apply_text, "Edit text", self.state.cfg.text(), text, typing=True)
             )
         self._set_parse_error(None)
 
     def _set_parse_error(self, error: TomlSyntaxError | None) -> None:
-        self.parse_error = error
+        self.state.parse_error = error
         self.highlighter.set_error_line(error.line if error else None)
         if error is None:
             if self.error_label.text().startswith("TOML error"):
@@ -543,14 +445,14 @@ class ConfigTab(FeatureTab):
             self._show_error(
                 f"TOML error (the tree shows the last valid state; saving waits until it is fixed): {error}"
             )
-        self.save_button.setEnabled(self.cfg is not None and error is None)
+        self.save_button.setEnabled(self.state.cfg is not None and error is None)
 
     def _show_error(self, message: str) -> None:
         self.error_label.setText(message)
         self.error_label.show()
 
     def line_of(self, key: str) -> int | None:
-        return scan_keys(self.current_text()).lines.get(key)
+        return self.state.line_of(key, self.text_edit.toPlainText())
 
     def _clean_changed(self, _clean: bool) -> None:
         try:
@@ -559,11 +461,11 @@ class ConfigTab(FeatureTab):
             pass  # the undo stack announces "clean" while it is being destroyed with the tab
 
     def _update_title(self) -> None:
-        if self.cfg is None or self.cfg.path is None:
+        if self.state.cfg is None or self.state.cfg.path is None:
             self.save_button.setEnabled(False)
             return
         dirty = self.has_unsaved_changes()
-        self.file_label.setText(f"{self.cfg.path}{'  • unsaved changes' if dirty else ''}")
+        self.file_label.setText(f"{self.state.cfg.path}{'  • unsaved changes' if dirty else ''}")
 
     # ------------------------------------------------------------------ selection
     def select_key(self, key: str) -> bool:
@@ -593,17 +495,7 @@ class ConfigTab(FeatureTab):
                 self._highlight_line(line)
 
     def _highlight_line(self, line: int) -> None:
-        block = self.text_edit.document().findBlockByNumber(line - 1)
-        if not block.isValid():
-            return
-        cursor = QTextCursor(block)
-        self.text_edit.setTextCursor(cursor)
-        self.text_edit.centerCursor()
-        selection = QTextEdit.ExtraSelection()
-        selection.format.setBackground(Qt.GlobalColor.yellow)
-        selection.format.setProperty(QTextFormat.Property.FullWidthSelection, True)
-        selection.cursor = cursor
-        self.text_edit.setExtraSelections([selection])
+        self.text_edit.highlight_line(line)
 
     def _finding_activated(self, finding: Finding | None) -> None:
         if finding is None:
@@ -614,37 +506,25 @@ class ConfigTab(FeatureTab):
             self._highlight_line(finding.line)
 
     # ------------------------------------------------------------------ saving
-    def _backups_dir(self) -> Path:
-        assert self.cfg is not None and self.cfg.path is not None
-        if self.workspace is not None:
-            try:
-                self.cfg.path.resolve().relative_to(self.workspace.root.resolve())
-                return self.workspace.backups_dir
-            except ValueError:
-                pass
-        return default_backups_dir(self.cfg.path)
-
     def save(self, force: bool = False) -> JobHandle | None:
-        if self.cfg is None or self.cfg.path is None:
+        if self.state.cfg is None or self.state.cfg.path is None:
             return None
         self.commit_text()
-        if self.parse_error is not None:
+        if self.state.parse_error is not None:
             self.context.show_status("Not saved: fix the TOML error first")
             return None
         running = self.jobs.current("save")
         if running is not None:
             return running
-        snapshot = loads_config(self.cfg.text(), self.cfg.path)
-        snapshot.bom, snapshot.stamp, snapshot.newline = self.cfg.bom, self.cfg.stamp, self.cfg.newline
-        snapshot.original_text = self.cfg.original_text
+        snapshot = self.state.save_snapshot()
         self.disk_banner.hide()
         saved_text = snapshot.text()
         handle = self.jobs.start(
             save_config_outcome,
             snapshot,
-            self._backups_dir(),
+            self.state.backups_dir(),
             force,
-            description=f"Saving {self.cfg.path.name}",
+            description=f"Saving {self.state.cfg.path.name}",
             slot="save",
             finished=lambda outcome: self._saved(outcome, saved_text),
             failed=self._save_failed,
@@ -656,7 +536,7 @@ class ConfigTab(FeatureTab):
         return handle
 
     def _saved(self, outcome: SaveOutcome, text: str) -> None:
-        self.save_button.setEnabled(self.parse_error is None)
+        self.save_button.setEnabled(self.state.parse_error is None)
         if outcome.result is None:
             if outcome.changed_on_disk:
                 self.disk_banner.message.setText(f"Not saved: {outcome.error}")
@@ -665,43 +545,39 @@ class ConfigTab(FeatureTab):
                 self._show_error(f"Not saved: {outcome.error}")
             self.context.show_status(f"Not saved: {outcome.error}")
             return
-        assert self.cfg is not None
-        self.last_save = outcome.result
-        self.cfg.stamp = outcome.result.stamp
-        self.cfg.original_text = text
-        if self.cfg.text() == text:
+        assert self.state.cfg is not None
+        if self.state.saved(outcome.result, text):
             self.undo_stack.setClean()
         self.watcher.rearm()
         backup = outcome.result.backup
         message = (
-            f"Saved {self.cfg.path.name}; backup in {backup.path}"
+            f"Saved {self.state.cfg.path.name}; backup in {backup.path}"
             if backup is not None
-            else f"{self.cfg.path.name}: nothing to save"
+            else f"{self.state.cfg.path.name}: nothing to save"
         )
         self.error_label.hide()
         self._update_title()
-        self._fill_compare_choices()
+        self.compare_page.fill_choices()
         self.context.show_status(message)
 
     def _save_failed(self, message: str) -> None:
-        self.save_button.setEnabled(self.parse_error is None)
+        self.save_button.setEnabled(self.state.parse_error is None)
         self._show_error(f"Not saved: {message}")
         self.context.show_status(f"Not saved: {message}")
 
     def _file_changed(self, path: str) -> None:
-        if self.cfg is None or self.cfg.path is None or Path(path) != self.cfg.path:
+        change = self.state.disk_change(
+            path, self.jobs.current("save") is not None, self.has_unsaved_changes()
+        )
+        if change is DiskChange.NONE or self.state.cfg is None or self.state.cfg.path is None:
             return
-        if self.jobs.current("save") is not None:
-            return  # our own write; the stamp is updated when the save reports back
-        if not disk_changed(self.cfg.path, self.cfg.stamp):
+        name = self.state.cfg.path.name
+        if change is DiskChange.RELOAD:
+            self.open_file(self.state.cfg.path)
+            self.context.show_status(f"{name} changed on disk; reloaded")
             return
-        if not self.has_unsaved_changes() and self.cfg.path.exists():
-            self.open_file(self.cfg.path)
-            self.context.show_status(f"{self.cfg.path.name} changed on disk; reloaded")
-            return
-        state = "deleted" if not self.cfg.path.exists() else "changed"
         self.disk_banner.message.setText(
-            f"{self.cfg.path.name} was {state} on disk by another program while you have unsaved edits here."
+            f"{name} was {change.value} on disk by another program while you have unsaved edits here."
         )
         self.disk_banner.show()
 
@@ -718,23 +594,21 @@ class ConfigTab(FeatureTab):
         self.presets_menu.addSeparator()
         save = self.presets_menu.addAction("Save current as preset…")
         save.triggered.connect(self._ask_preset_name)
-        save.setEnabled(self.cfg is not None and self.parse_error is None)
+        save.setEnabled(self.state.cfg is not None and self.state.parse_error is None)
 
     def preview_preset(self, preset: Preset) -> PresetPreviewDialog | None:
-        if self.cfg is None or self.parse_error is not None:
+        if self.state.cfg is None or self.state.parse_error is not None:
             self.context.show_status("Open a valid config first")
             return None
         try:
-            preset_cfg = preset.load()
+            preview, new_data = self.state.preset_preview(preset)
         except ConfigError as exc:
             self._show_error(f"Preset {preset.name}: {exc}")
             return None
-        preview = preview_preset(self.cfg, preset_cfg)
-        new_data = loads_config(preview.new_text).data()
         dialog = PresetPreviewDialog(
-            preset.name, "current", self.cfg.text(), self.cfg.data(), preview, new_data, self
+            preset.name, "current", self.state.cfg.text(), self.state.cfg.data(), preview, new_data, self
         )
-        before_after = self.estimate_panel.before_after(self.cfg.data(), new_data)
+        before_after = self.estimate_panel.before_after(self.state.cfg.data(), new_data)
         if before_after:
             dialog.estimate_label = QLabel(before_after)
             dialog.layout().insertWidget(1, dialog.estimate_label)
@@ -750,15 +624,13 @@ class ConfigTab(FeatureTab):
         self.context.show_status(f"Applied preset {name}: {len(preview.changes)} change(s), not saved yet")
 
     def _ask_preset_name(self) -> None:
-        name, ok = QInputDialog.getText(self, "Save as preset", "Preset name:")
-        if ok and name.strip():
-            self.save_as_preset(name)
+        self.file_dialog = ask_text(self, "Save as preset", "Preset name:", self.save_as_preset)
 
     def save_as_preset(self, name: str, folder: Path | None = None) -> Path | None:
-        if self.cfg is None or self.parse_error is not None:
+        if self.state.cfg is None or self.state.parse_error is not None:
             return None
         try:
-            path = save_user_preset(self.cfg.text(), name, folder)
+            path = self.state.save_preset(name, folder)
         except (ConfigError, OSError) as exc:
             self._show_error(f"Preset not saved: {exc}")
             return None
@@ -766,102 +638,24 @@ class ConfigTab(FeatureTab):
         return path
 
     # ------------------------------------------------------------------ diff
-    def _fill_compare_choices(self) -> None:
-        self.compare_combo.clear()
-        self.compare_combo.addItem("Choose a file to compare…", None)
-        if self.cfg is None:
-            return
-        seen: set[Path] = set()
-        roots = [
-            p
-            for p in (
-                self.workspace.root if self.workspace else None,
-                self.cfg.path.parent if self.cfg.path else None,
-            )
-            if p is not None
-        ]
-        for root in roots:
-            for candidate in sorted(root.glob("*.toml")) + sorted(root.glob("*/*.toml")):
-                resolved = candidate.resolve()
-                if resolved in seen or (self.cfg.path and resolved == self.cfg.path.resolve()):
-                    continue
-                if "backups" in candidate.relative_to(root).parts:
-                    continue
-                seen.add(resolved)
-                self.compare_combo.addItem(f"config: {candidate.relative_to(root)}", str(candidate))
-        if self.cfg.path is not None:
-            try:
-                backups = list_backups(self._backups_dir(), kind="config")
-            except OSError:
-                backups = []
-            for backup in backups[:30]:
-                copy = backup.path / self.cfg.path.name
-                if copy.exists():
-                    self.compare_combo.addItem(f"backup: {backup.created} ({backup.path.name})", str(copy))
-        for preset in list_presets():
-            self.compare_combo.addItem(f"preset: {preset.name}", str(preset.path))
-        if self.compare_path is not None:
-            row = self.compare_combo.findData(str(self.compare_path))
-            if row < 0:
-                self.compare_combo.addItem(f"file: {self.compare_path}", str(self.compare_path))
-                row = self.compare_combo.count() - 1
-            self.compare_combo.setCurrentIndex(row)
-
-    def _compare_choice(self, row: int) -> None:
-        path = self.compare_combo.itemData(row)
-        if path:
-            self.compare_with(path)
-
-    def _browse_compare(self) -> None:
-        start = str(self.cfg.path.parent) if self.cfg and self.cfg.path else ""
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Compare with", start, "TOML files (*.toml);;All files (*)"
-        )
-        if path:
-            self.compare_with(path)
-
     def compare_with(self, path: str | Path) -> bool:
-        self.compare_path = Path(path)
-        row = self.compare_combo.findData(str(path))
-        if row < 0:
-            self.compare_combo.addItem(f"file: {path}", str(path))
-            row = self.compare_combo.count() - 1
-        self.compare_combo.setCurrentIndex(row)
-        self.right_tabs.setCurrentIndex(1)
-        shown = self._refresh_diff()
-        if shown:
-            self.diff_view.go_to_change(0)
-        return shown
-
-    def _refresh_diff(self) -> bool:
-        if self.cfg is None or self.compare_path is None:
-            return False
-        try:
-            other = load_config(self.compare_path)
-        except ConfigError as exc:
-            self.diff_view.clear(f"Cannot compare: {exc}")
-            return False
-        title = f"{self.cfg.path.name if self.cfg.path else 'open config'}{' (unsaved edits)' if self.has_unsaved_changes() else ''}"
-        self.diff_view.set_texts(
-            title, self.current_text(), self.cfg.data(), str(self.compare_path), other.text(), other.data()
-        )
-        return True
+        return self.compare_page.compare_with(path)
 
     # ------------------------------------------------------------------ checks
     def schedule_checks(self) -> None:
-        if self.cfg is not None:
+        if self.state.cfg is not None:
             self.check_timer.start()
 
     def run_checks(self) -> JobHandle | None:
         self.check_timer.stop()
-        if self.cfg is None or self.parse_error is not None:
+        if self.state.cfg is None or self.state.parse_error is not None:
             return None
         # A newer check supersedes a running one: its late report is dropped.
         handle = self.jobs.start(
             check_config_text,
-            self.cfg.text(),
-            str(self.cfg.path) if self.cfg.path else None,
-            self.workspace,
+            self.state.cfg.text(),
+            str(self.state.cfg.path) if self.state.cfg.path else None,
+            self.state.workspace,
             description="Checking the config",
             slot="check",
             finished=self._checks_done,
@@ -872,6 +666,6 @@ class ConfigTab(FeatureTab):
         return handle
 
     def _checks_done(self, report: CheckReport) -> None:
-        self.last_report = report
-        self.checks.set_findings(report.findings, self.workspace is not None)
+        self.state.last_report = report
+        self.checks.set_findings(report.findings, self.state.workspace is not None)
         self.model.set_findings(report.findings)

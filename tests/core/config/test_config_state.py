@@ -1,11 +1,17 @@
-"""The Config tab's jobs, without Qt: a save says what happened instead of raising; checks read the edited text."""
+"""The Config tab without Qt: ConfigState (open, edit, save, disk changes, comparisons) and its jobs."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-from bespoke_gui.core.config.state import check_config_text, save_config_outcome
+from bespoke_gui.core.config.state import (
+    ConfigState,
+    DiskChange,
+    check_config_text,
+    open_config,
+    save_config_outcome,
+)
 from bespoke_gui.core.config.tomlconfig import load_config, loads_config
 
 CONFIG = '[training_arguments]\nresolution = "512,512"\nmax_train_epochs = 8\n'
@@ -38,3 +44,56 @@ def test_a_file_changed_on_disk_is_not_overwritten(tmp_path: Path) -> None:
 def test_checks_read_the_text_as_edited(tmp_path: Path) -> None:
     report = check_config_text(CONFIG.replace('"512,512"', "512"), str(tmp_path / "config.toml"), None)
     assert any(f.key == "training_arguments.resolution" and f.severity == "error" for f in report.findings)
+
+
+def test_state_opens_an_invalid_toml_as_text_and_applies_edits(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(CONFIG + "broken = [\n", encoding="utf-8")
+    state = ConfigState()
+    shown = state.adopt(open_config(path))
+    assert shown.endswith("broken = [\n") and state.parse_error is not None
+    assert state.editable_copy() is None  # no edits from the tree while the text is broken
+    assert state.apply_text(CONFIG + "broken = [\n") is not None
+    assert state.apply_text(CONFIG) is None and state.cfg is not None
+    state.parse_error = None
+    assert state.data()["training_arguments"]["max_train_epochs"] == 8
+    assert state.line_of("training_arguments.max_train_epochs", "") == 3
+    copy = state.editable_copy()
+    assert copy is not None and copy.text() == CONFIG and copy is not state.cfg
+
+
+def test_state_tells_a_reload_from_a_conflict_and_keeps_its_own_writes(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(CONFIG, encoding="utf-8")
+    state = ConfigState()
+    state.adopt(open_config(path))
+    assert state.disk_change(str(path), saving=False, unsaved=False) is DiskChange.NONE
+    path.write_text(CONFIG + "# edited elsewhere\n", encoding="utf-8")
+    os.utime(path, ns=(1, 1))
+    assert state.disk_change(str(path), saving=True, unsaved=True) is DiskChange.NONE
+    assert state.disk_change(str(tmp_path / "other.toml"), saving=False, unsaved=True) is DiskChange.NONE
+    assert state.disk_change(str(path), saving=False, unsaved=False) is DiskChange.RELOAD
+    assert state.disk_change(str(path), saving=False, unsaved=True) is DiskChange.CHANGED
+    path.unlink()
+    assert state.disk_change(str(path), saving=False, unsaved=True) is DiskChange.DELETED
+
+
+def test_state_saves_through_a_snapshot_and_lists_what_to_compare(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(CONFIG, encoding="utf-8")
+    (tmp_path / "old").mkdir()
+    (tmp_path / "old" / "run1.toml").write_text(CONFIG, encoding="utf-8")
+    state = ConfigState()
+    state.adopt(open_config(path))
+    assert state.apply_text(CONFIG.replace("= 8", "= 12")) is None
+    snapshot = state.save_snapshot()
+    outcome = save_config_outcome(snapshot, state.backups_dir(), False)
+    assert outcome.result is not None and state.saved(outcome.result, snapshot.text())
+    assert path.read_text(encoding="utf-8") == CONFIG.replace("= 8", "= 12")
+    assert state.backups_dir() == tmp_path / "backups"
+    labels = [label for label, _path in state.compare_choices()]
+    assert "config: old/run1.toml" in labels and not any("config.toml" in label for label in labels)
+    assert any(label.startswith("backup: ") for label in labels)
+    state.compare_path = tmp_path / "old" / "run1.toml"
+    other = state.compared()
+    assert other is not None and other.text() == CONFIG

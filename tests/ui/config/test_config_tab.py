@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLineEdit, QMessageBox, QSpinBox, QStyleOptionViewItem
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QInputDialog, QLineEdit, QMessageBox, QSpinBox, QStyleOptionViewItem
+from pytestqt.qtbot import QtBot
 
 from bespoke_gui.core.config.presets import list_presets
 from bespoke_gui.core.workspace import discover
@@ -70,8 +72,8 @@ def value_index(tab: ConfigTab, key: str):
 
 
 def config_path(tab: ConfigTab) -> Path:
-    assert tab.cfg is not None and tab.cfg.path is not None
-    return tab.cfg.path
+    assert tab.state.cfg is not None and tab.state.cfg.path is not None
+    return tab.state.cfg.path
 
 
 # ---------------------------------------------------------------- opening
@@ -88,7 +90,7 @@ def test_follows_workspace_changes(qtbot, qt_settings, runner, tmp_path: Path) -
     context = AppContext(runner, qt_settings)
     widget = ConfigTab(context)
     qtbot.addWidget(widget)
-    assert widget.cfg is None
+    assert widget.state.cfg is None
     context.set_workspace(discover(make_workspace(tmp_path / "ws2", CONFIG.replace("lad", "other"))))
     assert "other" in widget.text_edit.toPlainText()
 
@@ -97,12 +99,12 @@ def test_invalid_toml_is_shown_with_its_line_and_can_be_fixed(qtbot, tab: Config
     bad = tmp_path / "bad.toml"
     bad.write_text("[t]\nx = 1\ny = \n", encoding="utf-8")
     assert tab.open_file(bad)
-    assert tab.parse_error is not None and tab.parse_error.line == 3
+    assert tab.state.parse_error is not None and tab.state.parse_error.line == 3
     assert tab.error_label.isVisibleTo(tab) and "line 3" in tab.error_label.text()
     assert tab.model.rowCount() == 0 and not tab.save_button.isEnabled()
     tab.text_edit.setPlainText("[t]\nx = 1\ny = 2\n")
     tab.commit_text()
-    assert tab.parse_error is None and "t.y" in tab.model.keys()
+    assert tab.state.parse_error is None and "t.y" in tab.model.keys()
     assert tab.has_unsaved_changes()
 
 
@@ -123,7 +125,7 @@ def test_tree_edit_changes_one_line_and_undo_restores_the_exact_text(tab: Config
     assert text == CONFIG.replace('"512,512"', '"256,256"')
     assert tab.has_unsaved_changes()
     tab.undo_stack.undo()
-    assert tab.text_edit.toPlainText() == CONFIG and tab.cfg.text() == CONFIG
+    assert tab.text_edit.toPlainText() == CONFIG and tab.state.cfg.text() == CONFIG
     tab.undo_stack.redo()
     assert tab.text_edit.toPlainText() == text
 
@@ -201,11 +203,11 @@ def test_typing_in_the_text_is_reparsed_and_undoable(tab: ConfigTab) -> None:
     assert tab.model.entry(value_index(tab, "general.max_bucket_reso")).value == 768
     tab.text_edit.setPlainText(CONFIG + "broken = \n")
     tab.commit_text()
-    assert tab.parse_error is not None and tab.highlighter.error_line == 14
+    assert tab.state.parse_error is not None and tab.highlighter.error_line == 14
     assert tab.save() is None  # saving waits until the TOML is fixed
     tab.text_edit.setPlainText(CONFIG.replace("max_bucket_reso = 1024", "max_bucket_reso = 768"))
     tab.commit_text()
-    assert tab.parse_error is None
+    assert tab.state.parse_error is None
     tab.undo_stack.undo()
     assert tab.text_edit.toPlainText() == CONFIG
 
@@ -227,10 +229,10 @@ def test_save_backs_up_then_writes_only_the_edited_line(qtbot, tab: ConfigTab, r
     tab.set_value("training_arguments.resolution", '"256,256"')
     tab.save()
     runner.wait_idle(10)
-    assert tab.last_save is not None and tab.last_save.backup is not None
-    backup_copy = tab.last_save.backup.path / "training_config.toml"
+    assert tab.state.last_save is not None and tab.state.last_save.backup is not None
+    backup_copy = tab.state.last_save.backup.path / "training_config.toml"
     assert backup_copy.read_text(encoding="utf-8") == CONFIG
-    assert tab.last_save.backup.path.parent == path.parent / "backups"
+    assert tab.state.last_save.backup.path.parent == path.parent / "backups"
     assert path.read_text(encoding="utf-8") == CONFIG.replace('"512,512"', '"256,256"')
     assert not tab.has_unsaved_changes()
     # Our own write is not mistaken for an outside change.
@@ -252,7 +254,7 @@ def test_file_changed_on_disk_is_not_overwritten_silently(qtbot, tab: ConfigTab,
     tab.disk_overwrite_button.click()
     runner.wait_idle(10)
     assert 'resolution = "256,256"' in path.read_text(encoding="utf-8")
-    assert (tab.last_save.backup.path / "training_config.toml").read_text(encoding="utf-8") == outside
+    assert (tab.state.last_save.backup.path / "training_config.toml").read_text(encoding="utf-8") == outside
 
 
 def test_outside_change_without_edits_reloads(qtbot, tab: ConfigTab) -> None:
@@ -315,6 +317,19 @@ def test_save_current_as_user_preset(tab: ConfigTab, tmp_path: Path) -> None:
     assert path.read_text(encoding="utf-8") == CONFIG
 
 
+def test_preset_name_is_asked_without_a_nested_event_loop(
+    tab: ConfigTab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, qtbot: QtBot
+) -> None:
+    monkeypatch.setenv("BESPOKE_GUI_PRESETS_DIR", str(tmp_path / "mine"))
+    tab._ask_preset_name()  # returns at once: the question is open(), not exec()
+    dialog = tab.file_dialog
+    assert isinstance(dialog, QInputDialog) and dialog.isVisible()
+    editor = dialog.findChild(QLineEdit)
+    QTest.keyClicks(editor, "Night run")
+    QTest.keyClick(editor, Qt.Key.Key_Return)
+    assert (tmp_path / "mine" / "night_run.toml").read_text(encoding="utf-8") == CONFIG
+
+
 # ---------------------------------------------------------------- diff
 
 
@@ -358,7 +373,7 @@ def test_compare_choices_include_backups_and_presets(tab: ConfigTab, runner: Job
     assert any(label.startswith("backup: ") for label in labels)
     assert any(label.startswith("preset: ") for label in labels)
     backup_row = next(i for i, label in enumerate(labels) if label.startswith("backup: "))
-    tab._compare_choice(backup_row)
+    tab.compare_page.choose_row(backup_row)
     assert [c.key for c in tab.diff_view.model.changes] == ["training_arguments.max_train_epochs"]
 
 
@@ -369,7 +384,7 @@ def test_checks_panel_lists_findings_and_selects_their_key(qtbot, tab: ConfigTab
     handle = tab.run_checks()
     assert handle is not None
     runner.wait_idle(10)
-    report = tab.last_report
+    report = tab.state.last_report
     assert report is not None
     codes = {f.rule for f in report.findings}
     assert "unknown-key" in codes  # bucket_resolution
@@ -384,9 +399,9 @@ def test_checks_panel_lists_findings_and_selects_their_key(qtbot, tab: ConfigTab
     tab.set_value("training_arguments.resolution", "512")
     qtbot.waitUntil(
         lambda: (
-            tab.last_report is not report
-            and tab.last_report is not None
-            and any(f.rule == "type" for f in tab.last_report.findings)
+            tab.state.last_report is not report
+            and tab.state.last_report is not None
+            and any(f.rule == "type" for f in tab.state.last_report.findings)
         ),
         timeout=5000,
     )
@@ -482,16 +497,16 @@ def test_undo_and_redo_work_while_the_toml_is_invalid(tab: ConfigTab, qtbot) -> 
     tab.text_edit.setFocus()
     QTest.keyClick(tab.text_edit, Qt.Key.Key_End, Qt.KeyboardModifier.ControlModifier)
     QTest.keyClicks(tab.text_edit, "broken = [")
-    qtbot.waitUntil(lambda: tab.parse_error is not None, timeout=3000)
+    qtbot.waitUntil(lambda: tab.state.parse_error is not None, timeout=3000)
     assert tab.undo_action.isEnabled()
     QTest.keyClick(tab.text_edit, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert tab.text_edit.toPlainText() == CONFIG.rstrip("\n") or tab.text_edit.toPlainText() == CONFIG
-    assert tab.parse_error is None
+    assert tab.state.parse_error is None
     assert tab.redo_action.isEnabled()
     QTest.keyClick(
         tab.text_edit, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
     )
     assert tab.text_edit.toPlainText().endswith("broken = [")
-    assert tab.parse_error is not None
+    assert tab.state.parse_error is not None
     # QTest leaves the last click's modifiers as the application's state: a plain key clears them.
     QTest.keyClick(tab.text_edit, Qt.Key.Key_End)
