@@ -45,12 +45,12 @@ def test_at_1024x700_a_long_path_is_elided_and_the_window_does_not_grow(qtbot, q
     config.compare_path = (
         other / "compare_me.toml"
     )  # as Browse… sets it (a file dialog offscreen has nobody to click)
-    config._fill_compare_choices()
-    config._refresh_diff()
+    config.compare_page.fill_choices()
+    config.compare_page.refresh()
     settle(window)
     qtbot.wait(50)
     assert window.size() == size, "showing long paths never grows the window"
-    combo, browse = global_rect(config.compare_combo), global_rect(config.compare_browse)
+    combo, browse = global_rect(config.compare_combo), global_rect(config.compare_page.browse_button)
     assert not combo.intersects(browse)
     assert browse.right() <= global_rect(config.right_tabs).right()
     view = config.diff_view
