@@ -347,10 +347,10 @@ class Estimate:
 def _prompt_count(path: Path | None) -> int | None:
     if path is None or not path.is_file():
         return None
-    from bespoke_gui.core.config.checks import _prompt_lines
+    from bespoke_gui.core.config.workspace_checks import prompt_lines
 
     try:
-        return len(_prompt_lines(path))
+        return len(prompt_lines(path))
     except (OSError, ValueError, tomllib.TOMLDecodeError):
         return None
 
@@ -550,7 +550,7 @@ def subsets_for(
     train_data_dir, else the workspace's images folder (its repeats from its name, else 10)."""
     import re
 
-    from bespoke_gui.core.config.checks import read_image_sizes
+    from bespoke_gui.core.config.workspace_checks import read_image_sizes
     from bespoke_gui.core.workspace import list_images
 
     def sizes(folder: Path) -> tuple[tuple[int, int], ...]:

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from bespoke_gui.core.config.checks import TRAINING, config_kind
+from bespoke_gui.core.config.check_report import TRAINING, config_kind
 from bespoke_gui.core.config.diff import KeyChange, diff_grouped, flatten_for_sdscripts, same_value
 from bespoke_gui.core.config.sdscripts_args import TRAIN_NETWORK_ARGS
 from bespoke_gui.core.config.tomlconfig import (

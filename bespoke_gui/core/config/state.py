@@ -12,7 +12,8 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from bespoke_gui.core.config.checks import CheckReport, check_config
+from bespoke_gui.core.config.check_report import CheckReport
+from bespoke_gui.core.config.checks import check_config
 from bespoke_gui.core.config.presets import (
     Preset,
     PresetPreview,

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from bespoke_gui.core.config.checks import CheckReport
+from bespoke_gui.core.config.check_report import CheckReport
 from bespoke_gui.core.config.presets import Preset, list_presets
 from bespoke_gui.core.config.state import (
     ConfigState,
