@@ -8,9 +8,10 @@ import pytest
 from PIL import Image
 
 from bespoke_gui.core.config import checks as cc
+from bespoke_gui.core.config.check_report import DATASET
 from bespoke_gui.core.config.presets import list_presets, preview_preset, save_user_preset, user_presets_dir
 from bespoke_gui.core.config.tomlconfig import ConfigError, load_config, loads_config
-from bespoke_gui.core.findings import Severity
+from bespoke_gui.core.findings import Finding, Severity
 from bespoke_gui.core.workspace import discover
 
 REAL_CONFIGS = Path(__file__).resolve().parents[3].parent / "shared" / "realdata" / "configs"
@@ -43,15 +44,15 @@ sample_prompts = "prompts.txt"
 """
 
 
-def check(text: str, workspace=None) -> list[cc.Finding]:
+def check(text: str, workspace=None) -> list[Finding]:
     return cc.check_config(loads_config(text), workspace).findings
 
 
-def codes(findings: list[cc.Finding], severity: str | None = None) -> set[str]:
+def codes(findings: list[Finding], severity: str | None = None) -> set[str]:
     return {f.rule for f in findings if severity is None or f.severity == severity}
 
 
-def find(findings: list[cc.Finding], code: str) -> cc.Finding:
+def find(findings: list[Finding], code: str) -> Finding:
     matches = [f for f in findings if f.rule == code]
     assert matches, f"no {code} in {[f.describe() for f in findings]}"
     return matches[0]
@@ -164,7 +165,7 @@ max_bucket_reso = 512
   num_repeats = 10
 """
     report = cc.check_config(loads_config(text))
-    assert report.kind == cc.DATASET
+    assert report.kind == DATASET
     by_key = {(f.key, f.rule): f for f in report.findings}
     assert by_key[("general.bucket_resolution", "unknown-key")].severity == Severity.ERROR
     assert "training config" in by_key[("general.learning_rate", "unknown-key")].message
