@@ -29,14 +29,14 @@ from bespoke_gui.core.captions.batch import (
     restore_caption_backup,
 )
 from bespoke_gui.core.captions.caption_files import CaptionEntry, load_caption_dataset
-from bespoke_gui.core.captions.keywords import KeywordsError, keywords_for_workspace
-from bespoke_gui.core.captions.lint import (
-    RULES,
+from bespoke_gui.core.captions.dataset_lint import (
     LintInput,
     TrainingSettings,
     lint_dataset,
     read_training_settings,
 )
+from bespoke_gui.core.captions.keywords import KeywordsError, keywords_for_workspace
+from bespoke_gui.core.captions.lint import RULES
 from bespoke_gui.core.captions.pixels import image_pixels
 from bespoke_gui.core.dataset.backup import BackupError
 from bespoke_gui.core.findings import Finding, Severity

@@ -20,7 +20,8 @@ import numpy as np
 from PIL import Image
 
 from bespoke_gui.core.captions.caption_files import load_caption_dataset
-from bespoke_gui.core.captions.lint import LintInput, LintSettings, lint_dataset
+from bespoke_gui.core.captions.dataset_lint import LintInput, lint_dataset
+from bespoke_gui.core.captions.lint import LintSettings
 from bespoke_gui.core.captions.tokens import count_tokens
 
 PHRASES = [

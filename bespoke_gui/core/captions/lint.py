@@ -27,11 +27,9 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from bespoke_gui.core.captions.caption_files import (
     UTF8,
@@ -41,20 +39,16 @@ from bespoke_gui.core.captions.caption_files import (
     normalize_phrase,
     split_phrases,
 )
+from bespoke_gui.core.captions.colour_rules import ColourRules
 from bespoke_gui.core.captions.keywords import (
     COLOUR_KIND,
     HEX_KIND,
     KeywordMatch,
     Keywords,
     default_keywords,
-    delta_e,
-    hex_to_rgb,
-    rgb_to_hex,
 )
 from bespoke_gui.core.captions.tokens import DEFAULT_MAX_TOKEN_LENGTH, TokenCounter, default_counter
-from bespoke_gui.core.config.sdscripts_args import find_key
 from bespoke_gui.core.findings import Finding, Fix, Severity
-from bespoke_gui.core.jobs import CancelFn, ProgressFn, never_cancelled, no_progress
 
 RULES: dict[str, str] = {
     "hex-shared": "one hex code names several features",
@@ -144,13 +138,17 @@ def _attribute(
 # --------------------------------------------------------------------------- fixes
 
 
-def _remove_segment(text: str, start: int, end: int) -> str:
-    """Remove text[start:end] together with one neighbouring comma separator."""
+def _remove_segment(text: str, start: int, end: int, empty: bool = False) -> str:
+    """Remove text[start:end] together with one neighbouring comma separator.
+
+    ``empty``: the span is an empty phrase ("a,, b" -> "a, b"): only its comma and the
+    spaces next to it go.
+    """
     left = start
     while left > 0 and text[left - 1] in " \t":
         left -= 1
     if left > 0 and text[left - 1] == ",":
-        return text[: left - 1] + text[end:]
+        return text[: left - 1] + text[left if empty else end :]
     right = end
     while right < len(text) and text[right] in " \t":
         right += 1
@@ -158,7 +156,7 @@ def _remove_segment(text: str, start: int, end: int) -> str:
         right += 1
         while right < len(text) and text[right] in " \t":
             right += 1
-    return text[:start] + text[right:]
+    return text[: left if empty else start] + text[right:]
 
 
 def _move_to_front(text: str, phrases: list[Phrase], wanted: list[Phrase], after: int = 0) -> str:
@@ -174,7 +172,7 @@ def _move_to_front(text: str, phrases: list[Phrase], wanted: list[Phrase], after
 # --------------------------------------------------------------------------- the rules
 
 
-class _PhraseInfo(NamedTuple):
+class PhraseInfo(NamedTuple):
     """What a phrase's text alone decides; cached per text (a dataset repeats most phrases,
     and a keystroke leaves all but one phrase of the caption as they were)."""
 
@@ -189,7 +187,7 @@ def _shifted(m: KeywordMatch, shift: int) -> KeywordMatch:
     return KeywordMatch(m.start + shift, m.end + shift, m.kind, m.text, m.colour)
 
 
-class CaptionLinter:
+class CaptionLinter(ColourRules):
     """Lints one caption at a time; holds the keywords, the token counter and the settings."""
 
     def __init__(
@@ -202,7 +200,7 @@ class CaptionLinter:
         self.settings = settings or LintSettings()
         self.counter = counter or default_counter()
         self._features = set(self.keywords.feature_kinds)
-        self._phrase_cache: dict[str, _PhraseInfo] = {}
+        self._phrase_cache: dict[str, PhraseInfo] = {}
 
     def lint(
         self,
@@ -241,8 +239,8 @@ class CaptionLinter:
         # One pass: what each phrase's text decides (cached), the phrases naming colours, the hex
         # codes (caption offsets), the clarity phrases.
         cached = self._phrase_cache.get
-        infos: list[_PhraseInfo] = []
-        coloured: list[tuple[Phrase, _PhraseInfo]] = []
+        infos: list[PhraseInfo] = []
+        coloured: list[tuple[Phrase, PhraseInfo]] = []
         hexes: list[KeywordMatch] = []
         clarity: set[int] = set()
         for p in phrases:
@@ -266,7 +264,7 @@ class CaptionLinter:
         findings.sort(key=lambda f: (f.start, f.severity.rank))
         return findings
 
-    def _phrase_info(self, phrase: str) -> _PhraseInfo:
+    def _phrase_info(self, phrase: str) -> PhraseInfo:
         info = self._phrase_cache.get(phrase)
         if info is None:
             matches = tuple(self.keywords.classify_phrase(phrase))
@@ -274,7 +272,7 @@ class CaptionLinter:
                 (matches.index(m), feature) for m, feature in _attribute(list(matches), self._features)
             )
             hexes = tuple(i for i, m in enumerate(matches) if m.kind == HEX_KIND)
-            info = _PhraseInfo(
+            info = PhraseInfo(
                 normalize_phrase(phrase), matches, roles, hexes, any(m.kind == "clarity" for m in matches)
             )
             if len(self._phrase_cache) > 65536:
@@ -362,7 +360,7 @@ class CaptionLinter:
                 )
 
     def _duplicates(
-        self, findings: list[Finding], text: str, phrases: list[Phrase], infos: list[_PhraseInfo]
+        self, findings: list[Finding], text: str, phrases: list[Phrase], infos: list[PhraseInfo]
     ) -> None:
         seen: dict[str, Phrase] = {}
         for p, info in zip(phrases, infos):
@@ -402,233 +400,10 @@ class CaptionLinter:
             )
         )
 
-    # -- colours
-
-    def _colours(
-        self,
-        findings: list[Finding],
-        text: str,
-        coloured: list[tuple[Phrase, _PhraseInfo]],
-        hexes: list[KeywordMatch],
-        palette: Sequence[tuple[int, int, int]] | None,
-        facts: CaptionFacts,
-    ) -> None:
-        """``coloured``: the phrases with a colour word or hex code; ``hexes``: every hex code."""
-        tuning = self.keywords.tuning
-        # feature -> [(phrase index, colour match)]
-        by_feature: dict[str, list[tuple[int, KeywordMatch]]] = {}
-        hex_features: dict[str, dict[str, KeywordMatch]] = {}
-        hex_order: list[str] = []
-        make = tuple.__new__  # KeywordMatch(...) without the Python-level __new__: this loop is hot
-        for p, info in coloured:
-            shift = p.start
-            for i, feature in info.roles:
-                r = info.matches[i]
-                m = make(KeywordMatch, (r.start + shift, r.end + shift, r.kind, r.text, r.colour))
-                if m.kind == HEX_KIND and m.colour and m.colour not in hex_features:
-                    hex_features[m.colour] = {}
-                    hex_order.append(m.colour)
-                if feature is None:
-                    continue
-                by_feature.setdefault(feature, []).append((p.index, m))
-                if m.kind == HEX_KIND and m.colour:
-                    hex_features[m.colour].setdefault(feature, m)
-        facts.feature_colours = by_feature
-
-        for m in hexes:
-            if m.colour is None:
-                findings.append(
-                    Finding.in_text(
-                        "hex-invalid",
-                        Severity.WARNING,
-                        f"{m.text} is not a colour code (#rrggbb)",
-                        m.start,
-                        m.end,
-                    )
-                )
-
-        for code in hex_order:
-            feats = hex_features[code]
-            if len(feats) >= 2:
-                names = list(feats)
-                spans = [(m.start, m.end) for m in feats.values()]
-                listed = ", ".join(names[:-1]) + " and " + names[-1]
-                findings.append(
-                    Finding.in_text(
-                        "hex-shared",
-                        Severity.ERROR,
-                        f"{code} names {listed}: one colour cannot be the truth for different features",
-                        spans[0][0],
-                        spans[0][1],
-                        None,
-                        tuple(spans[1:]),
-                    )
-                )
-
-        if palette and hexes:
-            self._palette(findings, text, hexes, palette, tuning.palette_tolerance)
-
-        for feature in tuning.single_colour_features:
-            items = by_feature.get(feature)
-            if items is not None and len(items) >= 2:  # one colour cannot conflict with itself
-                self._conflicts(findings, feature, items, tuning.word_conflict_delta_e)
-        for a, b in tuning.similar_feature_pairs:
-            self._similar(findings, a, b, by_feature.get(a, []), by_feature.get(b, []), palette)
-
-    def _palette(
-        self,
-        findings: list[Finding],
-        text: str,
-        hexes: list[KeywordMatch],
-        palette: Sequence[tuple[int, int, int]],
-        tolerance: int,
-    ) -> None:
-        reported: set[str] = set()
-        for m in hexes:
-            if m.colour is None or m.colour in reported:
-                continue
-            rgb = hex_to_rgb(m.colour)
-            nearest = min(
-                palette, key=lambda c: max(abs(c[0] - rgb[0]), abs(c[1] - rgb[1]), abs(c[2] - rgb[2]))
-            )
-            gap = max(abs(nearest[0] - rgb[0]), abs(nearest[1] - rgb[1]), abs(nearest[2] - rgb[2]))
-            if gap <= tolerance:
-                continue
-            reported.add(m.colour)
-            near_hex = rgb_to_hex(nearest)
-            fix = None
-            if gap <= tolerance * 3:
-                fixed = re.sub(re.escape(m.text), near_hex, text, flags=re.IGNORECASE)
-                fix = Fix(f"use the image's {near_hex}", fixed)
-            findings.append(
-                Finding.in_text(
-                    "hex-not-in-palette",
-                    Severity.WARNING,
-                    f"{m.colour} is not a colour of the image (nearest is {near_hex}, {gap} away)",
-                    m.start,
-                    m.end,
-                    fix,
-                )
-            )
-
-    def _colour_refs(self, items: list[tuple[int, KeywordMatch]]) -> dict[int, list[KeywordMatch]]:
-        per_phrase: dict[int, list[KeywordMatch]] = {}
-        for index, m in items:
-            if m.colour:
-                per_phrase.setdefault(index, []).append(m)
-        return per_phrase
-
-    def _conflicts(
-        self, findings: list[Finding], feature: str, items: list[tuple[int, KeywordMatch]], threshold: float
-    ) -> None:
-        if len(items) < 2:
-            return  # one colour cannot conflict with itself
-        per_phrase = self._colour_refs(items)
-        modifiers: dict[int, set[str]] = {}
-        for index, m in items:
-            if m.kind == COLOUR_KIND and m.colour is None:
-                modifiers.setdefault(index, set()).add(m.text.lower())
-        # A colour word next to a hex code that is nowhere near it.
-        for index, colours in per_phrase.items():
-            hexes = [m for m in colours if m.kind == HEX_KIND]
-            words = [m for m in colours if m.kind == COLOUR_KIND]
-            if not hexes or not words:
-                continue
-            refs = _shaded_refs([hex_to_rgb(w.colour) for w in words], modifiers.get(index, set()))
-            for h in hexes:
-                best = min(delta_e(hex_to_rgb(h.colour), ref) for ref in refs)
-                if best > threshold:
-                    said = " ".join(w.text for w in words)
-                    findings.append(
-                        Finding.in_text(
-                            "colour-conflict",
-                            Severity.WARNING,
-                            f'{feature}: the words say "{said}" but {h.colour} is a different colour (ΔE {best:.0f})',
-                            h.start,
-                            h.end,
-                        )
-                    )
-        # Two phrases describing the feature in colours that have nothing in common.
-        phrases = sorted(per_phrase)
-        for i, a in enumerate(phrases):
-            for b in phrases[i + 1 :]:
-                ca, cb = per_phrase[a], per_phrase[b]
-                best = min(delta_e(hex_to_rgb(x.colour), hex_to_rgb(y.colour)) for x in ca for y in cb)
-                if best > threshold:
-                    first, second = ca[0], cb[0]
-                    findings.append(
-                        Finding.in_text(
-                            "colour-conflict",
-                            Severity.WARNING,
-                            f'{feature} is "{first.text}" in one phrase and "{second.text}" in another',
-                            second.start,
-                            second.end,
-                            None,
-                            ((first.start, first.end),),
-                        )
-                    )
-
-    def _similar(
-        self,
-        findings: list[Finding],
-        a: str,
-        b: str,
-        items_a: list[tuple[int, KeywordMatch]],
-        items_b: list[tuple[int, KeywordMatch]],
-        palette: Sequence[tuple[int, int, int]] | None,
-    ) -> None:
-        if not items_a or not items_b:
-            return
-        hex_a = [m for _, m in items_a if m.kind == HEX_KIND and m.colour]
-        hex_b = [m for _, m in items_b if m.kind == HEX_KIND and m.colour]
-        words_a = {m.text.lower(): m for _, m in items_a if m.kind == COLOUR_KIND and m.colour}
-        words_b = {m.text.lower(): m for _, m in items_b if m.kind == COLOUR_KIND and m.colour}
-        shared = [w for w in words_b if w in words_a]
-        threshold = self.keywords.tuning.similar_delta_e
-        if hex_a and hex_b:
-            pairs = [
-                (x, y, delta_e(hex_to_rgb(x.colour), hex_to_rgb(y.colour))) for x in hex_a for y in hex_b
-            ]
-            close = [(x, y, d) for x, y, d in pairs if x.colour != y.colour and d < threshold]
-            if close:
-                x, y, d = min(close, key=lambda t: t[2])
-                also = f' and both are called "{shared[0]}"' if shared else ""
-                findings.append(
-                    Finding.in_text(
-                        "similar-features",
-                        Severity.WARNING,
-                        f"{a} ({x.colour}) and {b} ({y.colour}) are near-identical colours (ΔE {d:.1f}){also}: "
-                        "the model will blur them together",
-                        y.start,
-                        y.end,
-                        None,
-                        ((x.start, x.end),),
-                    )
-                )
-            return
-        if shared:
-            word = shared[0]
-            reason = (
-                "their pixels were not compared: the caption gives no hex codes for them"
-                if palette
-                else "their pixels were not compared: no image palette and no hex codes"
-            )
-            findings.append(
-                Finding.in_text(
-                    "similar-features",
-                    Severity.WARNING,
-                    f'{a} and {b} are both "{word}": describe them so they differ ({reason})',
-                    words_b[word].start,
-                    words_b[word].end,
-                    None,
-                    ((words_a[word].start, words_a[word].end),),
-                )
-            )
-
     # -- trigger
 
     def _trigger(
-        self, findings: list[Finding], text: str, line_phrases: list[Phrase], line_infos: list[_PhraseInfo]
+        self, findings: list[Finding], text: str, line_phrases: list[Phrase], line_infos: list[PhraseInfo]
     ) -> None:
         """``line_phrases``: the first line's phrases (what sd-scripts reads)."""
         keep = self.settings.keep_tokens
@@ -778,177 +553,10 @@ class CaptionLinter:
         )
 
 
-_LIGHTER = {"light", "pale", "pastel", "bright", "off white"}
-_DARKER = {"dark", "deep", "near black"}
-
-
-def _shaded_refs(refs: list[tuple[int, int, int]], modifiers: set[str]) -> list[tuple[int, int, int]]:
-    """Reference colours plus their lighter/darker shades when the words say "light"/"dark"."""
-    out = list(refs)
-    for r in refs:
-        red, green, blue = r
-        if modifiers & _LIGHTER:
-            out.append(
-                (
-                    int(red + (255 - red) * 0.5),
-                    int(green + (255 - green) * 0.5),
-                    int(blue + (255 - blue) * 0.5),
-                )
-            )
-        if modifiers & _DARKER:
-            out.append((int(red * 0.55), int(green * 0.55), int(blue * 0.55)))
-    return out
-
-
 def _squash(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", text.lower())
 
 
 def _remove_empty(text: str, p: Phrase) -> str:
     """Remove an empty phrase's comma (and the spaces around it)."""
-    left = p.start
-    while left > 0 and text[left - 1] in " \t":
-        left -= 1
-    if left > 0 and text[left - 1] == ",":
-        # "a,, b" -> "a, b": drop the comma before the gap, keep what follows.
-        return text[: left - 1] + text[left:]
-    right = p.end
-    while right < len(text) and text[right] in " \t":
-        right += 1
-    if right < len(text) and text[right] == ",":
-        right += 1
-        while right < len(text) and text[right] in " \t":
-            right += 1
-    return text[:left] + text[right:]
-
-
-# --------------------------------------------------------------------------- dataset level
-
-
-def dataset_trigger(texts: Iterable[str], keep_tokens: int) -> tuple[str, ...] | None:
-    """The first ``keep_tokens`` phrases most captions start with (None without a majority)."""
-    if keep_tokens <= 0:
-        return None
-    counts: Counter[tuple[str, ...]] = Counter()
-    spelled: dict[tuple[str, ...], tuple[str, ...]] = {}
-    total = 0
-    for text in texts:
-        # Only the first phrases matter: split no further than needed.
-        head = [p.strip() for p in first_line(text).split(",", keep_tokens)[:keep_tokens]]
-        head = [p for p in head if p]
-        total += 1
-        if len(head) < keep_tokens:
-            continue
-        key = tuple(normalize_phrase(p) for p in head)
-        counts[key] += 1
-        spelled.setdefault(key, tuple(head))
-    if not counts or total < 2:
-        return None
-    key, count = counts.most_common(1)[0]
-    if count * 2 <= total:
-        return None
-    return spelled[key]
-
-
-@dataclass(frozen=True)
-class LintInput:
-    name: str  # what the report calls the file
-    text: str
-    encoding: str = UTF8
-    palette: tuple[tuple[int, int, int], ...] | None = None
-
-
-@dataclass
-class DatasetLint:
-    findings: dict[str, list[Finding]] = field(default_factory=dict)
-    trigger: tuple[str, ...] | None = None
-    cancelled: bool = False
-
-    def files_by_rule(self) -> Counter[str]:
-        return Counter(rule for items in self.findings.values() for rule in {f.rule for f in items})
-
-    @property
-    def has_errors(self) -> bool:
-        return any(f.severity == Severity.ERROR for items in self.findings.values() for f in items)
-
-
-def lint_dataset(
-    items: Sequence[LintInput],
-    settings: LintSettings | None = None,
-    keywords: Keywords | None = None,
-    progress: ProgressFn = no_progress,
-    cancelled: CancelFn = never_cancelled,
-) -> DatasetLint:
-    """Lint every caption; the trigger is the dataset's majority unless ``settings.trigger`` is set.
-
-    A plain loop: the work is pure Python string handling, which threads would not speed up.
-    """
-    settings = settings or LintSettings()
-    trigger = settings.trigger or dataset_trigger((i.text for i in items), settings.keep_tokens)
-    run_settings = LintSettings(
-        settings.keep_tokens, settings.max_token_length, settings.shuffle_caption, trigger
-    )
-    linter = CaptionLinter(keywords, run_settings)
-    out = DatasetLint(trigger=trigger)
-    total = len(items)
-    progress(0, total, "linting captions")
-    for index, item in enumerate(items):
-        if index % 256 == 0 and cancelled():
-            out.cancelled = True
-            break
-        out.findings[item.name] = linter.lint(item.text, item.palette, item.encoding)
-        if index % 256 == 255:
-            progress(index + 1, total, item.name)
-    progress(total, total, "linted")
-    return out
-
-
-@dataclass(frozen=True)
-class TrainingSettings:
-    """The few sd-scripts settings captions depend on, read straight from a TOML file."""
-
-    keep_tokens: int | None = None
-    max_token_length: int | None = None
-    shuffle_caption: bool = False
-    caption_extension: str = ".txt"
-
-    def lint_settings(self, trigger: tuple[str, ...] | None = None) -> LintSettings:
-        keep = 1 if self.keep_tokens is None else max(0, self.keep_tokens)
-        return LintSettings(
-            keep, self.max_token_length or DEFAULT_MAX_TOKEN_LENGTH, self.shuffle_caption, trigger
-        )
-
-
-def read_training_settings(path: Path | None) -> TrainingSettings:
-    """keep_tokens, max_token_length, shuffle_caption and caption_extension from an sd-scripts TOML.
-
-    Raises ``ValueError`` with a one-line message when the file is not readable TOML.
-    """
-    import tomllib
-
-    if path is None:
-        return TrainingSettings()
-    try:
-        with open(path, "rb") as handle:
-            data = tomllib.load(handle)
-    except OSError as exc:
-        raise ValueError(f"cannot read {path}: {exc.strerror or exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ValueError(f"{path} is not valid TOML: {exc}") from None
-
-    def as_int(value: Any) -> int | None:
-        try:
-            return int(value) if value is not None and not isinstance(value, bool) else None
-        except (TypeError, ValueError):
-            return None
-
-    extension = find_key(data, "caption_extension")
-    extension = str(extension) if isinstance(extension, str) and extension else ".txt"
-    if not extension.startswith("."):
-        extension = "." + extension
-    return TrainingSettings(
-        keep_tokens=as_int(find_key(data, "keep_tokens")),
-        max_token_length=as_int(find_key(data, "max_token_length")),
-        shuffle_caption=bool(find_key(data, "shuffle_caption") or False),
-        caption_extension=extension,
-    )
+    return _remove_segment(text, p.start, p.end, empty=True)

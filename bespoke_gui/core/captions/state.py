@@ -26,8 +26,9 @@ from bespoke_gui.core.captions.caption_files import (
     read_caption,
     save_caption,
 )
+from bespoke_gui.core.captions.dataset_lint import DatasetLint, LintInput, lint_dataset
 from bespoke_gui.core.captions.keywords import Keywords
-from bespoke_gui.core.captions.lint import DatasetLint, LintInput, LintSettings, lint_dataset
+from bespoke_gui.core.captions.lint import LintSettings
 from bespoke_gui.core.captions.pixels import ImagePixels, image_pixels
 from bespoke_gui.core.findings import Finding, Severity, worst_severity
 from bespoke_gui.core.jobs import CancelFn, ProgressFn, map_items, never_cancelled, no_progress

@@ -29,8 +29,8 @@ from typing import Any
 import tomlkit
 
 from bespoke_gui.core.captions.caption_files import CaptionError, load_caption_dataset
+from bespoke_gui.core.captions.dataset_lint import LintInput, lint_dataset, read_training_settings
 from bespoke_gui.core.captions.keywords import KeywordsError, keywords_for_workspace
-from bespoke_gui.core.captions.lint import LintInput, lint_dataset, read_training_settings
 from bespoke_gui.core.config.checks import check_config
 from bespoke_gui.core.config.tomlconfig import ConfigError, iter_entries, load_config, set_value
 from bespoke_gui.core.config.workspace_checks import read_image_sizes

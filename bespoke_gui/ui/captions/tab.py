@@ -54,6 +54,7 @@ from bespoke_gui.core.captions.caption_files import (
     CaptionEncodeError,
     CaptionFile,
 )
+from bespoke_gui.core.captions.dataset_lint import DatasetLint, TrainingSettings, read_training_settings
 from bespoke_gui.core.captions.keywords import (
     COLOUR_KIND,
     HEX_KIND,
@@ -63,14 +64,7 @@ from bespoke_gui.core.captions.keywords import (
     load_keywords,
     user_keywords_path,
 )
-from bespoke_gui.core.captions.lint import (
-    RULES,
-    CaptionFacts,
-    CaptionLinter,
-    DatasetLint,
-    TrainingSettings,
-    read_training_settings,
-)
+from bespoke_gui.core.captions.lint import RULES, CaptionFacts, CaptionLinter
 from bespoke_gui.core.captions.pixels import ImagePixels, colour_mask, nearest_named_mask
 from bespoke_gui.core.captions.state import (
     CaptionItem,

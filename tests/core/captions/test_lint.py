@@ -8,14 +8,13 @@ from pathlib import Path
 import pytest
 
 from bespoke_gui.core.captions.caption_files import UTF8_BOM, read_caption
-from bespoke_gui.core.captions.lint import (
-    CaptionLinter,
+from bespoke_gui.core.captions.dataset_lint import (
     LintInput,
-    LintSettings,
     dataset_trigger,
     lint_dataset,
     read_training_settings,
 )
+from bespoke_gui.core.captions.lint import CaptionLinter, LintSettings
 from bespoke_gui.core.findings import Severity
 
 CLEAN = (

@@ -217,7 +217,8 @@ def test_contact_sheet_tiles_images(portraits: list[Portrait]) -> None:
 
 
 def test_caption_lint_finds_the_recorded_mistakes(portraits: list[Portrait]) -> None:
-    from bespoke_gui.core.captions.lint import LintInput, LintSettings, lint_dataset
+    from bespoke_gui.core.captions.dataset_lint import LintInput, lint_dataset
+    from bespoke_gui.core.captions.lint import LintSettings
     from bespoke_gui.core.findings import Severity
 
     expected_rule = {
