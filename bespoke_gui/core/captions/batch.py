@@ -25,13 +25,8 @@ from bespoke_gui.core.captions.caption_files import (
     save_caption,
     split_phrases,
 )
-from bespoke_gui.core.dataset.backup import (
-    BackupInfo,
-    backup_targets,
-    create_backup,
-    list_backups,
-    restore_backup,
-)
+from bespoke_gui.core.dataset.backup import BackupInfo, create_backup, list_backups
+from bespoke_gui.core.dataset.restore import backup_targets, restore_backup
 from bespoke_gui.core.findings import Finding
 from bespoke_gui.core.jobs import (
     CancelFn,

@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from bespoke_gui.core.files import atomic_write_text, stays_inside
 from bespoke_gui.core.jobs import (
@@ -493,16 +493,3 @@ def backup_dataset(
     return create_backup(
         files, root, backups_dir, kind="dataset", label=label, progress=progress, cancelled=cancelled
     )
-
-
-# The captions feature restores caption backups through these names; they live in restore.py,
-# which imports this module, so they are looked up on first use instead of imported here.
-_RESTORE_NAMES = frozenset({"RestoreReport", "backup_targets", "restore_backup"})
-
-
-def __getattr__(name: str) -> Any:
-    if name in _RESTORE_NAMES:
-        from bespoke_gui.core.dataset import restore
-
-        return getattr(restore, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

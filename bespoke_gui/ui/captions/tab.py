@@ -79,7 +79,8 @@ from bespoke_gui.core.captions.state import (
     read_pixels,
     save_captions,
 )
-from bespoke_gui.core.dataset.backup import BackupInfo, RestoreReport
+from bespoke_gui.core.dataset.backup import BackupInfo
+from bespoke_gui.core.dataset.restore import RestoreReport
 from bespoke_gui.core.imageio import load_thumbnails
 from bespoke_gui.core.workspace import Workspace
 from bespoke_gui.ui.bridge import JobHandle
