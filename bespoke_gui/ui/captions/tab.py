@@ -103,7 +103,7 @@ from bespoke_gui.ui.captions.panels import (
 from bespoke_gui.ui.context import AppContext
 from bespoke_gui.ui.tabs import FeatureTab
 from bespoke_gui.ui.widgets.banner import Banner
-from bespoke_gui.ui.widgets.confirm import ask_to_confirm
+from bespoke_gui.ui.widgets.confirm import Choice, ask_save_discard_cancel, ask_to_confirm
 from bespoke_gui.ui.widgets.file_watch import FileWatch
 from bespoke_gui.ui.widgets.pixel_view import PixelView
 from bespoke_gui.ui.widgets.timers import single_shot_timer
@@ -180,6 +180,7 @@ class CaptionsTab(FeatureTab):
         self.current_pixels: ImagePixels | None = None
         self._backups_dialog: CaptionBackupsDialog | None = None
         self.confirm_box: QMessageBox | None = None
+        self.switch_box: QMessageBox | None = None  # save / discard / cancel before reading again
         self._hovering = False
         self._highlight_key: tuple | None = None
         self.batch_stack = QUndoStack(self)
@@ -387,12 +388,31 @@ class CaptionsTab(FeatureTab):
             self.set_workspace(self.context.workspace)
 
     def set_workspace(self, workspace: Workspace | None) -> None:
-        if self.has_unsaved_changes():
-            unsaved = [item for item in self.model.items if item.dirty]
-            if self.confirm(
-                "Unsaved captions", f"Save the {len(unsaved)} edited caption(s) before switching?"
-            ):
+        unsaved = [item for item in self.model.items if item.dirty] if self.has_unsaved_changes() else []
+        if not unsaved:
+            self._switch_to(workspace)
+            return
+
+        # The window asks before it switches; this is a switch it did not see (a folder of the
+        # workspace pointed at again): Save writes the edits, Discard drops them, Cancel keeps
+        # editing what is loaded.
+        def chosen(choice: Choice) -> None:
+            self.switch_box = None
+            if choice == Choice.CANCEL:
+                return
+            if choice == Choice.SAVE:
                 self._save_now(unsaved)
+            self._switch_to(workspace)
+
+        self.switch_box = ask_save_discard_cancel(
+            self,
+            f"Save the {len(unsaved)} edited caption(s) before the captions are read again?",
+            chosen,
+            title="Unsaved captions",
+            default=Choice.SAVE,
+        )
+
+    def _switch_to(self, workspace: Workspace | None) -> None:
         self.workspace = workspace
         self._clear()
         if workspace is None:
@@ -1110,9 +1130,3 @@ class CaptionsTab(FeatureTab):
         return self.jobs.start(
             restore_caption_backup, backup.path, description="restoring captions", finished=done
         )
-
-    # --- asking -----------------------------------------------------------------------------------
-    def confirm(self, title: str, question: str) -> bool:
-        """Ask yes/no (tests replace this; offscreen there is nobody to click)."""
-        answer = QMessageBox.question(self, title, question)
-        return answer == QMessageBox.StandardButton.Yes

@@ -64,7 +64,6 @@ def tab(qtbot, qt_settings, workspace: Path):
     context = AppContext(runner, qt_settings)
     widget = CaptionsTab(context)
     qtbot.addWidget(widget)
-    widget.confirm = lambda title, question: True  # nobody to click offscreen
     context.set_workspace(discover(workspace))
     settle(runner)
     widget.resize(1200, 800)
@@ -121,6 +120,26 @@ def test_edit_save_keeps_line_ends_and_clears_unsaved(tab: CaptionsTab, qtbot, w
     assert (data_dir(workspace) / "a.txt").read_bytes() == CAPTIONS["a"].rstrip(b"\r\n") + b", hat\r\n"
     assert not item.dirty
     assert "unsaved" not in tab.header.text()
+
+
+@pytest.mark.parametrize(
+    ("key", "written", "reread"),
+    [(Qt.Key.Key_Return, True, True), (Qt.Key.Key_Escape, False, False)],
+)
+def test_reading_again_over_unsaved_edits_asks_without_a_nested_loop(
+    tab: CaptionsTab, qtbot, workspace: Path, key: Qt.Key, written: bool, reread: bool
+) -> None:
+    tab.editor.moveCursor(tab.editor.textCursor().MoveOperation.End)
+    qtbot.keyClicks(tab.editor, ", hat")
+    tab.context.workspace_part_changed.emit("images")  # a folder pointed at again
+    box = tab.switch_box
+    assert box is not None and box.isVisible() and "1 edited caption" in box.text()
+    assert tab.current is not None and tab.current.dirty  # nothing happens before the answer
+    qtbot.keyClick(box, key)  # Enter: Save (the default); Esc: Cancel
+    wait(tab)
+    on_disk = (data_dir(workspace) / "a.txt").read_bytes()
+    assert on_disk.endswith(b", hat\r\n") is written
+    assert tab.has_unsaved_changes() is not reread
 
 
 def test_undo_is_per_caption_and_next_previous_keep_typing(tab: CaptionsTab, qtbot) -> None:
