@@ -27,16 +27,10 @@ from PySide6.QtGui import (
     QUndoStack,
 )
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QComboBox,
-    QHBoxLayout,
-    QHeaderView,
     QLabel,
-    QLineEdit,
     QMessageBox,
     QPlainTextDocumentLayout,
     QSplitter,
-    QTableView,
     QToolBar,
     QVBoxLayout,
     QWidget,
@@ -64,7 +58,7 @@ from bespoke_gui.core.captions.keywords import (
     load_keywords,
     user_keywords_path,
 )
-from bespoke_gui.core.captions.lint import RULES, CaptionFacts, CaptionLinter
+from bespoke_gui.core.captions.lint import CaptionFacts, CaptionLinter
 from bespoke_gui.core.captions.pixels import ImagePixels, colour_mask, nearest_named_mask
 from bespoke_gui.core.captions.state import (
     CaptionItem,
@@ -88,37 +82,25 @@ from bespoke_gui.ui.captions.dialogs import BatchDialog, CaptionBackupsDialog
 from bespoke_gui.ui.captions.highlighter import CaptionHighlighter
 from bespoke_gui.ui.captions.model import (
     THUMB_SIZE,
-    CaptionFilterProxy,
-    CaptionItemDelegate,
-    CaptionListModel,
-    CaptionListView,
 )
 from bespoke_gui.ui.captions.panels import (
     ENCODING_RULES,
     CaptionEditor,
     LegendLabel,
     LintFindingsModel,
-    PaletteStrip,
 )
+from bespoke_gui.ui.captions.views import CaptionListPane, FindingsTable, PixelPane
 from bespoke_gui.ui.context import AppContext
 from bespoke_gui.ui.tabs import FeatureTab
 from bespoke_gui.ui.widgets.banner import Banner
 from bespoke_gui.ui.widgets.confirm import Choice, ask_save_discard_cancel, ask_to_confirm
 from bespoke_gui.ui.widgets.file_watch import FileWatch
-from bespoke_gui.ui.widgets.pixel_view import PixelView
 from bespoke_gui.ui.widgets.timers import single_shot_timer
 
 KEYWORDS_SETTING = "captions/keywords_file"
-PANEL_DELAY_MS = 120  # the findings table follows typing after this pause
+PANEL_DELAY_MS = 120
+_PATH_PROPERTY = "caption_path"  # on each caption's QTextDocument: whose caption it is  # the findings table follows typing after this pause
 PIXEL_CACHE = 48
-LINT_FILTERS = (
-    ("", "All"),
-    ("unsaved", "Unsaved"),
-    ("changed", "Changed on disk"),
-    ("errors", "With errors"),
-    ("warnings", "With warnings"),
-    ("any", "With any finding"),
-)
 
 
 def replace_document_text(document: QTextDocument, new_text: str) -> None:
@@ -206,40 +188,17 @@ class CaptionsTab(FeatureTab):
 
     # --- building -----------------------------------------------------------------------
     def _build_ui(self) -> None:
-        self.model = CaptionListModel(self._request_thumbnails, self)
-        self.proxy = CaptionFilterProxy(self)
-        self.proxy.setSourceModel(self.model)
-        self.list = CaptionListView()
-        self.list.setModel(self.proxy)
-        self.list.setItemDelegate(CaptionItemDelegate(self.list))
-        self.list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.list.selectionModel().currentChanged.connect(self._current_changed)
-
-        self.filter_text = QLineEdit()
-        self.filter_text.setPlaceholderText("Filter by text…")
-        self.filter_text.setClearButtonEnabled(True)
-        self.filter_text.textChanged.connect(lambda t: self.proxy.set_filters(text=t))
-        self.filter_kind = QComboBox()
-        self.filter_lint = QComboBox()
-        for key, label in LINT_FILTERS:
-            self.filter_lint.addItem(label, key)
-        for rule, label in RULES.items():
-            self.filter_lint.addItem(f"Rule: {label}", f"rule:{rule}")
-        self.filter_kind.currentIndexChanged.connect(self._kind_filter_changed)
-        self.filter_lint.currentIndexChanged.connect(
-            lambda _i: self.proxy.set_filters(lint=str(self.filter_lint.currentData()))
+        self.list_pane = CaptionListPane(self._request_thumbnails)
+        pane = self.list_pane
+        self.model, self.proxy, self.list = pane.model, pane.proxy, pane.list
+        self.filter_text, self.filter_kind, self.filter_lint = (
+            pane.filter_text,
+            pane.filter_kind,
+            pane.filter_lint,
         )
-        self.count_label = QLabel("No workspace")
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(self.filter_text)
-        row = QHBoxLayout()
-        row.addWidget(self.filter_kind, 1)
-        row.addWidget(self.filter_lint, 1)
-        left_layout.addLayout(row)
-        left_layout.addWidget(self.list, 1)
-        left_layout.addWidget(self.count_label)
+        self.count_label = pane.count_label
+        self.list.selectionModel().currentChanged.connect(self._current_changed)
+        self.filter_kind.currentIndexChanged.connect(self._kind_filter_changed)
 
         self.toolbar = QToolBar()
         self.header = QLabel("")
@@ -256,25 +215,9 @@ class CaptionsTab(FeatureTab):
         self.editor.cursorPositionChanged.connect(self._cursor_moved)
         self.token_label = QLabel("")
         self.legend = LegendLabel(self.keywords)
-        self.findings_model = LintFindingsModel(self)
-        self.findings_view = QTableView()
-        self.findings_view.setModel(self.findings_model)
-        self.findings_view.verticalHeader().hide()
-        self.findings_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        header = self.findings_view.horizontalHeader()
-        # Fixed widths: ResizeToContents would measure every row on each keystroke's update.
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        header.resizeSection(0, 24)
-        header.resizeSection(1, 130)
-        header.resizeSection(3, 200)
+        self.findings_view = FindingsTable()
+        self.findings_model = self.findings_view.findings_model
         self.findings_view.clicked.connect(self._finding_clicked)
-        self.findings_view.setWordWrap(True)
-        # Heights follow the messages: all rows on a reset (another caption), else only the
-        # rows added or changed (an edit), never the whole table on every keystroke.
-        self.findings_model.modelReset.connect(self.findings_view.resizeRowsToContents)
-        self.findings_model.rowsInserted.connect(self._finding_rows_inserted)
-        self.findings_model.dataChanged.connect(self._finding_rows_changed)
 
         middle = QWidget()
         middle_layout = QVBoxLayout(middle)
@@ -287,25 +230,16 @@ class CaptionsTab(FeatureTab):
         middle_layout.addWidget(self.legend)
         middle_layout.addWidget(self.findings_view, 2)
 
-        self.pixel_view = PixelView()
+        self.pixel_pane = PixelPane()
+        self.pixel_view, self.palette_strip = self.pixel_pane.pixel_view, self.pixel_pane.palette_strip
+        self.pixel_label = self.pixel_pane.pixel_label
         self.pixel_view.hovered.connect(self._pixel_hovered)
-        self.palette_strip = PaletteStrip()
         self.palette_strip.hovered.connect(self._palette_hovered)
-        self.pixel_label = QLabel("")
-        right = QWidget()
-        right_layout = QVBoxLayout(right)
-        right_layout.setContentsMargins(0, 0, 0, 0)
-        right_layout.addWidget(self.pixel_view, 1)
-        right_layout.addWidget(
-            QLabel("Palette (hover a colour, or a hex code / colour word in the caption):")
-        )
-        right_layout.addWidget(self.palette_strip)
-        right_layout.addWidget(self.pixel_label)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(left)
+        splitter.addWidget(self.list_pane)
         splitter.addWidget(middle)
-        splitter.addWidget(right)
+        splitter.addWidget(self.pixel_pane)
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 4)
         splitter.setStretchFactor(2, 3)
@@ -541,12 +475,11 @@ class CaptionsTab(FeatureTab):
             doc.clearUndoRedoStacks()
             # Connected before any highlighter is given this document, so an edit is analysed
             # before Qt highlights it: the edited block is drawn once, with fresh overlays.
-            doc.contentsChange.connect(
-                lambda _position, removed, added, path=item.caption_path: self._text_edited(
-                    path, removed, added
-                )
-            )
-            doc.contentsChanged.connect(lambda path=item.caption_path: self._contents_changed(path))
+            # Bound methods, not lambdas: Qt drops them when the tab goes, so a document
+            # changed while the tab is torn down calls nothing.
+            doc.setProperty(_PATH_PROPERTY, str(item.caption_path))
+            doc.contentsChange.connect(self._document_edited)
+            doc.contentsChanged.connect(self._document_changed)
             self.documents[item.caption_path] = doc
         return doc
 
@@ -607,6 +540,16 @@ class CaptionsTab(FeatureTab):
             self.editor.setFocus()
 
     # --- editing and analysis ------------------------------------------------------------------
+    def _document_edited(self, _position: int, removed: int, added: int) -> None:
+        document = self.sender()
+        if document is not None:
+            self._text_edited(Path(str(document.property(_PATH_PROPERTY))), removed, added)
+
+    def _document_changed(self) -> None:
+        document = self.sender()
+        if document is not None:
+            self._contents_changed(Path(str(document.property(_PATH_PROPERTY))))
+
     def _contents_changed(self, path: Path) -> None:
         if not shiboken6.isValid(self.model):
             return  # the tab is being destroyed and its documents emit as they go
@@ -687,14 +630,6 @@ class CaptionsTab(FeatureTab):
         path = item.caption_path if item is not None else None
         self.findings_model.set_findings(findings, reset=path != self._panel_path)
         self._panel_path = path
-
-    def _finding_rows_inserted(self, _parent: QModelIndex, first: int, last: int) -> None:
-        for row in range(first, last + 1):
-            self.findings_view.resizeRowToContents(row)
-
-    def _finding_rows_changed(self, top: QModelIndex, bottom: QModelIndex, _roles: object = None) -> None:
-        for row in range(top.row(), bottom.row() + 1):
-            self.findings_view.resizeRowToContents(row)
 
     def _finding_clicked(self, index: QModelIndex) -> None:
         if not index.isValid():
