@@ -93,16 +93,70 @@ def drift_sigma(raw: np.ndarray) -> float:
 
 def _sq_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """(N, M) squared RGB distances, per channel: a 3-long matrix product is slow in BLAS."""
-    out = np.square(a[:, 0, None] - b[None, :, 0])
-    out += np.square(a[:, 1, None] - b[None, :, 1])
-    out += np.square(a[:, 2, None] - b[None, :, 2])
+    out = np.subtract.outer(a[:, 0], b[:, 0])
+    np.multiply(out, out, out=out)
+    part = np.empty_like(out)
+    for c in (1, 2):
+        np.subtract.outer(a[:, c], b[:, c], out=part)
+        np.multiply(part, part, out=part)
+        out += part
     return out
+
+
+def _leaders(bin_mean: np.ndarray, bin_count: np.ndarray, radius: float) -> np.ndarray:
+    """Leader label of every bin: from the densest bin down, each claims the unclaimed bins near it."""
+    n_bins = bin_mean.shape[0]
+    near = _sq_distances(bin_mean, bin_mean) < radius * radius
+    order = np.argsort(-(near.astype(np.float64) @ bin_count), kind="stable").tolist()
+    # The claims are sequential: plain lists of neighbour indices keep the loop cheap.
+    rows, cols = np.nonzero(near)
+    bounds = np.searchsorted(rows, np.arange(n_bins + 1)).tolist()
+    neighbours = cols.tolist()
+    bin_label = [-1] * n_bins
+    n = 0
+    for i in order:
+        if bin_label[i] < 0:
+            for j in neighbours[bounds[i] : bounds[i + 1]]:
+                if bin_label[j] < 0:
+                    bin_label[j] = n
+            n += 1
+    return np.array(bin_label, dtype=np.int64)
+
+
+class _Colours:
+    """Colours being merged: cell count and channel sums per colour, and which colour each became.
+
+    Sums of float32 cell colours are exact in float64, so a merged colour's centre is
+    the same number its cells' mean would be.
+    """
+
+    def __init__(self, x: np.ndarray, label: np.ndarray) -> None:
+        n = int(label.max()) + 1
+        self.label = label
+        self.sizes = np.bincount(label, minlength=n).astype(np.int64)
+        self.sums = np.stack([np.bincount(label, weights=x[:, c], minlength=n) for c in range(3)], axis=1)
+        self.owner = np.arange(n)
+        self.alive = np.ones(n, dtype=bool)
+
+    def centres(self, ids: np.ndarray) -> np.ndarray:
+        return self.sums[ids] / self.sizes[ids, None]
+
+    def merge(self, keep: np.ndarray, gone: np.ndarray) -> None:
+        np.add.at(self.sums, keep, self.sums[gone])
+        np.add.at(self.sizes, keep, self.sizes[gone])
+        self.alive[gone] = False
+        target = np.arange(self.owner.size)
+        target[gone] = keep
+        self.owner = target[self.owner]
+
+    def labels(self) -> np.ndarray:
+        """Cell labels 0..K-1, in the order of the colours that remain."""
+        return np.unique(self.owner[self.label], return_inverse=True)[1].ravel()
 
 
 def _cluster_cells(x: np.ndarray, sigma: float) -> np.ndarray:
     """Colour label (0..K-1) of every cell colour in ``x`` (N, 3), see ``evidence_palette``."""
-    count = x.shape[0]
-    ones = np.ones(count)
+    ones = np.ones(x.shape[0])
     # Leaders from the densest colour down, each claiming what lies within 1.5 sigma:
     # over-split on purpose (two colours 14 apart at a sigma of 2.6 must not start as
     # one); the evidence rule below merges back what cannot stand apart.
@@ -115,49 +169,62 @@ def _cluster_cells(x: np.ndarray, sigma: float) -> np.ndarray:
     n_bins = int(in_bin.max()) + 1
     bin_count = np.bincount(in_bin, minlength=n_bins).astype(np.float64)
     bin_mean = _weighted_means(x, ones, in_bin, n_bins).astype(np.float32)
-    near = _sq_distances(bin_mean, bin_mean) < radius * radius
-    order = np.argsort(-(near.astype(np.float64) @ bin_count), kind="stable")
-    bin_label = np.full(n_bins, -1, dtype=np.int64)
-    n = 0
-    for i in order:
-        if bin_label[i] < 0:
-            bin_label[near[i] & (bin_label < 0)] = n
-            n += 1
-    label = bin_label[in_bin]
+    label = _leaders(bin_mean, bin_count, radius)[in_bin]
     # A few Lloyd steps move each centre from its leader onto its colour's mode.
     for _ in range(3):
         used, label = np.unique(label, return_inverse=True)
         centre = _weighted_means(x, ones, label, used.size).astype(np.float32)
         label = np.argmin(_sq_distances(x, centre), axis=1)
     label = np.unique(label, return_inverse=True)[1]
-    # The evidence rule: a colour must stand apart by what its cells can show, and by
-    # MERGE_FLOOR at least. Pairs that are each other's worst offender merge, a round at
-    # a time, centres recomputed after each round (chaining shade to shade instead would
-    # fold a whole textured hair into one colour).
-    while True:
-        n = int(label.max()) + 1
-        if n < 2:
-            break
-        sizes = np.bincount(label, minlength=n)
-        centre = _weighted_means(x, ones, label, n).astype(np.float32)
-        dist = np.sqrt(np.maximum(_sq_distances(centre, centre), 0.0))
-        smaller = np.minimum(sizes[:, None], sizes[None, :])
+    colours = _Colours(x, label)
+    _merge_by_evidence(colours, sigma)
+    _merge_tails(colours, sigma)
+    return colours.labels()
+
+
+def _merge_by_evidence(colours: _Colours, sigma: float) -> None:
+    """The evidence rule: a colour must stand apart by what its cells can show.
+
+    And by MERGE_FLOOR at least. Pairs that are each other's worst offender merge, a
+    round at a time, centres recomputed after each round (chaining shade to shade instead
+    would fold a whole textured hair into one colour). The pair table is kept and only the
+    merged colours' rows are computed again.
+    """
+    n = colours.sizes.size
+    every = np.arange(n)
+    excess = np.full((n, n), np.inf)
+
+    def fill(rows: np.ndarray) -> None:
+        alive = every[colours.alive]
+        centre = colours.centres(alive).astype(np.float32)
+        where = np.searchsorted(alive, rows)
+        dist = np.sqrt(np.maximum(_sq_distances(centre[where], centre), 0.0))
+        smaller = np.minimum(colours.sizes[rows, None], colours.sizes[None, alive])
         need = np.where(smaller >= 3, APART_MANY, np.where(smaller == 2, APART_PAIR, APART_SINGLE)) * sigma
-        excess = dist - np.maximum(need, MERGE_FLOOR)
-        np.fill_diagonal(excess, np.inf)
+        block = dist - np.maximum(need, MERGE_FLOOR)
+        block[np.arange(rows.size), where] = np.inf
+        excess[rows[:, None], alive[None, :]] = block
+        excess[alive[:, None], rows[None, :]] = block.T
+
+    fill(every)
+    while True:
+        if np.count_nonzero(colours.alive) < 2:
+            return
+        # Merged colours' rows and columns are inf: they are never anyone's partner.
         partner = np.argmin(excess, axis=1)
-        worst = excess[np.arange(n), partner]
+        worst = excess[every, partner]
         # Every pair that is each other's worst offender merges in this round.
-        first = np.flatnonzero((worst < 0) & (partner[partner] == np.arange(n)) & (np.arange(n) < partner))
+        first = np.flatnonzero(colours.alive & (worst < 0) & (partner[partner] == every) & (every < partner))
         if first.size == 0:
-            break
+            return
         second = partner[first]
-        keep = np.where(sizes[first] >= sizes[second], first, second)
-        gone = np.where(sizes[first] >= sizes[second], second, first)
-        target = np.arange(n)
-        target[gone] = keep
-        label = np.unique(target[label], return_inverse=True)[1]
-    return _merge_tails(x, label, sigma)
+        bigger = colours.sizes[first] >= colours.sizes[second]
+        keep = np.where(bigger, first, second)
+        gone = np.where(bigger, second, first)
+        colours.merge(keep, gone)
+        excess[gone, :] = np.inf
+        excess[:, gone] = np.inf
+        fill(keep)
 
 
 # A colour is the tail of a larger one when it holds at most this many times the cells
@@ -169,7 +236,7 @@ TAIL_SLACK = 2.0
 TAIL_MIN_CELLS = 3
 
 
-def _merge_tails(x: np.ndarray, label: np.ndarray, sigma: float) -> np.ndarray:
+def _merge_tails(colours: _Colours, sigma: float) -> None:
     """Merge colours that are only the drift's tail of a larger colour.
 
     With a large drift, a region of hundreds of cells spreads wide enough for the
@@ -179,19 +246,17 @@ def _merge_tails(x: np.ndarray, label: np.ndarray, sigma: float) -> np.ndarray:
     density of an isotropic Gaussian times the ball's volume, 0.9 * exp(-d^2 / 2 sigma^2)
     per cell. Real shades (a handful of cells several sigma out) hold far more.
     """
-    ones = np.ones(x.shape[0])
+    every = np.arange(colours.sizes.size)
     while True:
-        n = int(label.max()) + 1
-        if n < 2:
-            return label
-        sizes = np.bincount(label, minlength=n).astype(np.float64)
-        centre = _weighted_means(x, ones, label, n)
-        # For each pair (a, b): the union's centre, and b's distance from it.
+        alive = every[colours.alive]
+        if alive.size < 2:
+            return
+        sizes = colours.sizes[alive].astype(np.float64)
+        centre = colours.centres(alive)
+        # For each pair (a, b): b's distance from the union's centre is a's share of the
+        # union times the a-b distance.
         total = sizes[:, None] + sizes[None, :]
-        union = (centre[:, None] * sizes[:, None, None] + centre[None] * sizes[None, :, None]) / total[
-            ..., None
-        ]
-        d2 = ((centre[None] - union) ** 2).sum(axis=2)
+        d2 = _sq_distances(centre, centre) * np.square(sizes[:, None] / total)
         expected = total * 0.9 * np.exp(-d2 / (2.0 * sigma * sigma))
         # b is the smaller of the pair; it must hold clearly more than the tail would.
         tail = (
@@ -201,12 +266,11 @@ def _merge_tails(x: np.ndarray, label: np.ndarray, sigma: float) -> np.ndarray:
         )
         np.fill_diagonal(tail, False)
         if not tail.any():
-            return label
+            return
         # Merge the most tail-like colour into its partner, one per round.
         score = np.where(tail, expected / sizes[None, :], -np.inf)
         a, b = np.unravel_index(int(np.argmax(score)), score.shape)
-        label = np.where(label == b, a, label)
-        label = np.unique(label, return_inverse=True)[1]
+        colours.merge(alive[[a]], alive[[b]])
 
 
 def _drift_field(x: np.ndarray, label: np.ndarray, rows: int, cols: int) -> np.ndarray:
