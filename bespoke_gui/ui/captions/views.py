@@ -17,7 +17,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from superqt.utils import signals_blocked
 
+from bespoke_gui.core.captions.keywords import Keywords
 from bespoke_gui.core.captions.lint import RULES
 from bespoke_gui.ui.captions.model import (
     CaptionFilterProxy,
@@ -57,6 +59,8 @@ class CaptionListPane(QWidget):
         self.filter_text.setClearButtonEnabled(True)
         self.filter_text.textChanged.connect(lambda t: self.proxy.set_filters(text=t))
         self.filter_kind = QComboBox()
+        self.keywords: Keywords | None = None
+        self.filter_kind.currentIndexChanged.connect(self._kind_filter_changed)
         self.filter_lint = QComboBox()
         for key, label in LINT_FILTERS:
             self.filter_lint.addItem(label, key)
@@ -75,6 +79,24 @@ class CaptionListPane(QWidget):
         layout.addLayout(row)
         layout.addWidget(self.list, 1)
         layout.addWidget(self.count_label)
+
+    def set_keywords(self, keywords: Keywords) -> None:
+        """The keyword kinds the kind filter offers (the choice made so far stays in force)."""
+        self.keywords = keywords
+        with signals_blocked(self.filter_kind):
+            self.filter_kind.clear()
+            self.filter_kind.addItem("Any keyword", "")
+            for kind in keywords.kinds.values():
+                if kind.name != "trigger":
+                    self.filter_kind.addItem(f"Has {kind.label.lower()}", kind.name)
+
+    def _kind_filter_changed(self, _index: int) -> None:
+        kind = self.filter_kind.currentData()
+        keywords = self.keywords
+        if not kind or keywords is None:
+            self.proxy.set_filters(kind_test=None)
+            return
+        self.proxy.set_filters(kind_test=lambda text: any(m.kind == kind for m in keywords.classify(text)))
 
 
 class FindingsTable(QTableView):

@@ -173,9 +173,9 @@ def test_one_click_fix_is_undoable(tab: CaptionsTab) -> None:
 
 
 def test_batch_replace_with_backup_undo_and_redo(tab: CaptionsTab, workspace: Path) -> None:
-    texts, _note = tab.texts_for_scope("all")
+    texts, _note = tab.batches.texts_for_scope("all")
     plan = plan_replace(texts, "pixel art", "pixel art style")
-    tab.apply_batch(plan)
+    tab.batches.apply_batch(plan)
     wait(tab)
     folder = data_dir(workspace)
     assert (folder / "a.txt").read_bytes().startswith(b"pixel art style, hair")
@@ -183,12 +183,12 @@ def test_batch_replace_with_backup_undo_and_redo(tab: CaptionsTab, workspace: Pa
     assert tab.model.items[0].text.startswith("pixel art style")
     assert tab.editor.toPlainText().startswith("pixel art style")
     assert len(list_caption_backups(workspace / "backups")) == 1
-    tab.batch_stack.undo()
+    tab.batches.stack.undo()
     wait(tab)
     assert (folder / "a.txt").read_bytes() == CAPTIONS["a"]
     assert (folder / "c.txt").read_bytes() == CAPTIONS["c"]
     assert tab.model.items[2].text == "pixel art, black shirt"
-    tab.batch_stack.redo()
+    tab.batches.stack.redo()
     wait(tab)
     assert (folder / "c.txt").read_bytes() == b"pixel art style, black shirt"
     assert len(list_caption_backups(workspace / "backups")) == 3  # one before every write
@@ -196,9 +196,9 @@ def test_batch_replace_with_backup_undo_and_redo(tab: CaptionsTab, workspace: Pa
 
 def test_batch_leaves_out_unsaved_captions_and_dialog_previews(tab: CaptionsTab, qtbot) -> None:
     qtbot.keyClicks(tab.editor, "x")
-    texts, note = tab.texts_for_scope("all")
+    texts, note = tab.batches.texts_for_scope("all")
     assert len(texts) == 2 and "unsaved" in note
-    dialog = BatchDialog(tab.texts_for_scope, tab)
+    dialog = BatchDialog(tab.batches.texts_for_scope, tab)
     qtbot.addWidget(dialog)
     dialog.find.setText("black")
     dialog.replace.setText("dark grey")
@@ -212,14 +212,14 @@ def test_batch_leaves_out_unsaved_captions_and_dialog_previews(tab: CaptionsTab,
 
 
 def test_backups_dialog_diffs_and_restores(tab: CaptionsTab, workspace: Path) -> None:
-    tab.apply_batch(plan_replace(tab.texts_for_scope("all")[0], "black shirt", "white shirt"))
+    tab.batches.apply_batch(plan_replace(tab.batches.texts_for_scope("all")[0], "black shirt", "white shirt"))
     wait(tab)
-    dialog = tab.open_backups_dialog()
+    dialog = tab.batches.open_backups_dialog()
     assert dialog is not None and len(dialog.backups) == 1
     dialog.list.setCurrentIndex(dialog.model.index(0, 0))
     wait(tab)
     assert "-black shirt" in dialog.diff.toPlainText() and "+white shirt" in dialog.diff.toPlainText()
-    box = tab._restore_backup(dialog.backups[0])
+    box = tab.batches.restore_backup(dialog.backups[0])
     assert box is not None and box.isVisible()  # asked with open(): nothing restored yet
     assert (data_dir(workspace) / "c.txt").read_bytes() != CAPTIONS["c"]
     box.button(QMessageBox.StandardButton.Yes).click()
@@ -237,15 +237,15 @@ def test_changed_on_disk_while_editing_asks_and_keep_mine_saves(
     tab.editor.moveCursor(tab.editor.textCursor().MoveOperation.End)
     qtbot.keyClicks(tab.editor, ", mine")
     path.write_bytes(b"pixel art, theirs\r\n")
-    tab.check_disk()
+    tab.disk.check_disk()
     wait(tab)
     assert tab.banner.isVisible() and tab.keep_button.isVisible() and tab.reload_button.isVisible()
     assert tab.current is not None and tab.current.disk_changed
-    tab.save_current()  # refused until the user chooses
+    tab.disk.save_current()  # refused until the user chooses
     wait(tab)
     assert path.read_bytes() == b"pixel art, theirs\r\n"
-    tab.keep_mine()
-    tab.save_current()
+    tab.disk.keep_mine()
+    tab.disk.save_current()
     wait(tab)
     assert path.read_bytes().endswith(b", mine\r\n")
 
@@ -255,9 +255,9 @@ def test_changed_on_disk_reload_is_undoable(tab: CaptionsTab, qtbot, workspace: 
     qtbot.keyClicks(tab.editor, "mine ")
     mine = tab.editor.toPlainText()
     path.write_bytes(b"pixel art, theirs\r\n")
-    tab.check_disk()
+    tab.disk.check_disk()
     wait(tab)
-    tab.reload_from_disk()
+    tab.disk.reload_from_disk()
     assert tab.editor.toPlainText() == "pixel art, theirs"
     assert tab.current is not None and not tab.current.dirty
     tab.editor.undo()
@@ -278,7 +278,7 @@ def test_read_only_caption_keeps_the_edit_and_says_why(tab: CaptionsTab, qtbot, 
     path.chmod(stat.S_IRUSR)
     try:
         qtbot.keyClicks(tab.editor, "x")
-        tab.save_current()
+        tab.disk.save_current()
         wait(tab)
         assert "read-only" in tab.banner.message.text()
         assert path.read_bytes() == CAPTIONS["a"]
@@ -289,12 +289,12 @@ def test_read_only_caption_keeps_the_edit_and_says_why(tab: CaptionsTab, qtbot, 
 
 def test_hex_code_under_the_cursor_lights_its_pixels(tab: CaptionsTab) -> None:
     wait(tab)
-    assert tab.current_pixels is not None and tab.current_pixels.pixels.shape[:2] == (24, 24)
+    assert tab.inspector.pixels is not None and tab.inspector.pixels.pixels.shape[:2] == (24, 24)
     text = tab.editor.toPlainText()
-    assert tab.highlight_match_at(text.index("#c06148") + 2)
+    assert tab.inspector.highlight_match_at(text.index("#c06148") + 2)
     assert tab.pixel_view._highlight is not None
     assert "184 pixel(s)" in tab.pixel_label.text()  # 8 rows of 24, less the diagonal
-    assert not tab.highlight_match_at(text.index("lips"))
+    assert not tab.inspector.highlight_match_at(text.index("lips"))
     assert tab.pixel_view._highlight is None
 
 
@@ -355,8 +355,8 @@ def test_text_the_encoding_cannot_hold_asks_before_saving_as_utf8(
     assert tab.current is not None and tab.current.name == "d.png"
     tab.editor.moveCursor(tab.editor.textCursor().MoveOperation.End)
     tab.editor.textCursor().insertText(", \u2603")  # a snowman: not in Windows-1252
-    assert tab.save_current() is None
-    box = tab.confirm_box
+    assert tab.disk.save_current() is None
+    box = tab.disk.confirm_box
     assert box is not None and box.isVisible() and "d.png" in box.text()
     wait(tab)
     assert (folder / "d.txt").read_bytes() == original  # nothing written before the answer
@@ -531,14 +531,14 @@ def test_highlighter_redraws_lines_that_moved_when_a_line_goes(qtbot) -> None:
 
 
 def test_batch_dialog_opens_without_blocking_and_applies_on_accept(tab: CaptionsTab, qtbot) -> None:
-    dialog = tab.open_batch_dialog()  # returns at once: no nested event loop
+    dialog = tab.batches.open_batch_dialog()  # returns at once: no nested event loop
     assert dialog.isVisible()
     dialog.find.setText("black shirt")
     dialog.replace.setText("white shirt")
     assert dialog.make_preview() is not None
     dialog.apply_button.click()
     wait(tab)
-    assert tab.batch_stack.count() == 1
+    assert tab.batches.stack.count() == 1
     assert any("white shirt" in item.text for item in tab.model.items)
 
 
