@@ -54,9 +54,9 @@ def test_at_1024x700_a_long_path_is_elided_and_the_window_does_not_grow(qtbot, q
     assert not combo.intersects(browse)
     assert browse.right() <= global_rect(config.right_tabs).right()
     view = config.diff_view
-    for label in (view.left_title, view.right_title, config.file_label, window.workspace_label):
+    for label in (view.left_title, view.right_title, config.toolbar.file_label, window.workspace_label):
         assert label.fontMetrics().horizontalAdvance(label.shown_text()) <= label.width()
-    assert "…" in view.right_title.shown_text() or "…" in config.file_label.shown_text()
+    assert "…" in view.right_title.shown_text() or "…" in config.toolbar.file_label.shown_text()
     summary = view.summary
     assert summary.height() >= summary.heightForWidth(summary.width()), "the summary is not cut"
     assert not global_rect(view.left_title).intersects(global_rect(view.right_title))

@@ -76,6 +76,20 @@ def check_config_text(
     return check_config(cfg, workspace, progress=progress, cancelled=cancelled)
 
 
+def as_shown(text: str) -> str:
+    """A text as the editor holds it (Qt keeps lines, not CRLF; the document re-adds CRLF on save)."""
+    return text.replace("\r\n", "\n")
+
+
+@dataclass
+class TypedText:
+    """What the typed text means: ``before`` is the text of a new undo step (None: no step);
+    ``error`` is the parse error of the typed text (None: it parses)."""
+
+    before: str | None
+    error: TomlSyntaxError | None
+
+
 class DiskChange(Enum):
     """What a change of the open file on disk means for the tab."""
 
@@ -144,6 +158,11 @@ class ConfigState:
         return Path(config)
 
     # --- the document --------------------------------------------------------------------
+    @property
+    def editable(self) -> bool:
+        """A config is open and its text parses (the tree, presets and checks can work on it)."""
+        return self.cfg is not None and self.parse_error is None
+
     def current_text(self, typed: str) -> str:
         """The text the tab holds: with a parse error, the text as typed."""
         if self.cfg is None:
@@ -161,6 +180,22 @@ class ConfigState:
         except TomlSyntaxError as exc:
             return exc
         return None
+
+    def take_typed(self, typed: str) -> TypedText:
+        """Judge the typed text (a config is open). Invalid text is still an undo step, so
+        Undo/Redo work whatever the TOML's validity; a step is only made when the text moved."""
+        assert self.cfg is not None
+        try:
+            parse_toml(typed, self.cfg.path or "<text>")
+        except TomlSyntaxError as exc:
+            if typed != as_shown(self.current_text(typed)) or self.parse_error is None:
+                before = self.step_text if self.step_text is not None else self.cfg.text()
+                if typed != as_shown(before):
+                    return TypedText(before, exc)
+            return TypedText(None, exc)
+        if typed != as_shown(self.cfg.text()) or self.parse_error is not None:
+            return TypedText(self.cfg.text(), None)
+        return TypedText(None, None)
 
     def editable_copy(self) -> ConfigDocument | None:
         """A copy to edit (None while the text does not parse)."""
@@ -201,6 +236,19 @@ class ConfigState:
         self.cfg.stamp = result.stamp
         self.cfg.original_text = text
         return self.cfg.text() == text
+
+    def saved_message(self, result: SaveResult) -> str:
+        """The status line after a save of the open config."""
+        assert self.cfg is not None and self.cfg.path is not None
+        if result.backup is None:
+            return f"{self.cfg.path.name}: nothing to save"
+        return f"Saved {self.cfg.path.name}; backup in {result.backup.path}"
+
+    def browse_folder(self) -> Path:
+        """Where "Open other TOML…" starts: the open config's folder, else the workspace's."""
+        if self.cfg is not None and self.cfg.path is not None:
+            return self.cfg.path.parent
+        return Path(str(self.workspace.root if self.workspace else ""))
 
     def disk_change(self, path: str, saving: bool, unsaved: bool) -> DiskChange:
         if self.cfg is None or self.cfg.path is None or Path(path) != self.cfg.path or saving:

@@ -259,13 +259,19 @@ class ConfigValueDelegate(QStyledItemDelegate):
 
 class ConfigTreeView(QTreeView):
     """The tree of keys: F2 or Enter edits the value of the current row whichever column is
-    current (arrows land on the key); in the editor Enter commits and Escape cancels."""
+    current (arrows land on the key); in the editor Enter commits and Escape cancels.
+    ``key_current`` is a key the user moved to (not one kept across a new document)."""
+
+    key_current = Signal(str)
 
     def __init__(self, model: ConfigTreeModel | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._reselecting = False
         if model is None:
             return
+        self._model = model
         self.setModel(model)
+        self.selectionModel().currentChanged.connect(self._current_changed)
         self.setItemDelegateForColumn(COL_VALUE, ConfigValueDelegate(self))
         self.setEditTriggers(
             QAbstractItemView.EditTrigger.DoubleClicked
@@ -292,3 +298,44 @@ class ConfigTreeView(QTreeView):
                     event.accept()
                     return
         super().keyPressEvent(event)
+
+    def load(self, doc: Any) -> None:
+        """Show a document just opened: everything expanded, the keys' column sized once."""
+        self._model.set_document(doc)
+        self.expandAll()
+        self.resizeColumnToContents(COL_KEY)
+
+    def show_document(self, doc: Any) -> None:
+        """Show the document after an edit, on the same key as before."""
+        selected = self.selected_key()
+        self._model.set_document(doc)
+        self.expandAll()
+        if selected is not None:
+            # Keep the user's place in the tree without moving the text cursor they may be typing at.
+            self._reselecting = True
+            try:
+                self.setCurrentIndex(self._model.index_for_key(selected))
+            finally:
+                self._reselecting = False
+
+    def select_key(self, key: str) -> bool:
+        """Make ``key`` current (its tables expanded, scrolled to); False when it has no row."""
+        index = self._model.index_for_key(key)
+        if not index.isValid():
+            return False
+        parent = index.parent()
+        while parent.isValid():
+            self.expand(parent)
+            parent = parent.parent()
+        self.setCurrentIndex(index)
+        self.scrollTo(index)
+        return True
+
+    def selected_key(self) -> str | None:
+        entry = self._model.entry(self.currentIndex())
+        return entry.key if entry else None
+
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        entry = self._model.entry(current)
+        if entry is not None and not self._reselecting:
+            self.key_current.emit(entry.key)

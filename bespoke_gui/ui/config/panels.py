@@ -1,5 +1,4 @@
-"""Pieces of the Config tab: the checks list, the banners, the TOML highlighter, the undo
-command and the preset preview dialog."""
+"""Pieces of the Config tab: the checks list, the TOML highlighter and the undo command."""
 
 from __future__ import annotations
 
@@ -19,23 +18,16 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QDialog,
-    QDialogButtonBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
     QPushButton,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
-from bespoke_gui.core.config.presets import PresetPreview
-from bespoke_gui.core.config.tomlconfig import CommentLie
 from bespoke_gui.core.findings import Finding, Severity
-from bespoke_gui.ui.config.diff_view import ConfigDiffView
-from bespoke_gui.ui.widgets.banner import Banner
 from bespoke_gui.ui.widgets.row_table_model import RowTableModel
 
 SEVERITY_COLOURS = {Severity.ERROR: "#d32f2f", Severity.WARNING: "#b07800", Severity.INFO: "#1e88e5"}
@@ -165,71 +157,6 @@ class ChecksPanel(QWidget):
         )
 
 
-# ---------------------------------------------------------------- banners
-
-
-class LieBanner(Banner):
-    """ "The comment on line N may now be wrong": update it (editable suggestion), drop it, or keep it."""
-
-    update_requested = Signal(str, str)  # key, new comment
-    drop_requested = Signal(str)  # key
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("#fff4d6", parent)
-        self.lies: list[CommentLie] = []
-        self.suggestion = QLineEdit()
-        self.suggestion.setMinimumWidth(320)
-        self.row.addWidget(self.suggestion, 1)
-        self.update_button = self.add_button("Update comment", self._update)
-        self.drop_button = self.add_button("Drop comment", self._drop)
-        self.keep_button = self.add_button("Keep", self._next)
-
-    @property
-    def current(self) -> CommentLie | None:
-        return self.lies[0] if self.lies else None
-
-    def offer(self, lies: list[CommentLie], line_of: Callable[[str], int | None]) -> None:
-        self.lies.extend(lies)
-        self._line_of = line_of
-        self._show()
-
-    def _show(self) -> None:
-        lie = self.current
-        if lie is None:
-            self.hide()
-            return
-        line = self._line_of(lie.key)
-        where = f"line {line}" if line else lie.key
-        self.message.setText(
-            f"The comment on {where} ({lie.key}) may now be wrong — {lie.reason}:\n{lie.comment}"
-        )
-        self.suggestion.setText(lie.suggestion)
-        self.show()
-
-    def _update(self) -> None:
-        lie = self.current
-        if lie is not None:
-            self.lies.pop(0)
-            self.update_requested.emit(lie.key, self.suggestion.text())
-        self._show()
-
-    def _drop(self) -> None:
-        lie = self.current
-        if lie is not None:
-            self.lies.pop(0)
-            self.drop_requested.emit(lie.key)
-        self._show()
-
-    def _next(self) -> None:
-        if self.lies:
-            self.lies.pop(0)
-        self._show()
-
-    def clear(self) -> None:
-        self.lies.clear()
-        self.hide()
-
-
 # ---------------------------------------------------------------- highlighter
 
 
@@ -296,50 +223,3 @@ def _comment_start(text: str) -> int | None:
             return i
         i += 1
     return None
-
-
-# ---------------------------------------------------------------- preset preview
-
-
-class PresetPreviewDialog(QDialog):
-    """Shows what a preset would change (keys and text) before anything is applied."""
-
-    def __init__(
-        self,
-        title: str,
-        current_title: str,
-        current_text: str,
-        current_data: dict[str, Any],
-        preview: PresetPreview,
-        new_data: dict[str, Any],
-        parent: QWidget | None = None,
-    ) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(f"Apply preset: {title}")
-        self.preview = preview
-        self.resize(1000, 700)
-        intro = QLabel(
-            f"Applying “{title}” changes {len(preview.changes)} key(s). Nothing is written until you save; "
-            "undo takes it back."
-            + (
-                f"\n{len(preview.lies)} trailing comment(s) would then be wrong; you will be "
-                "asked about each."
-                if preview.lies
-                else ""
-            )
-        )
-        intro.setWordWrap(True)
-        self.diff = ConfigDiffView(self, show_flat_toggle=False)
-        self.diff.set_texts(
-            current_title, current_text, current_data, f"after “{title}”", preview.new_text, new_data
-        )
-        self.diff.go_to_change(0)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.apply_button = buttons.addButton("Apply", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.apply_button.setEnabled(bool(preview.edits))
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(intro)
-        layout.addWidget(self.diff, 1)
-        layout.addWidget(buttons)

@@ -6,80 +6,51 @@ the tree, the text, a preset or a comment fix, is one step on the undo stack, st
 the exact text before and after. Save takes a verified backup first and writes
 atomically; a file changed on disk is noticed (QFileSystemWatcher) and never overwritten
 silently. Checks and saves run through the job runner.
+
+The tab wires the Qt-free :class:`ConfigState` (``core/config/state.py``) to its views: the
+toolbar (with the presets menu), the banners, the tree, the text, the Diff page, the checks
+and the estimate. Saving and the watch on the file are ``ConfigSaving`` (``saving.py``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence, QUndoStack
-from PySide6.QtWidgets import (
-    QHBoxLayout,
-    QLabel,
-    QMenu,
-    QMessageBox,
-    QPushButton,
-    QSplitter,
-    QTabWidget,
-    QToolButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QMessageBox, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from bespoke_gui.core.config.check_report import CheckReport
-from bespoke_gui.core.config.presets import Preset, list_presets
-from bespoke_gui.core.config.state import (
-    ConfigState,
-    DiskChange,
-    SaveOutcome,
-    check_config_text,
-    open_config,
-    save_config_outcome,
-)
+from bespoke_gui.core.config.presets import Preset, PresetPreview, list_presets
+from bespoke_gui.core.config.state import ConfigState, as_shown, check_config_text, open_config
 from bespoke_gui.core.config.tomlconfig import (
     ConfigDocument,
     ConfigError,
     TomlSyntaxError,
-    parse_toml,
     set_comment,
     set_value,
 )
 from bespoke_gui.core.findings import Finding
 from bespoke_gui.core.workspace import Workspace
 from bespoke_gui.ui.bridge import JobHandle
+from bespoke_gui.ui.config.banners import ErrorLine, LieBanner, SwitchBanner
 from bespoke_gui.ui.config.compare_page import ComparePage
 from bespoke_gui.ui.config.estimate_panel import EstimatePanel
-from bespoke_gui.ui.config.model import (
-    COL_KEY,
-    ConfigTreeModel,
-    ConfigTreeView,
-)
-from bespoke_gui.ui.config.panels import (
-    ChecksPanel,
-    LieBanner,
-    PresetPreviewDialog,
-    TextSnapshotCommand,
-)
+from bespoke_gui.ui.config.model import ConfigTreeModel, ConfigTreeView
+from bespoke_gui.ui.config.panels import ChecksPanel, TextSnapshotCommand
+from bespoke_gui.ui.config.preset_controls import PresetPreviewDialog
+from bespoke_gui.ui.config.saving import ConfigSaving
 from bespoke_gui.ui.config.text_editor import TomlEditor
+from bespoke_gui.ui.config.toolbar import ConfigToolbar
 from bespoke_gui.ui.context import AppContext
 from bespoke_gui.ui.tabs import FeatureTab
-from bespoke_gui.ui.widgets.banner import Banner
 from bespoke_gui.ui.widgets.confirm import Choice, ask_save_discard_cancel
-from bespoke_gui.ui.widgets.elided_label import ElidedLabel
 from bespoke_gui.ui.widgets.file_dialogs import ask_text, choose_file
-from bespoke_gui.ui.widgets.file_watch import FileWatch
 from bespoke_gui.ui.widgets.timers import single_shot_timer
 
 _REPARSE_MS = 400
 _CHECK_DELAY_MS = 500
-
-
-def _as_shown(text: str) -> str:
-    """A text as the editor holds it (Qt keeps lines, not CRLF; the document re-adds CRLF on save)."""
-    return text.replace("\r\n", "\n")
 
 
 class ConfigTab(FeatureTab):
@@ -87,88 +58,54 @@ class ConfigTab(FeatureTab):
         super().__init__(context, parent)
         self.state = ConfigState()
         self.undo_stack = QUndoStack(self)
-        self.watcher = FileWatch(self)
-        self.watcher.changed.connect(self._file_changed)
         self.discard_box: QMessageBox | None = None
         self.preset_dialog: PresetPreviewDialog | None = None
         self.file_dialog: QWidget | None = None  # an open file or name question (open(), not exec())
-        self._applying = False
-        self._reselecting = False
+        self._build()
+        self.undo_stack.cleanChanged.connect(self._clean_changed)
+        self.update_title()
+        context.workspace_changed.connect(self.set_workspace)
+        if context.workspace is not None:
+            self.set_workspace(context.workspace)
 
-        # --- top bar ---
-        self.file_label = ElidedLabel("No config open")
-        self.open_button = QPushButton("Open other TOML…")
-        self.open_button.clicked.connect(self.choose_file)
-        self.reload_button = QPushButton("Reload")
-        self.reload_button.clicked.connect(lambda: self._when_discarded("Reload", self.reload))
-        self.save_button = QPushButton("Save")
-        self.save_button.setToolTip("Back up the file (verified), then write it atomically (Ctrl+S)")
-        self.save_button.clicked.connect(lambda: self.save())
+    def _build(self) -> None:
         self.undo_action = self.undo_stack.createUndoAction(self, "Undo")
         self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
         self.redo_action = self.undo_stack.createRedoAction(self, "Redo")
         self.redo_action.setShortcut(QKeySequence.StandardKey.Redo)
-        for action in (self.undo_action, self.redo_action):
-            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            self.addAction(action)
-        self.undo_button = QToolButton()
-        self.undo_button.setDefaultAction(self.undo_action)
-        self.redo_button = QToolButton()
-        self.redo_button.setDefaultAction(self.redo_action)
-        self.presets_button = QToolButton()
-        self.presets_button.setText("Presets")
-        self.presets_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.presets_menu = QMenu(self.presets_button)
-        self.presets_menu.aboutToShow.connect(self._fill_presets_menu)
-        self.presets_button.setMenu(self.presets_menu)
         save_action = QAction(self)
         save_action.setShortcut(QKeySequence.StandardKey.Save)
-        save_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         save_action.triggered.connect(lambda: self.save())
-        self.addAction(save_action)
-        top = QHBoxLayout()
-        top.addWidget(self.file_label, 1)
-        for widget in (
-            self.open_button,
-            self.reload_button,
-            self.undo_button,
-            self.redo_button,
-            self.presets_button,
-            self.save_button,
-        ):
-            top.addWidget(widget)
-
-        # --- banners ---
-        self.error_label = QLabel("")
-        self.error_label.setStyleSheet("color: #b71c1c;")
-        self.error_label.setWordWrap(True)
-        self.error_label.hide()
-        self.disk_banner = Banner("#fde0dc")
-        self.disk_reload_button = self.disk_banner.add_button("Reload from disk (drop my edits)", self.reload)
-        self.disk_overwrite_button = self.disk_banner.add_button(
-            "Save mine anyway (backup first)", lambda: self.save(force=True)
+        for action in (self.undo_action, self.redo_action, save_action):
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            self.addAction(action)
+        self.toolbar = ConfigToolbar(
+            self.undo_action, self.redo_action, list_presets, lambda: self.state.editable
         )
-        self.disk_banner.add_button("Dismiss", self.disk_banner.hide)
-        self.switch_banner = Banner("#e3f0ff")
-        self.switch_banner.add_button("Open it (drop my edits)", self._open_pending_workspace_config)
-        self.switch_banner.add_button("Keep editing this one", self.switch_banner.hide)
+        self.toolbar.open_requested.connect(self.choose_file)
+        self.toolbar.reload_requested.connect(lambda: self._when_discarded("Reload", self.reload))
+        self.toolbar.save_requested.connect(lambda: self.save())
+        self.toolbar.presets_button.preview_requested.connect(self.preview_preset)
+        self.toolbar.presets_button.save_requested.connect(self._ask_preset_name)
+
+        self.error_label = ErrorLine()
+        self.saving = ConfigSaving(self)
+        self.disk_banner = self.saving.banner
+        self.switch_banner = SwitchBanner(self._open_pending_workspace_config)
         self.lie_banner = LieBanner()
         self.lie_banner.update_requested.connect(self.update_comment)
         self.lie_banner.drop_requested.connect(lambda key: self.update_comment(key, ""))
 
-        # --- tree ---
         self.model = ConfigTreeModel(self)
         self.model.edit_requested.connect(self.set_value)
         self.tree = ConfigTreeView(self.model)
-        self.tree.selectionModel().currentChanged.connect(self._tree_current_changed)
+        self.tree.key_current.connect(self._highlight_key)
 
-        # --- text ---
         self.text_edit = TomlEditor(lambda: self._undo_or_redo(True), lambda: self._undo_or_redo(False))
         self.highlighter = self.text_edit.highlighter
-        self.text_edit.textChanged.connect(self._text_typed)
+        self.text_edit.typed.connect(self._text_typed)
         self.reparse_timer = single_shot_timer(self, _REPARSE_MS, self.commit_text)
 
-        # --- diff page ---
         self.compare_page = ComparePage(self.state, self.current_text, self.has_unsaved_changes)
         self.compare_page.key_activated.connect(self.select_key)
         self.compare_page.compared.connect(lambda: self.right_tabs.setCurrentIndex(1))
@@ -178,13 +115,11 @@ class ConfigTab(FeatureTab):
         self.right_tabs.addTab(self.text_edit, "Text")
         self.right_tabs.addTab(self.compare_page, "Diff")
 
-        # --- checks ---
         self.checks = ChecksPanel()
         self.checks.finding_activated.connect(self._finding_activated)
         self.checks.recheck_requested.connect(self.run_checks)
         self.check_timer = single_shot_timer(self, _CHECK_DELAY_MS, self.run_checks)
-
-        self.estimate_panel = EstimatePanel(context)
+        self.estimate_panel = EstimatePanel(self.context)
 
         left = QSplitter(Qt.Orientation.Vertical)
         left.addWidget(self.tree)
@@ -199,23 +134,16 @@ class ConfigTab(FeatureTab):
         main.setStretchFactor(1, 1)
         main.setSizes([660, 740])
         layout = QVBoxLayout(self)
-        layout.addLayout(top)
-        for widget in (self.error_label, self.disk_banner, self.switch_banner, self.lie_banner):
+        for widget in (self.toolbar, self.error_label, self.disk_banner, self.switch_banner, self.lie_banner):
             layout.addWidget(widget)
         layout.addWidget(main, 1)
-
-        self.undo_stack.cleanChanged.connect(self._clean_changed)
-        self._update_title()
-        context.workspace_changed.connect(self.set_workspace)
-        if context.workspace is not None:
-            self.set_workspace(context.workspace)
 
     # ------------------------------------------------------------------ workspace
     def set_workspace(self, workspace: Workspace | None) -> None:
         config = self.state.workspace_config_to_open(workspace)
         if config is None:
             if self.state.cfg is None:
-                self.file_label.setText(
+                self.toolbar.file_label.setText(
                     "No config found in this workspace — use “Open other TOML…”"
                     if workspace and workspace.config_path is None
                     else "No config open"
@@ -224,10 +152,7 @@ class ConfigTab(FeatureTab):
             return
         if self.has_unsaved_changes():
             self.state.pending_workspace_config = config
-            self.switch_banner.message.setText(
-                f"The workspace's config is {config}, but this one has unsaved edits."
-            )
-            self.switch_banner.show()
+            self.switch_banner.offer(config)
             return
         self.open_file(config)
 
@@ -270,13 +195,12 @@ class ConfigTab(FeatureTab):
         self._when_discarded("Open another", self._choose_file_now)
 
     def _choose_file_now(self) -> None:
-        start = (
-            str(self.state.cfg.path.parent)
-            if self.state.cfg and self.state.cfg.path
-            else str(self.state.workspace.root if self.state.workspace else "")
-        )
         self.file_dialog = choose_file(
-            self, "Open a TOML config", Path(start), "TOML files (*.toml);;All files (*)", self.open_file
+            self,
+            "Open a TOML config",
+            self.state.browse_folder(),
+            "TOML files (*.toml);;All files (*)",
+            self.open_file,
         )
 
     def open_file(self, path: str | Path) -> bool:
@@ -289,26 +213,19 @@ class ConfigTab(FeatureTab):
             # An invalid TOML opens too (its text, an empty tree) so it can be fixed here.
             opened = open_config(path)
         except ConfigError as exc:
-            self._show_error(str(exc))
+            self.error_label.show_error(str(exc))
             self.context.show_status(str(exc))
             return False
-        if self.state.cfg is not None and self.state.cfg.path is not None:
-            self.watcher.unwatch(self.state.cfg.path)
+        previous = self.state.cfg.path if self.state.cfg is not None else None
         cfg, error = opened.cfg, opened.error
         text = self.state.adopt(opened)
-        self.watcher.watch(path)
+        self.saving.watch(path, previous)
         self.undo_stack.clear()
-        self._applying = True
-        try:
-            self.text_edit.setPlainText(text)
-        finally:
-            self._applying = False
-        self.model.set_document(cfg.doc)
-        self.tree.expandAll()
-        self.tree.resizeColumnToContents(COL_KEY)
+        self.text_edit.load(text)
+        self.tree.load(cfg.doc)
         self._set_parse_error(error)
         self.undo_stack.setClean()
-        self._update_title()
+        self.update_title()
         self.compare_page.fill_choices()
         self.compare_page.refresh()
         self.run_checks()  # at once on open (edits are debounced)
@@ -331,25 +248,12 @@ class ConfigTab(FeatureTab):
             return
         error = self.state.apply_text(text)
         if error is None:
-            selected = self.selected_key()
-            self.model.set_document(self.state.cfg.doc)
+            self.tree.show_document(self.state.cfg.doc)
             self.estimate_panel.set_config_data(self.state.data())
-            self.tree.expandAll()
-            if selected is not None:
-                # Keep the user's place in the tree without moving the text cursor they may be typing at.
-                self._reselecting = True
-                try:
-                    self.tree.setCurrentIndex(self.model.index_for_key(selected))
-                finally:
-                    self._reselecting = False
-        if self.text_edit.toPlainText() != _as_shown(text):
-            self._applying = True
-            try:
-                self.text_edit.replace_text(text)
-            finally:
-                self._applying = False
+        if self.text_edit.toPlainText() != as_shown(text):
+            self.text_edit.replace_text(text)
         self._set_parse_error(error)
-        self._update_title()
+        self.update_title()
         self.compare_page.refresh()
         self.schedule_checks()
 
@@ -359,14 +263,10 @@ class ConfigTab(FeatureTab):
             self.commit_text()
         (self.undo_stack.undo if undo else self.undo_stack.redo)()
 
-    def _push(self, label: str, after: str, typing: bool = False) -> None:
-        before = self.current_text() if not typing else self._last_good_text()
-        if after == before:
-            return
-        self.undo_stack.push(TextSnapshotCommand(self._apply_text, label, before, after, typing=typing))
-
-    def _last_good_text(self) -> str:
-        return self.state.cfg.text() if self.state.cfg else ""
+    def _push(self, label: str, after: str) -> None:
+        before = self.current_text()
+        if after != before:
+            self.undo_stack.push(TextSnapshotCommand(self._apply_text, label, before, after))
 
     def _copy(self) -> ConfigDocument | None:
         copy = self.state.editable_copy()
@@ -383,7 +283,7 @@ class ConfigTab(FeatureTab):
             result = set_value(copy.doc, key, value_text)
         except ConfigError as exc:
             self.context.show_status(f"{key}: {exc}")
-            self._show_error(f"{key}: {exc}")
+            self.error_label.show_error(f"{key}: {exc}")
             return False
         self.error_label.hide()
         if not result.changed:
@@ -406,9 +306,8 @@ class ConfigTab(FeatureTab):
         self._push(f"{'Update' if comment else 'Drop'} comment of {key}", copy.text())
 
     def _text_typed(self) -> None:
-        if not self._applying:
-            self.reparse_timer.start()
-            self._update_title()
+        self.reparse_timer.start()
+        self.update_title()
 
     def commit_text(self) -> None:
         """Take the typed text: one undo step when it parses, a marked error line when not."""
@@ -416,86 +315,49 @@ class ConfigTab(FeatureTab):
         if self.state.cfg is None:
             return
         text = self.text_edit.toPlainText()
-        try:
-            parse_toml(text, self.state.cfg.path or "<text>")
-        except TomlSyntaxError as exc:
-            # Invalid text is still an undo step: Undo/Redo work whatever the TOML's validity.
-            if text != _as_shown(self.current_text()) or self.state.parse_error is None:
-                before = self.state.step_text if self.state.step_text is not None else self.state.cfg.text()
-                if text != _as_shown(before):
-                    self.undo_stack.push(
-                        TextSnapshotCommand(self._apply_text, "Edit text", before, text, typing=True)
-                    )
-                    return
-            self._set_parse_error(exc)
-            return
-        if text != _as_shown(self.state.cfg.text()) or self.state.parse_error is not None:
+        typed = self.state.take_typed(text)
+        if typed.before is not None:
             self.undo_stack.push(
-                TextSnapshotCommand(self._apply_text, "Edit text", self.state.cfg.text(), text, typing=True)
+                TextSnapshotCommand(self._apply_text, "Edit text", typed.before, text, typing=True)
             )
-        self._set_parse_error(None)
+            if typed.error is not None:
+                return  # the step applied the text and showed its error
+        self._set_parse_error(typed.error)
 
     def _set_parse_error(self, error: TomlSyntaxError | None) -> None:
         self.state.parse_error = error
         self.highlighter.set_error_line(error.line if error else None)
-        if error is None:
-            if self.error_label.text().startswith("TOML error"):
-                self.error_label.hide()
-        else:
-            self._show_error(
-                f"TOML error (the tree shows the last valid state; saving waits until it is fixed): {error}"
-            )
-        self.save_button.setEnabled(self.state.cfg is not None and error is None)
-
-    def _show_error(self, message: str) -> None:
-        self.error_label.setText(message)
-        self.error_label.show()
+        self.error_label.show_parse_error(error)
+        self.toolbar.save_button.setEnabled(self.state.editable)
 
     def line_of(self, key: str) -> int | None:
         return self.state.line_of(key, self.text_edit.toPlainText())
 
     def _clean_changed(self, _clean: bool) -> None:
         try:
-            self._update_title()
+            self.update_title()
         except RuntimeError:
             pass  # the undo stack announces "clean" while it is being destroyed with the tab
 
-    def _update_title(self) -> None:
+    def update_title(self) -> None:
         if self.state.cfg is None or self.state.cfg.path is None:
-            self.save_button.setEnabled(False)
+            self.toolbar.save_button.setEnabled(False)
             return
-        dirty = self.has_unsaved_changes()
-        self.file_label.setText(f"{self.state.cfg.path}{'  • unsaved changes' if dirty else ''}")
+        self.toolbar.show_file(self.state.cfg.path, self.has_unsaved_changes())
 
     # ------------------------------------------------------------------ selection
     def select_key(self, key: str) -> bool:
-        index = self.model.index_for_key(key)
-        line = self.line_of(key)
-        if line is not None:
-            self._highlight_line(line)
-        if not index.isValid():
-            return False
-        parent = index.parent()
-        while parent.isValid():
-            self.tree.expand(parent)
-            parent = parent.parent()
-        self.tree.setCurrentIndex(index)
-        self.tree.scrollTo(index)
-        return True
+        """Go to ``key`` in the text and the tree; False when the tree has no row for it."""
+        self._highlight_key(key)
+        return self.tree.select_key(key)
 
     def selected_key(self) -> str | None:
-        entry = self.model.entry(self.tree.currentIndex())
-        return entry.key if entry else None
+        return self.tree.selected_key()
 
-    def _tree_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        entry = self.model.entry(current)
-        if entry is not None and not self._reselecting:
-            line = self.line_of(entry.key)
-            if line is not None:
-                self._highlight_line(line)
-
-    def _highlight_line(self, line: int) -> None:
-        self.text_edit.highlight_line(line)
+    def _highlight_key(self, key: str) -> None:
+        line = self.line_of(key)
+        if line is not None:
+            self.text_edit.highlight_line(line)
 
     def _finding_activated(self, finding: Finding | None) -> None:
         if finding is None:
@@ -503,99 +365,14 @@ class ConfigTab(FeatureTab):
         if finding.key and self.select_key(finding.key):
             return
         if finding.line:
-            self._highlight_line(finding.line)
+            self.text_edit.highlight_line(finding.line)
 
     # ------------------------------------------------------------------ saving
     def save(self, force: bool = False) -> JobHandle | None:
-        if self.state.cfg is None or self.state.cfg.path is None:
-            return None
-        self.commit_text()
-        if self.state.parse_error is not None:
-            self.context.show_status("Not saved: fix the TOML error first")
-            return None
-        running = self.jobs.current("save")
-        if running is not None:
-            return running
-        snapshot = self.state.save_snapshot()
-        self.disk_banner.hide()
-        saved_text = snapshot.text()
-        handle = self.jobs.start(
-            save_config_outcome,
-            snapshot,
-            self.state.backups_dir(),
-            force,
-            description=f"Saving {self.state.cfg.path.name}",
-            slot="save",
-            finished=lambda outcome: self._saved(outcome, saved_text),
-            failed=self._save_failed,
-        )
-        if handle is None:
-            self._show_error("Not saved: the app is closing")
-            return None
-        self.save_button.setEnabled(False)
-        return handle
-
-    def _saved(self, outcome: SaveOutcome, text: str) -> None:
-        self.save_button.setEnabled(self.state.parse_error is None)
-        if outcome.result is None:
-            if outcome.changed_on_disk:
-                self.disk_banner.message.setText(f"Not saved: {outcome.error}")
-                self.disk_banner.show()
-            else:
-                self._show_error(f"Not saved: {outcome.error}")
-            self.context.show_status(f"Not saved: {outcome.error}")
-            return
-        assert self.state.cfg is not None
-        if self.state.saved(outcome.result, text):
-            self.undo_stack.setClean()
-        self.watcher.rearm()
-        backup = outcome.result.backup
-        message = (
-            f"Saved {self.state.cfg.path.name}; backup in {backup.path}"
-            if backup is not None
-            else f"{self.state.cfg.path.name}: nothing to save"
-        )
-        self.error_label.hide()
-        self._update_title()
-        self.compare_page.fill_choices()
-        self.context.show_status(message)
-
-    def _save_failed(self, message: str) -> None:
-        self.save_button.setEnabled(self.state.parse_error is None)
-        self._show_error(f"Not saved: {message}")
-        self.context.show_status(f"Not saved: {message}")
-
-    def _file_changed(self, path: str) -> None:
-        change = self.state.disk_change(
-            path, self.jobs.current("save") is not None, self.has_unsaved_changes()
-        )
-        if change is DiskChange.NONE or self.state.cfg is None or self.state.cfg.path is None:
-            return
-        name = self.state.cfg.path.name
-        if change is DiskChange.RELOAD:
-            self.open_file(self.state.cfg.path)
-            self.context.show_status(f"{name} changed on disk; reloaded")
-            return
-        self.disk_banner.message.setText(
-            f"{name} was {change.value} on disk by another program while you have unsaved edits here."
-        )
-        self.disk_banner.show()
+        """Save the open config (backup first); ``force`` even over a file changed on disk."""
+        return self.saving.save(force)
 
     # ------------------------------------------------------------------ presets
-    def _fill_presets_menu(self) -> None:
-        self.presets_menu.clear()
-        presets = list_presets()
-        for preset in presets:
-            action = self.presets_menu.addAction(preset.name + ("" if preset.builtin else "  (mine)"))
-            action.setToolTip(str(preset.path))
-            action.triggered.connect(lambda _checked=False, p=preset: self.preview_preset(p))
-        if not presets:
-            self.presets_menu.addAction("No presets").setEnabled(False)
-        self.presets_menu.addSeparator()
-        save = self.presets_menu.addAction("Save current as preset…")
-        save.triggered.connect(self._ask_preset_name)
-        save.setEnabled(self.state.cfg is not None and self.state.parse_error is None)
-
     def preview_preset(self, preset: Preset) -> PresetPreviewDialog | None:
         if self.state.cfg is None or self.state.parse_error is not None:
             self.context.show_status("Open a valid config first")
@@ -603,21 +380,25 @@ class ConfigTab(FeatureTab):
         try:
             preview, new_data = self.state.preset_preview(preset)
         except ConfigError as exc:
-            self._show_error(f"Preset {preset.name}: {exc}")
+            self.error_label.show_error(f"Preset {preset.name}: {exc}")
             return None
+        current = self.state.cfg.data()
         dialog = PresetPreviewDialog(
-            preset.name, "current", self.state.cfg.text(), self.state.cfg.data(), preview, new_data, self
+            preset.name,
+            "current",
+            self.state.cfg.text(),
+            current,
+            preview,
+            new_data,
+            self.estimate_panel.before_after(current, new_data),
+            self,
         )
-        before_after = self.estimate_panel.before_after(self.state.cfg.data(), new_data)
-        if before_after:
-            dialog.estimate_label = QLabel(before_after)
-            dialog.layout().insertWidget(1, dialog.estimate_label)
         dialog.accepted.connect(lambda: self._apply_preview(preset.name, preview))
         self.preset_dialog = dialog
         dialog.open()
         return dialog
 
-    def _apply_preview(self, name: str, preview: Any) -> None:
+    def _apply_preview(self, name: str, preview: PresetPreview) -> None:
         self._push(f"Apply preset {name}", preview.new_text)
         if preview.lies:
             self.lie_banner.offer(list(preview.lies), self.line_of)
@@ -627,12 +408,12 @@ class ConfigTab(FeatureTab):
         self.file_dialog = ask_text(self, "Save as preset", "Preset name:", self.save_as_preset)
 
     def save_as_preset(self, name: str, folder: Path | None = None) -> Path | None:
-        if self.state.cfg is None or self.state.parse_error is not None:
+        if not self.state.editable:
             return None
         try:
             path = self.state.save_preset(name, folder)
         except (ConfigError, OSError) as exc:
-            self._show_error(f"Preset not saved: {exc}")
+            self.error_label.show_error(f"Preset not saved: {exc}")
             return None
         self.context.show_status(f"Preset saved: {path}")
         return path

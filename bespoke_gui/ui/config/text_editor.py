@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QTextCursor, QTextFormat
 from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QWidget
 
@@ -38,7 +38,10 @@ class _UndoKeys(QObject):
 
 class TomlEditor(QPlainTextEdit):
     """The text with TOML colours and an error line; ``undo`` / ``redo`` are the tab's (they
-    first take the typing so far as a step)."""
+    first take the typing so far as a step). ``typed`` is a change by the user, not by
+    :meth:`load` or :meth:`replace_text`."""
+
+    typed = Signal()
 
     def __init__(
         self, undo: Callable[[], object], redo: Callable[[], object], parent: QWidget | None = None
@@ -52,11 +55,25 @@ class TomlEditor(QPlainTextEdit):
         self.highlighter = TomlHighlighter(self.document())
         self._undo_keys = _UndoKeys(self, undo, redo)
         self.installEventFilter(self._undo_keys)
+        self._loading = False
+        self.textChanged.connect(self._text_changed)
+
+    def _text_changed(self) -> None:
+        if not self._loading:
+            self.typed.emit()
+
+    def load(self, text: str) -> None:
+        """Show ``text`` from the top (a file just opened); not a user's edit."""
+        self._loading = True
+        try:
+            self.setPlainText(text)
+        finally:
+            self._loading = False
 
     def replace_text(self, text: str) -> None:
-        """Show ``text`` where the reader was (the scroll position is kept)."""
+        """Show ``text`` where the reader was (the scroll position is kept); not a user's edit."""
         scroll = self.verticalScrollBar().value()
-        self.setPlainText(text)
+        self.load(text)
         self.verticalScrollBar().setValue(scroll)
 
     def highlight_line(self, line: int) -> None:

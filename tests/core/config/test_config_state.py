@@ -8,6 +8,7 @@ from pathlib import Path
 from bespoke_gui.core.config.state import (
     ConfigState,
     DiskChange,
+    as_shown,
     check_config_text,
     open_config,
     save_config_outcome,
@@ -97,3 +98,35 @@ def test_state_saves_through_a_snapshot_and_lists_what_to_compare(tmp_path: Path
     state.compare_path = tmp_path / "old" / "run1.toml"
     other = state.compared()
     assert other is not None and other.text() == CONFIG
+    backup = outcome.result.backup
+    assert backup is not None
+    assert state.saved_message(outcome.result) == f"Saved config.toml; backup in {backup.path}"
+    again = save_config_outcome(state.save_snapshot(), state.backups_dir(), False)
+    assert again.result is not None and again.result.backup is None  # the same text: nothing written
+    assert state.saved_message(again.result) == "config.toml: nothing to save"
+
+
+def test_state_judges_typed_text_as_an_undo_step_or_a_parse_error(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(CONFIG, encoding="utf-8")
+    state = ConfigState()
+    assert not state.editable and state.browse_folder() == Path()
+    state.adopt(open_config(path))
+    assert state.editable and state.browse_folder() == tmp_path
+    assert as_shown("a = 1\r\nb = 2\r\n") == "a = 1\nb = 2\n"
+    unchanged = state.take_typed(CONFIG)
+    assert unchanged.before is None and unchanged.error is None  # nothing new: no step
+    edited = CONFIG.replace("= 8", "= 9")
+    valid = state.take_typed(edited)
+    assert valid.before == CONFIG and valid.error is None  # a step from the document's text
+    broken = CONFIG + "broken = [\n"
+    invalid = state.take_typed(broken)
+    assert invalid.before == CONFIG and invalid.error is not None  # invalid text is a step too
+    state.parse_error = state.apply_text(broken)  # the step applied: the tree keeps the last valid
+    assert not state.editable and state.step_text == broken
+    again = state.take_typed(broken)
+    assert again.before is None and again.error is not None  # the same broken text: no new step
+    worse = state.take_typed(broken + "also = [\n")
+    assert worse.before is None and worse.error is not None  # more typing while broken: no new step
+    fixed = state.take_typed(CONFIG)
+    assert fixed.before == CONFIG and fixed.error is None  # fixed: a step even to the same text

@@ -101,7 +101,7 @@ def test_invalid_toml_is_shown_with_its_line_and_can_be_fixed(qtbot, tab: Config
     assert tab.open_file(bad)
     assert tab.state.parse_error is not None and tab.state.parse_error.line == 3
     assert tab.error_label.isVisibleTo(tab) and "line 3" in tab.error_label.text()
-    assert tab.model.rowCount() == 0 and not tab.save_button.isEnabled()
+    assert tab.model.rowCount() == 0 and not tab.toolbar.save_button.isEnabled()
     tab.text_edit.setPlainText("[t]\nx = 1\ny = 2\n")
     tab.commit_text()
     assert tab.state.parse_error is None and "t.y" in tab.model.keys()
@@ -251,7 +251,7 @@ def test_file_changed_on_disk_is_not_overwritten_silently(qtbot, tab: ConfigTab,
     runner.wait_idle(10)
     assert path.read_text(encoding="utf-8") == outside
     assert tab.disk_banner.isVisibleTo(tab) and "Not saved" in tab.disk_banner.message.text()
-    tab.disk_overwrite_button.click()
+    tab.disk_banner.overwrite_button.click()
     runner.wait_idle(10)
     assert 'resolution = "256,256"' in path.read_text(encoding="utf-8")
     assert (tab.state.last_save.backup.path / "training_config.toml").read_text(encoding="utf-8") == outside
@@ -448,14 +448,14 @@ def test_crlf_file_stays_crlf(tab: ConfigTab, runner: JobRunner, tmp_path: Path)
 def test_reload_with_unsaved_edits_asks_first_and_cancel_keeps_them(qtbot, tab: ConfigTab) -> None:
     tab.show()
     assert tab.model.setData(value_index(tab, "training_arguments.resolution"), "256,256")
-    qtbot.mouseClick(tab.reload_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(tab.toolbar.reload_button, Qt.MouseButton.LeftButton)
     box = tab.discard_box
     assert box is not None and box.isVisible()  # opened with open(): the click returned at once
     assert box.button(QMessageBox.StandardButton.Save) is None
     qtbot.keyClick(box, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not box.isVisible())
     assert tab.has_unsaved_changes() and '"256,256"' in tab.text_edit.toPlainText()
-    qtbot.mouseClick(tab.reload_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(tab.toolbar.reload_button, Qt.MouseButton.LeftButton)
     qtbot.mouseClick(tab.discard_box.button(QMessageBox.StandardButton.Discard), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not tab.has_unsaved_changes())
     assert tab.text_edit.toPlainText() == CONFIG
