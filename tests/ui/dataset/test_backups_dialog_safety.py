@@ -11,7 +11,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QMessageBox
 
 from bespoke_gui.core.dataset.backup import MANIFEST_NAME, list_backups
-from tests.ui.dataset.test_dataset_tab import context, open_tab, workspace_root  # noqa: F401
+from tests.ui.dataset.test_dataset_tab import open_tab, workspace_root  # noqa: F401
 
 
 def add_outside_entry(backup: Path, victim: Path, data: bytes) -> None:
@@ -31,7 +31,7 @@ def add_outside_entry(backup: Path, victim: Path, data: bytes) -> None:
 
 def test_an_outside_file_is_restored_only_after_its_path_is_confirmed(
     qtbot,
-    context,  # noqa: F811
+    context,
     workspace_root: Path,  # noqa: F811
     tmp_path: Path,
 ) -> None:
@@ -71,7 +71,7 @@ def test_an_outside_file_is_restored_only_after_its_path_is_confirmed(
 
 def test_incomplete_backups_are_listed_apart_and_removed(
     qtbot,
-    context,  # noqa: F811
+    context,
     workspace_root: Path,  # noqa: F811
 ) -> None:
     half = workspace_root / "backups" / "dataset-20260101-120000"

@@ -16,7 +16,6 @@ from bespoke_gui.core.dataset import resize as resize_module
 from bespoke_gui.core.dataset.backup import list_backups
 from bespoke_gui.core.imageio import probe_image
 from bespoke_gui.core.workspace import discover
-from bespoke_gui.ui.bridge import JobRunner
 from bespoke_gui.ui.context import AppContext
 from bespoke_gui.ui.dataset.model import COL_COLOURS, COL_GRID, COL_NAME, ERROR_BRUSH, WARNING_BRUSH
 from bespoke_gui.ui.dataset.resize_dialog import ResizeRequest
@@ -45,14 +44,6 @@ def workspace_root(tmp_path: Path) -> Path:
     (images / "bad.txt").write_text("caption of a broken file")
     (root / "training_config.toml").write_text('output_name = "x"\ntrain_data_dir = "training_data"\n')
     return root
-
-
-@pytest.fixture
-def context(qtbot, qt_settings):
-    runner = JobRunner()
-    ctx = AppContext(runner, qt_settings)
-    yield ctx
-    runner.shutdown()
 
 
 def open_tab(qtbot, context: AppContext, root: Path) -> DatasetTab:

@@ -11,17 +11,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from bespoke_gui.core.demo.demo_workspace import write_demo_workspace
 from bespoke_gui.core.workspace import discover
-from bespoke_gui.ui.bridge import JobRunner
-from bespoke_gui.ui.context import AppContext
 from bespoke_gui.ui.dataset.tab import DatasetTab
-
-
-@pytest.fixture
-def context(qtbot, qt_settings):
-    runner = JobRunner()
-    ctx = AppContext(runner, qt_settings)
-    yield ctx
-    runner.shutdown()
 
 
 @pytest.fixture

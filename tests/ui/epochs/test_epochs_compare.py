@@ -4,22 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import Qt
 
 from bespoke_gui.core.demo.demo_workspace import write_demo_workspace
 from bespoke_gui.core.epochs.compare import VERDICT_RGB
-from bespoke_gui.ui.bridge import JobRunner
-from bespoke_gui.ui.context import AppContext
 from bespoke_gui.ui.epochs.tab import EpochsTab
-
-
-@pytest.fixture
-def context(qtbot, qt_settings):
-    runner = JobRunner()
-    ctx = AppContext(runner, qt_settings)
-    yield ctx
-    runner.shutdown()
 
 
 def test_compare_two_runs(qtbot, context, tmp_path: Path) -> None:

@@ -10,17 +10,7 @@ import pytest
 
 from bespoke_gui.core.demo.demo_workspace import write_demo_workspace
 from bespoke_gui.core.epochs.metrics import Targets
-from bespoke_gui.ui.bridge import JobRunner
-from bespoke_gui.ui.context import AppContext
 from bespoke_gui.ui.epochs.tab import EpochsTab
-
-
-@pytest.fixture
-def context(qtbot, qt_settings):
-    runner = JobRunner()
-    ctx = AppContext(runner, qt_settings)
-    yield ctx
-    runner.shutdown()
 
 
 @pytest.fixture
