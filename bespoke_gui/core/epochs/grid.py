@@ -110,7 +110,7 @@ def edge_energy(rgb: np.ndarray, clip: int = 255, step: int = 1) -> tuple[np.nda
     if clip < 255:
         np.minimum(dx, clip, out=dx)
     ex_c = dx.reshape(rows.shape[0], -1).sum(axis=0, dtype=np.uint32).reshape(width - 1, 3).sum(axis=1)
-    columns = np.ascontiguousarray(rgb[:, ::step]) if step > 1 else rgb
+    columns = np.take(rgb, np.arange(0, width, step), axis=1) if step > 1 else rgb
     top, bottom = columns[1:], columns[:-1]
     dy = np.maximum(top, bottom)
     dy -= np.minimum(top, bottom)
@@ -339,11 +339,12 @@ def cell_colours_float(rgb: np.ndarray, grid: GridFit) -> tuple[np.ndarray, np.n
     ys = inner_indices(grid.y_edges, height, m)
     xs = inner_indices(grid.x_edges, width, m)
     rows, cols = ys.shape[0], xs.shape[0]
-    block = rgb[ys.ravel()][:, xs.ravel()]  # (rows*m, cols*m, 3)
+    # (rows*m, cols*m, 3); np.take per axis is about twice as fast as fancy indexing here.
+    block = np.take(np.take(rgb, ys.ravel(), axis=0), xs.ravel(), axis=1)
     # Sum each sub x sub sub-block by adding strided slices (a multi-axis .sum() over
     # the 7-d view is three times slower): (rows*k, cols*k, 3).
     wide_type = np.uint16 if sub * sub * 255 <= np.iinfo(np.uint16).max else np.uint32
-    tall = block.reshape(rows * per_axis, sub, cols * m * 3).astype(wide_type)
+    tall: np.ndarray = block.reshape(rows * per_axis, sub, cols * m * 3).astype(wide_type)
     row_sums = tall[:, 0].copy()
     for i in range(1, sub):
         row_sums += tall[:, i]

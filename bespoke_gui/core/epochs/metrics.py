@@ -133,10 +133,10 @@ def find_background(
     height, width = rgb.shape[:2]
     ys = inner_indices(recovery.grid.y_edges, height)
     xs = inner_indices(recovery.grid.x_edges, width)
-    # Inner parts of all cells as one block (rows*my, cols*mx, 3), then the background's.
-    block = rgb[ys.ravel()][:, xs.ravel()]
-    block_mask = np.repeat(np.repeat(mask, ys.shape[1], axis=0), xs.shape[1], axis=1)
-    colours_original = count_unique_packed(pack_rgb(block[block_mask]))
+    # The inner parts of the background cells only, gathered in one step: (cells, my, mx, 3).
+    rows, cols = np.nonzero(mask)
+    inner = rgb[ys[rows][:, :, None], xs[cols][:, None, :]]
+    colours_original = count_unique_packed(pack_rgb(inner))
     colours_nearest = count_unique_packed(pack_rgb(nearest[mask]).ravel())
     colour = tuple(int(v) for v in recovery.palette.colours[label])
     return Background(colour, mask, share, colours_original, colours_nearest), label  # type: ignore[arg-type]
