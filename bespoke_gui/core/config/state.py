@@ -182,20 +182,18 @@ class ConfigState:
         return None
 
     def take_typed(self, typed: str) -> TypedText:
-        """Judge the typed text (a config is open). Invalid text is still an undo step, so
-        Undo/Redo work whatever the TOML's validity; a step is only made when the text moved."""
+        """Judge the typed text (a config is open). Whenever it differs from the text the last
+        step (or opening) left, it is a step from that text, valid or not: Undo gives back
+        exactly what was there and Redo exactly what was typed, whatever the TOML's validity
+        (the document's own text is only the last *valid* one, so it cannot be the "before")."""
         assert self.cfg is not None
+        before = self.step_text if self.step_text is not None else self.cfg.text()
+        error: TomlSyntaxError | None = None
         try:
             parse_toml(typed, self.cfg.path or "<text>")
         except TomlSyntaxError as exc:
-            if typed != as_shown(self.current_text(typed)) or self.parse_error is None:
-                before = self.step_text if self.step_text is not None else self.cfg.text()
-                if typed != as_shown(before):
-                    return TypedText(before, exc)
-            return TypedText(None, exc)
-        if typed != as_shown(self.cfg.text()) or self.parse_error is not None:
-            return TypedText(self.cfg.text(), None)
-        return TypedText(None, None)
+            error = exc
+        return TypedText(before if typed != as_shown(before) else None, error)
 
     def editable_copy(self) -> ConfigDocument | None:
         """A copy to edit (None while the text does not parse)."""

@@ -41,7 +41,9 @@ class TextSnapshotCommand(QUndoCommand):
     """Any change to the document, undone by restoring the exact text it had before.
 
     Snapshots keep undo byte-exact (comments, spacing, spelling) whatever the edit was.
-    Consecutive typing in the text view merges into one step.
+    Consecutive typing in the text view merges into one step: each typing step starts where
+    the last one ended (valid TOML or not), so the merged step keeps the first text before
+    and the newest text after, and Redo gives back all of the typing.
     """
 
     TYPING_ID = 4711

@@ -310,7 +310,7 @@ class ConfigTab(FeatureTab):
         self.update_title()
 
     def commit_text(self) -> None:
-        """Take the typed text: one undo step when it parses, a marked error line when not."""
+        """Take the typed text: an undo step whenever it changed, valid or not; an error marks its line."""
         self.reparse_timer.stop()
         if self.state.cfg is None:
             return

@@ -127,6 +127,49 @@ def test_state_judges_typed_text_as_an_undo_step_or_a_parse_error(tmp_path: Path
     again = state.take_typed(broken)
     assert again.before is None and again.error is not None  # the same broken text: no new step
     worse = state.take_typed(broken + "also = [\n")
-    assert worse.before is None and worse.error is not None  # more typing while broken: no new step
+    assert worse.before == broken and worse.error is not None  # more typing while broken: a step
     fixed = state.take_typed(CONFIG)
-    assert fixed.before == CONFIG and fixed.error is None  # fixed: a step even to the same text
+    assert fixed.before == broken and fixed.error is None  # fixed: a step from the broken text
+
+
+def replay(state: ConfigState, typed_edits: list[str]) -> list[tuple[str, str]]:
+    """Commit each typed text as the tab does: a step (before, after) applied when one is made."""
+    steps: list[tuple[str, str]] = []
+    for typed in typed_edits:
+        step = state.take_typed(typed)
+        if step.before is not None:
+            steps.append((step.before, typed))
+            state.parse_error = state.apply_text(typed)
+    return steps
+
+
+def test_every_typed_text_valid_or_not_is_a_step_undo_and_redo_give_back_exactly(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(CONFIG, encoding="utf-8")
+    state = ConfigState()
+    state.adopt(open_config(path))
+    first, second = CONFIG + "broken = [\n", CONFIG + "broken = [1,\n"
+    fixed = CONFIG + "broken = [1, 2]\n"
+    steps = replay(state, [first, second, second, fixed])
+    assert steps == [(CONFIG, first), (first, second), (second, fixed)]  # the repeat made no step
+    # Undo walks back through every text exactly as typed, Redo forward again.
+    for before, _after in reversed(steps):
+        state.parse_error = state.apply_text(before)
+        assert state.step_text == before
+    assert state.parse_error is None and state.cfg is not None and state.cfg.text() == CONFIG
+    for _before, after in steps:
+        state.parse_error = state.apply_text(after)
+        assert state.step_text == after
+    assert state.parse_error is None and state.data()["training_arguments"]["broken"] == [1, 2]
+
+
+def test_typing_in_a_file_opened_invalid_steps_from_its_text_not_the_empty_tree(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(CONFIG + "broken = [\n", encoding="utf-8")
+    state = ConfigState()
+    state.adopt(open_config(path))
+    assert state.parse_error is not None and state.cfg is not None and state.cfg.text() == ""
+    more = CONFIG + "broken = [1,\n"
+    assert replay(state, [more]) == [(CONFIG + "broken = [\n", more)]  # unsaved, and Undo gives it back
+    fixed = CONFIG + "broken = [1]\n"
+    assert replay(state, [fixed]) == [(more, fixed)]  # Undo after the fix: the typed text, never ""

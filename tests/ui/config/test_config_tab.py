@@ -510,3 +510,60 @@ def test_undo_and_redo_work_while_the_toml_is_invalid(tab: ConfigTab, qtbot) -> 
     assert tab.state.parse_error is not None
     # QTest leaves the last click's modifiers as the application's state: a plain key clears them.
     QTest.keyClick(tab.text_edit, Qt.Key.Key_End)
+
+
+def type_and_pause(qtbot, tab: ConfigTab, keys: str) -> None:
+    """Type into the text, then pause until the tab has taken the typing (its reparse delay)."""
+    QTest.keyClicks(tab.text_edit, keys)
+    qtbot.waitUntil(lambda: not tab.reparse_timer.isActive(), timeout=3000)
+
+
+def press_undo(tab: ConfigTab) -> None:
+    QTest.keyClick(tab.text_edit, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+
+
+def press_redo(tab: ConfigTab) -> None:
+    QTest.keyClick(
+        tab.text_edit, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    )
+    QTest.keyClick(tab.text_edit, Qt.Key.Key_Shift)  # a plain key clears QTest's leftover modifiers
+
+
+def test_typing_on_in_invalid_toml_is_never_lost_by_undo_and_redo(tab: ConfigTab, qtbot) -> None:
+    tab.show()
+    qtbot.waitExposed(tab)
+    tab.text_edit.setFocus()
+    QTest.keyClick(tab.text_edit, Qt.Key.Key_End, Qt.KeyboardModifier.ControlModifier)
+    type_and_pause(qtbot, tab, "broken = [")
+    assert tab.state.parse_error is not None
+    type_and_pause(qtbot, tab, "1, 2")  # still invalid: the second edit
+    typed = CONFIG + "broken = [1, 2"
+    assert tab.text_edit.toPlainText() == typed and tab.state.parse_error is not None
+    press_undo(tab)
+    assert tab.text_edit.toPlainText() == CONFIG and tab.state.parse_error is None
+    press_redo(tab)
+    assert tab.text_edit.toPlainText() == typed, "Redo gives back everything typed"
+    assert tab.state.parse_error is not None
+
+
+def test_typing_in_a_file_opened_invalid_is_unsaved_and_undo_gives_its_text_back(
+    tab: ConfigTab, qtbot, tmp_path: Path
+) -> None:
+    bad = tmp_path / "bad.toml"
+    on_disk = "[t]\nx = 1\ny = \n"
+    bad.write_text(on_disk, encoding="utf-8")
+    assert tab.open_file(bad) and tab.state.parse_error is not None
+    tab.show()
+    qtbot.waitExposed(tab)
+    tab.text_edit.setFocus()
+    QTest.keyClick(tab.text_edit, Qt.Key.Key_End, Qt.KeyboardModifier.ControlModifier)
+    type_and_pause(qtbot, tab, "[")  # still invalid
+    assert tab.has_unsaved_changes(), "an edit to a broken file is unsaved work"
+    QTest.keyClick(tab.text_edit, Qt.Key.Key_Backspace)
+    QTest.keyClick(tab.text_edit, Qt.Key.Key_Left)  # to the end of "y = "
+    type_and_pause(qtbot, tab, "2")  # now it parses
+    assert tab.state.parse_error is None and tab.text_edit.toPlainText() == "[t]\nx = 1\ny = 2\n"
+    press_undo(tab)
+    assert tab.text_edit.toPlainText() == on_disk, "Undo gives back the file's text, never an empty one"
+    press_redo(tab)
+    assert tab.text_edit.toPlainText() == "[t]\nx = 1\ny = 2\n"
