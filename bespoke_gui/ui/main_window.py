@@ -357,9 +357,12 @@ class MainWindow(QMainWindow):
         def settle() -> None:
             still = self.unsaved_tabs()
             if still:
-                # A save failed or was refused (conflict, encoding): the edits stay, nothing goes on.
+                # A save failed or was refused (conflict, encoding, invalid TOML): the edits
+                # stay, nothing goes on, and the line says why when the tab knows.
+                reasons = [reason for reason in (self.tab_widgets[t].why_unsaved() for t in still) if reason]
+                detail = f" ({'; '.join(reasons)})" if reasons else ""
                 self.statusBar().showMessage(
-                    f"Not saved: {', '.join(still)} still has unsaved changes", 15000
+                    f"Not saved: {', '.join(still)} still has unsaved changes{detail}", 15000
                 )
             else:
                 then()

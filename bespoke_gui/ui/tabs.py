@@ -2,7 +2,7 @@
 
 Each ``TAB_SPECS`` entry names a :class:`FeatureTab` subclass taking ``(context: AppContext)``;
 the window imports it when the tab is first shown. A tab follows ``context.workspace_changed``,
-starts its jobs through ``self.jobs`` and answers the three questions below.
+starts its jobs through ``self.jobs`` and answers the questions below.
 """
 
 from __future__ import annotations
@@ -40,6 +40,11 @@ class FeatureTab(QWidget):
     def save_all(self) -> JobHandle | None:
         """Start saving every unsaved edit (None when there is nothing to save)."""
         return None
+
+    def why_unsaved(self) -> str:
+        """Why edits are still unsaved after ``save_all`` (one line for the window's status
+        bar, without the tab's name; "" when the tab has nothing to add)."""
+        return ""
 
     def running_jobs(self) -> list[JobHandle]:
         return self.jobs.running()

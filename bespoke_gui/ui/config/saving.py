@@ -32,6 +32,7 @@ class ConfigSaving(QObject):
         self.watcher = FileWatch(self)
         self.watcher.changed.connect(self._file_changed)
         self.banner = DiskBanner(tab.reload, lambda: self.save(force=True))
+        self.last_error = ""  # why the last save did not write (one line)
 
     def watch(self, path: Path, previous: Path | None) -> None:
         """Watch ``path`` (a config just opened) instead of ``previous``."""
@@ -45,11 +46,12 @@ class ConfigSaving(QObject):
             return None
         tab.commit_text()
         if self.state.parse_error is not None:
-            tab.context.show_status("Not saved: fix the TOML error first")
+            tab.context.show_status(f"Not saved: {self.why_not_saved()}")
             return None
         running = tab.jobs.current("save")
         if running is not None:
             return running
+        self.last_error = ""
         snapshot = self.state.save_snapshot()
         self.banner.hide()
         saved_text = snapshot.text()
@@ -64,7 +66,8 @@ class ConfigSaving(QObject):
             failed=self._save_failed,
         )
         if handle is None:
-            tab.error_label.show_error("Not saved: the app is closing")
+            self.last_error = "the app is closing"
+            tab.error_label.show_error(f"Not saved: {self.last_error}")
             return None
         tab.toolbar.save_button.setEnabled(False)
         return handle
@@ -73,6 +76,7 @@ class ConfigSaving(QObject):
         tab = self.tab
         tab.toolbar.save_button.setEnabled(self.state.parse_error is None)
         if outcome.result is None:
+            self.last_error = outcome.error
             if outcome.changed_on_disk:
                 self.banner.say(f"Not saved: {outcome.error}")
             else:
@@ -87,7 +91,16 @@ class ConfigSaving(QObject):
         tab.compare_page.fill_choices()
         tab.context.show_status(self.state.saved_message(outcome.result))
 
+    def why_not_saved(self) -> str:
+        """Why the open config's edits are not saved (one line; "" when no save was refused)."""
+        error = self.state.parse_error
+        if error is not None:
+            where = f" on line {error.line}" if error.line else ""
+            return f"the TOML has an error{where}: fix it, then save"
+        return self.last_error
+
     def _save_failed(self, message: str) -> None:
+        self.last_error = message
         self.tab.toolbar.save_button.setEnabled(self.state.parse_error is None)
         self.tab.error_label.show_error(f"Not saved: {message}")
         self.tab.context.show_status(f"Not saved: {message}")

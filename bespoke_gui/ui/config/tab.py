@@ -372,6 +372,14 @@ class ConfigTab(FeatureTab):
         """Save the open config (backup first); ``force`` even over a file changed on disk."""
         return self.saving.save(force)
 
+    def save_all(self) -> JobHandle | None:
+        """Quit or workspace switch chose Save: the Save button's save (never forced over a
+        file changed on disk); None when nothing is unsaved or the TOML does not parse."""
+        return self.save() if self.has_unsaved_changes() else None
+
+    def why_unsaved(self) -> str:
+        return self.saving.why_not_saved()
+
     # ------------------------------------------------------------------ presets
     def preview_preset(self, preset: Preset) -> PresetPreviewDialog | None:
         if self.state.cfg is None or self.state.parse_error is not None:
