@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QFileDialog, QWidget
 
 from bespoke_gui.ui.config.tab import ConfigTab
 from bespoke_gui.ui.main_window import MainWindow
@@ -42,21 +42,28 @@ def test_at_1024x700_a_long_path_is_elided_and_the_window_does_not_grow(qtbot, q
     bar = config.right_tabs.tabBar()
     QTest.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(1).center())
     assert config.right_tabs.currentIndex() == 1
-    config.compare_path = (
-        other / "compare_me.toml"
-    )  # as Browse… sets it (a file dialog offscreen has nobody to click)
-    config.compare_page.fill_choices()
-    config.compare_page.refresh()
+    # Browse… opens its file dialog (open(), not exec()); the test picks the file in it.
+    compare_me = other / "compare_me.toml"
+    page = config.compare_page
+    QTest.mouseClick(page.browse_button, Qt.MouseButton.LeftButton)
+    dialog = page.file_dialog
+    assert isinstance(dialog, QFileDialog) and dialog.isVisible()
+    dialog.selectFile(str(compare_me))
+    dialog.accept()
     settle(window)
+    view = config.diff_view
+    assert config.state.compare_path == compare_me, "the comparison was loaded"
+    assert view.right_title.full_text() == str(compare_me)
+    assert view.right_text == compare_me.read_text(encoding="utf-8")
+    assert [change.key for change in view.model.changes] == ["training_arguments.resolution"]
     qtbot.wait(50)
     assert window.size() == size, "showing long paths never grows the window"
     combo, browse = global_rect(config.compare_combo), global_rect(config.compare_page.browse_button)
     assert not combo.intersects(browse)
     assert browse.right() <= global_rect(config.right_tabs).right()
-    view = config.diff_view
     for label in (view.left_title, view.right_title, config.toolbar.file_label, window.workspace_label):
         assert label.fontMetrics().horizontalAdvance(label.shown_text()) <= label.width()
-    assert "…" in view.right_title.shown_text() or "…" in config.toolbar.file_label.shown_text()
+    assert "…" in view.right_title.shown_text(), "the compared file's long path is elided"
     summary = view.summary
     assert summary.height() >= summary.heightForWidth(summary.width()), "the summary is not cut"
     assert not global_rect(view.left_title).intersects(global_rect(view.right_title))
