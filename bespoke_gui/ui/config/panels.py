@@ -31,8 +31,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from bespoke_gui.core.config.editing import CommentLie
 from bespoke_gui.core.config.presets import PresetPreview
-from bespoke_gui.core.config.tomlconfig import CommentLie
 from bespoke_gui.core.findings import Finding, Severity
 from bespoke_gui.ui.config.diff_view import ConfigDiffView
 from bespoke_gui.ui.widgets.banner import Banner

@@ -30,6 +30,9 @@ from PySide6.QtWidgets import (
 )
 
 from bespoke_gui.core.config.check_report import CheckReport
+from bespoke_gui.core.config.document import ConfigDocument, parse_toml
+from bespoke_gui.core.config.editing import set_comment, set_value
+from bespoke_gui.core.config.errors import ConfigError, TomlSyntaxError
 from bespoke_gui.core.config.presets import Preset, list_presets
 from bespoke_gui.core.config.state import (
     ConfigState,
@@ -38,14 +41,6 @@ from bespoke_gui.core.config.state import (
     check_config_text,
     open_config,
     save_config_outcome,
-)
-from bespoke_gui.core.config.tomlconfig import (
-    ConfigDocument,
-    ConfigError,
-    TomlSyntaxError,
-    parse_toml,
-    set_comment,
-    set_value,
 )
 from bespoke_gui.core.findings import Finding
 from bespoke_gui.core.workspace import Workspace
