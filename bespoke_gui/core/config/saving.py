@@ -8,17 +8,17 @@ import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from bespoke_gui.core.config.document import ConfigDocument, FileStamp, stamp_of
 from bespoke_gui.core.config.errors import ChangedOnDiskError, ConfigError
+from bespoke_gui.core.dataset.backup import BackupInfo, create_backup
 from bespoke_gui.core.files import atomic_write_bytes
 
 
 @dataclass(frozen=True)
 class SaveResult:
     path: Path
-    backup: Any  # BackupInfo | None (None when the file did not exist yet)
+    backup: BackupInfo | None  # None when nothing was written or the file did not exist yet
     stamp: FileStamp
     written: bool
 
@@ -61,10 +61,6 @@ def save_config(
     Nothing is written (and no backup made) when the text is unchanged and the file is
     already what was loaded.
     """
-    from bespoke_gui.core.dataset.backup import (
-        create_backup,  # the backup module is the only writer of backups
-    )
-
     target = Path(path or cfg.path or "")
     if not str(target):
         raise ConfigError("no file to save to")
@@ -79,7 +75,8 @@ def save_config(
             raise ConfigError(f"{target.parent}: folder is read-only; nothing was changed")
         if same_file and target.read_bytes() == data:
             return SaveResult(target, None, stamp_of(target), written=False)
-        backup = create_backup(
+        # The backup module is the only writer of backups.
+        backup: BackupInfo | None = create_backup(
             files=[target],
             source_root=target.parent,
             dest_parent=backups_dir or default_backups_dir(target),
