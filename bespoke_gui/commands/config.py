@@ -19,15 +19,11 @@ from pathlib import Path
 from bespoke_gui.commands._progress import TerminalProgress, one_line
 from bespoke_gui.core.config.checks import check_file
 from bespoke_gui.core.config.diff import diff_flattened, diff_grouped, line_counts, summarize
-from bespoke_gui.core.config.tomlconfig import (
-    ConfigError,
-    EditResult,
-    load_config,
-    save_config,
-    scan_keys,
-    set_comment,
-    set_value,
-)
+from bespoke_gui.core.config.document import load_config
+from bespoke_gui.core.config.editing import EditResult, set_comment, set_value
+from bespoke_gui.core.config.errors import ConfigError
+from bespoke_gui.core.config.key_scan import scan_keys
+from bespoke_gui.core.config.saving import save_config
 from bespoke_gui.core.dataset.backup import BackupError
 from bespoke_gui.core.findings import Severity
 from bespoke_gui.core.workspace import discover

@@ -13,7 +13,9 @@ from pathlib import Path
 
 from bespoke_gui.core.config.checks import check_config
 from bespoke_gui.core.config.diff import diff_flattened, diff_grouped, side_by_side
-from bespoke_gui.core.config.tomlconfig import iter_entries, loads_config, set_value
+from bespoke_gui.core.config.document import loads_config
+from bespoke_gui.core.config.editing import set_value
+from bespoke_gui.core.config.key_paths import iter_entries
 from bespoke_gui.core.workspace import discover
 
 REAL = Path(__file__).resolve().parents[2].parent / "shared" / "realdata" / "configs"

@@ -22,15 +22,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from bespoke_gui.core.config.check_report import TRAINING, CheckReport, FindingCollector, config_kind
+from bespoke_gui.core.config.document import ConfigDocument, load_config
+from bespoke_gui.core.config.errors import ConfigError, TomlSyntaxError
+from bespoke_gui.core.config.key_paths import format_key_path
+from bespoke_gui.core.config.key_scan import scan_keys
 from bespoke_gui.core.config.section_checks import check_dataset, check_training
-from bespoke_gui.core.config.tomlconfig import (
-    ConfigDocument,
-    ConfigError,
-    TomlSyntaxError,
-    format_key_path,
-    load_config,
-    scan_keys,
-)
 from bespoke_gui.core.config.workspace_checks import check_samples, check_workspace
 from bespoke_gui.core.findings import Finding, Severity
 from bespoke_gui.core.jobs import CancelFn, ProgressFn, never_cancelled, no_progress

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from bespoke_gui.core.config.tomlconfig import KeyPath, format_key_path
+from bespoke_gui.core.config.key_paths import KeyPath, format_key_path
 
 ADDED = "added"
 REMOVED = "removed"

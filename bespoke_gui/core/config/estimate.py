@@ -17,171 +17,41 @@ sd-scripts (``train_network.py``, ``library/train_util.py``):
   ``save_every_n_steps``-th step, and the final model.
 
 Time comes from a seconds-per-step figure (set by the user, or a typical figure from the
-table below, each with its source or marked as a guess) and money from a price per hour;
-every assumption is listed with the figures. A previous run's sample names carry
-timestamps (``..._YYYYmmddHHMMSS``): their spacing gives that run's real seconds per epoch.
+table in ``estimate_pace``, each with its source or marked as a guess) and money from a price
+per hour; every assumption is listed with the figures. What the estimate reads (settings,
+image sizes, prompts) is gathered in ``estimate_inputs``.
 """
 
 from __future__ import annotations
 
 import math
-import statistics
 import tomllib
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bespoke_gui.core.config.sdscripts_args import find_key
-
-DEFAULT_REPEATS = 10
-DEFAULT_MAX_TRAIN_STEPS = 1600  # sd-scripts' --max_train_steps default
-DEFAULT_PRICE_PER_HOUR = 1.69  # the user's plan: RunPod, $1.69/h
-DEFAULT_GPU = "RTX 4090"
+from bespoke_gui.core.config.estimate_inputs import (
+    RunSettings,
+    Subset,
+    prompt_count,
+    settings_from_config,
+    subsets_for,
+)
+from bespoke_gui.core.config.estimate_pace import (
+    DEFAULT_GPU,
+    DEFAULT_PRICE_PER_HOUR,
+    MeasuredPace,
+    Timing,
+    known_gpus,
+    pace_from_folders,
+    typical_figure,
+)
 
 
 class EstimateError(Exception):
     """The estimate cannot be made; the message is one line a user can read."""
-
-
-@dataclass(frozen=True)
-class GpuFigure:
-    """A typical training speed: seconds per image (per batch element) at a resolution."""
-
-    gpu: str
-    resolution: int
-    seconds_per_image: float
-    source: str  # where the figure comes from, or "guess"
-
-    @property
-    def is_guess(self) -> bool:
-        return self.source.startswith("guess")
-
-
-# Few public figures exist for SD1.5 LoRA at 256-512 px; the ones below that are not marked
-# "guess" are reports for SDXL at 1024 px, listed for scale only (SD1.5 is several times faster).
-TYPICAL_FIGURES: tuple[GpuFigure, ...] = (
-    GpuFigure("RTX 4090", 512, 0.25, "guess (SD1.5 LoRA, gradient checkpointing, cached latents)"),
-    GpuFigure("RTX 4090", 256, 0.08, "guess (a quarter of the pixels of 512, plus fixed overhead)"),
-    GpuFigure("RTX 3090", 512, 0.40, "guess (SD1.5 LoRA, gradient checkpointing, cached latents)"),
-    GpuFigure("RTX 3090", 256, 0.13, "guess"),
-    GpuFigure("A100", 512, 0.20, "guess"),
-    GpuFigure("A100", 256, 0.07, "guess"),
-    GpuFigure(
-        "RTX 4090", 1024, 1.2, "SDXL, batch 1: 1.13-1.21 s/it, github.com/bmaltais/kohya_ss/issues/1288"
-    ),
-    GpuFigure(
-        "RTX 3090 Ti", 1024, 1.12, "SDXL, batch 1: 1.12 s/it, github.com/kohya-ss/sd-scripts/issues/827"
-    ),
-)
-
-
-def typical_figure(gpu: str, resolution: int) -> GpuFigure | None:
-    """The table's row for ``gpu`` nearest to ``resolution`` (None for an unknown GPU)."""
-    rows = [row for row in TYPICAL_FIGURES if row.gpu.lower() == gpu.strip().lower()]
-    if not rows:
-        return None
-    return min(rows, key=lambda row: abs(row.resolution - resolution))
-
-
-def known_gpus() -> list[str]:
-    return list(dict.fromkeys(row.gpu for row in TYPICAL_FIGURES))
-
-
-# ---------------------------------------------------------------- settings
-
-
-@dataclass(frozen=True)
-class RunSettings:
-    """The sd-scripts arguments the step count depends on (sd-scripts' defaults when unset)."""
-
-    train_batch_size: int = 1
-    gradient_accumulation_steps: int = 1
-    max_train_epochs: int | None = None
-    max_train_steps: int = DEFAULT_MAX_TRAIN_STEPS
-    max_train_steps_set: bool = False
-    resolution: tuple[int, int] | None = None
-    resolution_is_int: bool = False
-    enable_bucket: bool = False
-    min_bucket_reso: int = 256
-    max_bucket_reso: int = 1024
-    bucket_reso_steps: int = 64
-    bucket_no_upscale: bool = False
-    sample_every_n_epochs: int | None = None
-    sample_every_n_steps: int | None = None
-    sample_at_first: bool = False
-    sample_prompts: str | None = None
-    save_every_n_epochs: int | None = None
-    save_every_n_steps: int | None = None
-    reg_data_dir: str | None = None
-    train_data_dir: str | None = None
-
-
-def _int(value: Any) -> int | None:
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return None
-
-
-def _resolution(value: Any) -> tuple[int, int] | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return (value, value)
-    if isinstance(value, str):
-        parts = [p.strip() for p in value.split(",")]
-        if len(parts) in (1, 2) and all(p.isdigit() for p in parts):
-            return (int(parts[0]), int(parts[-1]))
-    if isinstance(value, list) and len(value) in (1, 2) and all(_int(v) for v in value):
-        return (int(value[0]), int(value[-1]))
-    return None
-
-
-def settings_from_config(data: Mapping[str, Any]) -> RunSettings:
-    """Read the settings from a parsed training config (any section: sd-scripts flattens them)."""
-
-    def get(key: str) -> Any:
-        return find_key(data, key)
-
-    def positive(key: str, default: int | None) -> int | None:
-        value = _int(get(key))
-        return value if value is not None and value > 0 else default
-
-    raw_resolution = get("resolution")
-    steps = positive("max_train_steps", None)
-    prompts = get("sample_prompts")
-    reg = get("reg_data_dir")
-    data_dir = get("train_data_dir")
-    return RunSettings(
-        train_batch_size=positive("train_batch_size", 1) or 1,
-        gradient_accumulation_steps=positive("gradient_accumulation_steps", 1) or 1,
-        max_train_epochs=positive("max_train_epochs", None),
-        max_train_steps=steps or DEFAULT_MAX_TRAIN_STEPS,
-        max_train_steps_set=steps is not None,
-        resolution=_resolution(raw_resolution),
-        resolution_is_int=isinstance(raw_resolution, int) and not isinstance(raw_resolution, bool),
-        enable_bucket=get("enable_bucket") is True,
-        min_bucket_reso=positive("min_bucket_reso", 256) or 256,
-        max_bucket_reso=positive("max_bucket_reso", 1024) or 1024,
-        bucket_reso_steps=positive("bucket_reso_steps", 64) or 64,
-        bucket_no_upscale=get("bucket_no_upscale") is True,
-        sample_every_n_epochs=positive("sample_every_n_epochs", None),
-        sample_every_n_steps=positive("sample_every_n_steps", None),
-        sample_at_first=get("sample_at_first") is True,
-        sample_prompts=prompts if isinstance(prompts, str) and prompts else None,
-        save_every_n_epochs=positive("save_every_n_epochs", None),
-        save_every_n_steps=positive("save_every_n_steps", None),
-        reg_data_dir=reg if isinstance(reg, str) and reg else None,
-        train_data_dir=data_dir if isinstance(data_dir, str) and data_dir else None,
-    )
 
 
 # ---------------------------------------------------------------- buckets
@@ -243,33 +113,6 @@ def bucket_for(
 
 
 # ---------------------------------------------------------------- the estimate
-
-
-@dataclass(frozen=True)
-class Subset:
-    """One ``<repeats>_<name>`` folder: its repeats and each image's size."""
-
-    name: str
-    repeats: int
-    sizes: tuple[tuple[int, int], ...]
-    repeats_assumed: bool = False
-
-
-@dataclass(frozen=True)
-class Timing:
-    seconds_per_step: float
-    source: str  # what the figure is: "set by you", "RTX 4090 at 256 px: guess", ...
-    price_per_hour: float = DEFAULT_PRICE_PER_HOUR
-    price_source: str = "the plan's RunPod price"
-
-
-@dataclass(frozen=True)
-class MeasuredPace:
-    """A previous run's real seconds per epoch, from its sample names' timestamps."""
-
-    seconds_per_epoch: float
-    epochs: int  # how many epoch-to-epoch gaps it is the median of (plus one)
-    folder: str
 
 
 @dataclass
@@ -342,17 +185,6 @@ class Estimate:
         out.append("assumptions:")
         out += [f"  - {a}" for a in self.assumptions]
         return out
-
-
-def _prompt_count(path: Path | None) -> int | None:
-    if path is None or not path.is_file():
-        return None
-    from bespoke_gui.core.config.workspace_checks import prompt_lines
-
-    try:
-        return len(prompt_lines(path))
-    except (OSError, ValueError, tomllib.TOMLDecodeError):
-        return None
 
 
 def estimate(
@@ -482,97 +314,7 @@ def default_timing(
     return Timing(per_step, source, price, price_source)
 
 
-# ---------------------------------------------------------------- measured pace
-
-
-def _timestamp(text: str) -> datetime | None:
-    try:
-        return datetime.strptime(text, "%Y%m%d%H%M%S")
-    except ValueError:
-        return None
-
-
-def pace_from_samples(paths: Iterable[Path], folder_label: str = "") -> MeasuredPace | None:
-    """Seconds per epoch from sd-scripts sample names (``_e000003_00_20251110012345``).
-
-    The first sample of each epoch is written right after that epoch ends, so the spacing
-    of consecutive epochs' first timestamps is the time an epoch took (training, sampling and
-    saving included): the median gap per epoch is returned. With samples of several runs
-    (output names), the run with the most epochs counts.
-    """
-    from bespoke_gui.core.epochs.samples import parse_sample_name
-
-    runs: dict[str, dict[int, datetime]] = {}
-    for path in paths:
-        parsed = parse_sample_name(path.name)
-        if parsed.epoch is None or parsed.timestamp is None:
-            continue
-        when = _timestamp(parsed.timestamp)
-        first = runs.setdefault(parsed.output_name or "", {})
-        if when is not None and (parsed.epoch not in first or when < first[parsed.epoch]):
-            first[parsed.epoch] = when
-    if not runs:
-        return None
-    first = max(runs.values(), key=len)
-    epochs = sorted(first)
-    gaps = [
-        (first[b] - first[a]).total_seconds() / (b - a)
-        for a, b in zip(epochs, epochs[1:])
-        if first[b] > first[a]
-    ]
-    if not gaps:
-        return None
-    return MeasuredPace(statistics.median(gaps), len(gaps) + 1, folder_label)
-
-
-def pace_from_folders(folders: Iterable[Path]) -> MeasuredPace | None:
-    """The pace of a run whose samples (in these folders, two levels deep) carry timestamps."""
-    from bespoke_gui.core.workspace import IMAGE_EXTENSIONS
-
-    folders = list(folders)
-    paths: list[Path] = []
-    for folder in folders:
-        try:
-            paths += [p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_EXTENSIONS]
-        except OSError:
-            continue
-    label = str(folders[0]) if len(folders) == 1 else f"{len(folders)} sample folders"
-    return pace_from_samples(paths, label)
-
-
 # ---------------------------------------------------------------- a workspace
-
-
-def subsets_for(
-    images_dir: Path | None, train_data_dir: Path | None, caption_extension: str = ".txt"
-) -> list[Subset]:
-    """The subsets sd-scripts would read: the ``<repeats>_<name>`` folders of a local
-    train_data_dir, else the workspace's images folder (its repeats from its name, else 10)."""
-    import re
-
-    from bespoke_gui.core.config.workspace_checks import read_image_sizes
-    from bespoke_gui.core.workspace import list_images
-
-    def sizes(folder: Path) -> tuple[tuple[int, int], ...]:
-        images = list_images(folder)
-        found = read_image_sizes(images)
-        return tuple(found[p] for p in images if p in found)
-
-    pattern = re.compile(r"^(\d+)_(.+)$")
-    if train_data_dir is not None and train_data_dir.is_dir():
-        out = []
-        for child in sorted(train_data_dir.iterdir()):
-            match = pattern.match(child.name)
-            if child.is_dir() and match and int(match[1]) > 0:
-                out.append(Subset(child.name, int(match[1]), sizes(child)))
-        if out:
-            return out
-    if images_dir is None:
-        return []
-    match = pattern.match(images_dir.name)
-    if match and int(match[1]) > 0:
-        return [Subset(images_dir.name, int(match[1]), sizes(images_dir))]
-    return [Subset(images_dir.name, DEFAULT_REPEATS, sizes(images_dir), repeats_assumed=True)]
 
 
 def estimate_workspace(
@@ -611,7 +353,7 @@ def estimate_workspace(
     if settings.sample_prompts:
         from bespoke_gui.core.dataset.package import _resolve_workspace_file
 
-        prompts = _prompt_count(
+        prompts = prompt_count(
             _resolve_workspace_file(settings.sample_prompts, config_path.parent, workspace.root)
         )
     if samples_dir is not None:

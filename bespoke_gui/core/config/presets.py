@@ -19,20 +19,11 @@ from pathlib import Path
 
 from bespoke_gui.core.config.check_report import TRAINING, config_kind
 from bespoke_gui.core.config.diff import KeyChange, diff_grouped, flatten_for_sdscripts, same_value
+from bespoke_gui.core.config.document import ConfigDocument, load_config, loads_config
+from bespoke_gui.core.config.editing import CommentLie, EditResult, set_comment, set_value
+from bespoke_gui.core.config.errors import ConfigError
+from bespoke_gui.core.config.key_paths import KeyPath, format_key_path, iter_entries
 from bespoke_gui.core.config.sdscripts_args import TRAIN_NETWORK_ARGS
-from bespoke_gui.core.config.tomlconfig import (
-    CommentLie,
-    ConfigDocument,
-    ConfigError,
-    EditResult,
-    KeyPath,
-    format_key_path,
-    iter_entries,
-    load_config,
-    loads_config,
-    set_comment,
-    set_value,
-)
 from bespoke_gui.core.files import atomic_write_bytes
 from bespoke_gui.core.resources import resources_dir
 

@@ -6,14 +6,12 @@ from typing import Any
 
 from bespoke_gui.core.config.check_report import MAX_SUGGESTIONS, FindingCollector
 from bespoke_gui.core.config.diff import FlatValue, flatten_for_sdscripts, format_value
+from bespoke_gui.core.config.key_paths import format_key_path
 from bespoke_gui.core.config.sdscripts_args import (
     TRAIN_NETWORK_ARGS,
     dataset_schema_for,
     suggest_arg,
     suggest_dataset_key,
-)
-from bespoke_gui.core.config.tomlconfig import (
-    format_key_path,
 )
 from bespoke_gui.core.config.value_checks import check_ranges, is_int, schema_problem, type_problem
 from bespoke_gui.core.findings import Severity

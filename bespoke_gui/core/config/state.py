@@ -14,6 +14,9 @@ from typing import Any
 
 from bespoke_gui.core.config.check_report import CheckReport
 from bespoke_gui.core.config.checks import check_config
+from bespoke_gui.core.config.document import ConfigDocument, load_config, loads_config, parse_toml, stamp_of
+from bespoke_gui.core.config.errors import ChangedOnDiskError, ConfigError, TomlSyntaxError
+from bespoke_gui.core.config.key_scan import scan_keys
 from bespoke_gui.core.config.presets import (
     Preset,
     PresetPreview,
@@ -21,21 +24,7 @@ from bespoke_gui.core.config.presets import (
     preview_preset,
     save_user_preset,
 )
-from bespoke_gui.core.config.tomlconfig import (
-    ChangedOnDiskError,
-    ConfigDocument,
-    ConfigError,
-    SaveResult,
-    TomlSyntaxError,
-    default_backups_dir,
-    disk_changed,
-    load_config,
-    loads_config,
-    parse_toml,
-    save_config,
-    scan_keys,
-    stamp_of,
-)
+from bespoke_gui.core.config.saving import SaveResult, default_backups_dir, disk_changed, save_config
 from bespoke_gui.core.dataset.backup import BackupError, list_backups
 from bespoke_gui.core.jobs import CancelFn, ProgressFn, describe_exception, never_cancelled, no_progress
 from bespoke_gui.core.workspace import Workspace

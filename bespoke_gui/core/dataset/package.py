@@ -32,7 +32,10 @@ from bespoke_gui.core.captions.caption_files import CaptionError, load_caption_d
 from bespoke_gui.core.captions.dataset_lint import LintInput, lint_dataset, read_training_settings
 from bespoke_gui.core.captions.keywords import KeywordsError, keywords_for_workspace
 from bespoke_gui.core.config.checks import check_config
-from bespoke_gui.core.config.tomlconfig import ConfigError, iter_entries, load_config, set_value
+from bespoke_gui.core.config.document import load_config
+from bespoke_gui.core.config.editing import set_value
+from bespoke_gui.core.config.errors import ConfigError
+from bespoke_gui.core.config.key_paths import iter_entries
 from bespoke_gui.core.config.workspace_checks import read_image_sizes
 from bespoke_gui.core.findings import Severity
 from bespoke_gui.core.jobs import CancelFn, ProgressFn, never_cancelled, no_progress

@@ -10,8 +10,9 @@ from pathlib import Path
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QLineEdit, QWidget
 
+from bespoke_gui.core.config.editing import CommentLie
+from bespoke_gui.core.config.errors import TomlSyntaxError
 from bespoke_gui.core.config.state import DiskChange
-from bespoke_gui.core.config.tomlconfig import CommentLie, TomlSyntaxError
 from bespoke_gui.ui.widgets.banner import Banner
 
 _TOML_ERROR = "TOML error"

@@ -8,8 +8,8 @@ from pathlib import Path
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from bespoke_gui.core.config.errors import ConfigError
 from bespoke_gui.core.config.state import ConfigState
-from bespoke_gui.core.config.tomlconfig import ConfigError
 from bespoke_gui.ui.config.diff_view import ConfigDiffView
 from bespoke_gui.ui.widgets.file_dialogs import choose_file
 

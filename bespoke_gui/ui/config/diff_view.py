@@ -40,7 +40,7 @@ from bespoke_gui.core.config.diff import (
     line_counts,
     side_by_side,
 )
-from bespoke_gui.core.config.tomlconfig import scan_keys
+from bespoke_gui.core.config.key_scan import scan_keys
 from bespoke_gui.ui.widgets.elided_label import ElidedLabel
 from bespoke_gui.ui.widgets.row_table_model import RowTableModel
 

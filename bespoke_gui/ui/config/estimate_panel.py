@@ -22,19 +22,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from bespoke_gui.core.config.estimate import (
+from bespoke_gui.core.config.estimate import Estimate, EstimateError, default_timing, estimate
+from bespoke_gui.core.config.estimate_inputs import Subset, settings_from_config, subsets_for
+from bespoke_gui.core.config.estimate_pace import (
     DEFAULT_GPU,
     DEFAULT_PRICE_PER_HOUR,
-    Estimate,
-    EstimateError,
     MeasuredPace,
-    Subset,
-    default_timing,
-    estimate,
     known_gpus,
     pace_from_folders,
-    settings_from_config,
-    subsets_for,
 )
 from bespoke_gui.core.jobs import CancelFn, ProgressFn
 from bespoke_gui.core.workspace import Workspace
@@ -48,7 +43,7 @@ def _read_workspace(
     workspace: Workspace, data: dict[str, Any], progress: ProgressFn, cancelled: CancelFn
 ) -> tuple:
     """(subsets, prompts count or None, measured pace or None): the file reads, off the GUI thread."""
-    from bespoke_gui.core.config.estimate import _prompt_count
+    from bespoke_gui.core.config.estimate_inputs import prompt_count as _prompt_count
     from bespoke_gui.core.dataset.package import _resolve_workspace_file
 
     settings = settings_from_config(data)

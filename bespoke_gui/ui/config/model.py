@@ -29,8 +29,8 @@ from PySide6.QtWidgets import (
 )
 
 from bespoke_gui.core.config.diff import toml_type
+from bespoke_gui.core.config.key_paths import ConfigEntry, KeyPath, iter_entries
 from bespoke_gui.core.config.sdscripts_args import arg_spec
-from bespoke_gui.core.config.tomlconfig import ConfigEntry, KeyPath, iter_entries
 
 COL_KEY, COL_VALUE, COL_TYPE, COL_COMMENT = range(4)
 HEADERS = ("Key", "Value", "Type", "Comment")

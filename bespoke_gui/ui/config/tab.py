@@ -22,15 +22,11 @@ from PySide6.QtGui import QAction, QKeySequence, QUndoStack
 from PySide6.QtWidgets import QMessageBox, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from bespoke_gui.core.config.check_report import CheckReport
+from bespoke_gui.core.config.document import ConfigDocument
+from bespoke_gui.core.config.editing import set_comment, set_value
+from bespoke_gui.core.config.errors import ConfigError, TomlSyntaxError
 from bespoke_gui.core.config.presets import Preset, PresetPreview, list_presets
 from bespoke_gui.core.config.state import ConfigState, as_shown, check_config_text, open_config
-from bespoke_gui.core.config.tomlconfig import (
-    ConfigDocument,
-    ConfigError,
-    TomlSyntaxError,
-    set_comment,
-    set_value,
-)
 from bespoke_gui.core.findings import Finding
 from bespoke_gui.core.workspace import Workspace
 from bespoke_gui.ui.bridge import JobHandle

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QStyle, QSystemTrayIcon, QWidget
 
-from bespoke_gui.core.config.estimate import pace_from_samples
+from bespoke_gui.core.config.estimate_pace import pace_from_samples
 from bespoke_gui.core.epochs.arrivals import ArrivalPoll, ArrivalTracker, StallClock, seconds_per_epoch
 from bespoke_gui.core.epochs.jobs import append_samples
 from bespoke_gui.core.epochs.state import EpochsState

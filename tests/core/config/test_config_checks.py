@@ -9,8 +9,9 @@ from PIL import Image
 
 from bespoke_gui.core.config import checks as cc
 from bespoke_gui.core.config.check_report import DATASET
+from bespoke_gui.core.config.document import load_config, loads_config
+from bespoke_gui.core.config.errors import ConfigError
 from bespoke_gui.core.config.presets import list_presets, preview_preset, save_user_preset, user_presets_dir
-from bespoke_gui.core.config.tomlconfig import ConfigError, load_config, loads_config
 from bespoke_gui.core.findings import Finding, Severity
 from bespoke_gui.core.workspace import discover
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bespoke_gui.core.config import diff as cd
-from bespoke_gui.core.config.tomlconfig import load_config, loads_config
+from bespoke_gui.core.config.document import load_config, loads_config
 
 REAL_CONFIGS = Path(__file__).resolve().parents[3].parent / "shared" / "realdata" / "configs"
 

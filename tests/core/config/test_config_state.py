@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from bespoke_gui.core.config.document import load_config, loads_config
 from bespoke_gui.core.config.state import (
     ConfigState,
     DiskChange,
@@ -13,7 +14,6 @@ from bespoke_gui.core.config.state import (
     open_config,
     save_config_outcome,
 )
-from bespoke_gui.core.config.tomlconfig import load_config, loads_config
 
 CONFIG = '[training_arguments]\nresolution = "512,512"\nmax_train_epochs = 8\n'
 

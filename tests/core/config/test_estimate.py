@@ -1,26 +1,17 @@
-"""Step and cost estimate: sd-scripts' own arithmetic, real configs, measured pace."""
+"""Step and cost estimate: sd-scripts' own arithmetic, real workspaces, the CLI."""
 
 from __future__ import annotations
 
 import json
 import shutil
-import tomllib
 from pathlib import Path
 
 import pytest
 
 from bespoke_gui.cli import main
-from bespoke_gui.core.config.estimate import (
-    RunSettings,
-    Subset,
-    Timing,
-    bucket_for,
-    default_timing,
-    estimate,
-    estimate_workspace,
-    pace_from_samples,
-    settings_from_config,
-)
+from bespoke_gui.core.config.estimate import bucket_for, default_timing, estimate, estimate_workspace
+from bespoke_gui.core.config.estimate_inputs import RunSettings, Subset
+from bespoke_gui.core.config.estimate_pace import Timing
 
 TIMING = Timing(1.0, "test", 2.0, "test")
 
@@ -102,19 +93,6 @@ def test_buckets_follow_sd_scripts() -> None:
     assert bucket_for((300, 700), off, []) == (512, 512)
 
 
-def test_settings_from_real_configs(realdata: Path) -> None:
-    configs = realdata / "configs"
-    data = tomllib.loads((configs / "bespokebaby2__runpod_package_FIXED__training_config.toml").read_text())
-    s = settings_from_config(data)
-    assert (s.train_batch_size, s.gradient_accumulation_steps, s.max_train_epochs) == (4, 1, 8)
-    assert s.resolution == (256, 256) and s.enable_bucket and s.bucket_no_upscale
-    old = settings_from_config(
-        tomllib.loads((configs / "bespokebaby2__runpod_package__training_config@aa70433.toml").read_text())
-    )
-    assert (old.train_batch_size, old.gradient_accumulation_steps, old.max_train_epochs) == (1, 4, 10)
-    assert old.resolution_is_int
-
-
 def test_real_workspace_estimate(realdata: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     ws = tmp_path / "ws"
     shutil.copytree(realdata / "bespokebaby2" / "training_data_512", ws / "training_data" / "10_bespoke")
@@ -144,19 +122,6 @@ def test_timing_table_and_user_figure() -> None:
     table = default_timing(settings)
     assert "guess" in table.source and table.seconds_per_step == pytest.approx(0.32)
     assert default_timing(settings, seconds_per_step=3.0).source == "set by you"
-
-
-def test_pace_from_sample_timestamps(tmp_path: Path) -> None:
-    names = [
-        "run_e000001_00_20251110010000.png",
-        "run_e000001_01_20251110010010.png",
-        "run_e000002_00_20251110011000.png",  # 600 s later
-        "run_e000004_00_20251110013000.png",  # 1200 s for two epochs
-        "other_000500_00_20251110013000.png",  # a step sample says nothing of epochs
-    ]
-    pace = pace_from_samples([tmp_path / n for n in names], "x")
-    assert pace is not None and pace.seconds_per_epoch == 600 and pace.epochs == 3
-    assert pace_from_samples([tmp_path / "plain.png"]) is None
 
 
 def test_demo_workspace_offers_measured_pace(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
