@@ -27,6 +27,8 @@ from bespoke_gui.core.files import TEMP_PREFIX, is_temp_file
 IMAGE_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff"})
 DEFAULT_CAPTION_EXTENSION = ".txt"
 BACKUPS_DIRNAME = "backups"
+# The repeats a dataset folder gets (package) or is assumed to have (estimate) when none is named.
+DEFAULT_REPEATS = 10
 # Folders that never hold the training set.
 _SKIP_DIRS = {BACKUPS_DIRNAME, ".git", "__pycache__", ".bespoke", "node_modules", "logs", "log"}
 _SAMPLE_DIR_RE = re.compile(r"^(samples?|outputs?|epochs?[-_ ]?\d*|ep\d+|e\d{1,6}|epoch\d+.*)$", re.I)
@@ -72,6 +74,25 @@ def entry_is_file(entry: os.DirEntry[str]) -> bool:
 def is_listed_name(name: str) -> bool:
     """Hidden files and the app's own temporary files are never part of a workspace."""
     return not name.startswith(".") and not name.startswith(TEMP_PREFIX)
+
+
+def is_inside(path: Path, root: Path) -> bool:
+    """Whether ``path``, links followed, lies inside ``root``."""
+    try:
+        return Path(os.path.realpath(path)).is_relative_to(root)
+    except OSError:
+        return False
+
+
+def find_workspace_file(value: str, config_dir: Path, root: Path) -> Path | None:
+    """A file the config names, found in this workspace (by its path, or by its name at the root)."""
+    raw = Path(value).expanduser()
+    candidates = [raw] if raw.is_absolute() else [config_dir / raw, root / raw]
+    candidates += [config_dir / raw.name, root / raw.name]
+    for candidate in candidates:
+        if candidate.is_file() and is_inside(candidate, root):
+            return candidate
+    return None
 
 
 def is_image_file(path: Path) -> bool:

@@ -12,6 +12,8 @@ from bespoke_gui.core.workspace import (
     Workspace,
     caption_path_for,
     discover,
+    find_workspace_file,
+    is_inside,
     list_captions,
     list_images,
 )
@@ -231,3 +233,23 @@ def test_the_configs_train_data_dir_wins_over_a_resized_copy_beside_it(tmp_path:
     # A path for another machine says nothing about this one: discovery falls back to looking.
     config.write_text('[training_arguments]\ntrain_data_dir = "/workspace/training_data"\n', encoding="utf-8")
     assert discover(root).images_dir is not None
+
+
+def test_a_file_the_config_names_is_found_in_the_workspace_and_never_through_a_link_out(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "ws"
+    (root / "configs").mkdir(parents=True)
+    (root / "prompts.txt").write_text("a portrait\n", encoding="utf-8")
+    config_dir = root / "configs"
+    # By its path from the config's folder, by its path from the root, or by its name at the root.
+    assert find_workspace_file("../prompts.txt", config_dir, root) == config_dir / "../prompts.txt"
+    assert find_workspace_file("prompts.txt", config_dir, root) == root / "prompts.txt"
+    assert find_workspace_file("/gpu-host/data/prompts.txt", config_dir, root) == root / "prompts.txt"
+    assert find_workspace_file("missing.txt", config_dir, root) is None
+    # A link inside the workspace to a file outside it is not the workspace's file.
+    outside = tmp_path / "elsewhere.txt"
+    outside.write_text("not yours\n", encoding="utf-8")
+    (root / "linked.txt").symlink_to(outside)
+    assert find_workspace_file("linked.txt", config_dir, root) is None
+    assert not is_inside(root / "linked.txt", root) and is_inside(root / "prompts.txt", root)

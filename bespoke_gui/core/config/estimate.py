@@ -35,9 +35,8 @@ from typing import Any
 from bespoke_gui.core.config.estimate_inputs import (
     RunSettings,
     Subset,
-    prompt_count,
     settings_from_config,
-    subsets_for,
+    workspace_inputs,
 )
 from bespoke_gui.core.config.estimate_pace import (
     DEFAULT_GPU,
@@ -342,20 +341,9 @@ def estimate_workspace(
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise EstimateError(f"{config_path}: not valid TOML ({exc})") from None
     settings = settings_from_config(data)
-    local_data_dir = None
-    if settings.train_data_dir:
-        candidate = Path(settings.train_data_dir).expanduser()
-        local_data_dir = candidate if candidate.is_absolute() else config_path.parent / candidate
-    subsets = subsets_for(workspace.images_dir, local_data_dir)
+    subsets, prompts = workspace_inputs(workspace, settings, config_path.parent)
     if not subsets or not any(s.sizes for s in subsets):
         raise EstimateError(f"{workspace.root}: no readable training images found")
-    prompts = None
-    if settings.sample_prompts:
-        from bespoke_gui.core.dataset.package import _resolve_workspace_file
-
-        prompts = prompt_count(
-            _resolve_workspace_file(settings.sample_prompts, config_path.parent, workspace.root)
-        )
     if samples_dir is not None:
         folder_path = Path(samples_dir).expanduser()
         if not folder_path.is_dir():

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from bespoke_gui.core.config.sdscripts_args import find_key
+from bespoke_gui.core.workspace import DEFAULT_REPEATS, Workspace, find_workspace_file
 
-DEFAULT_REPEATS = 10
 DEFAULT_MAX_TRAIN_STEPS = 1600  # sd-scripts' --max_train_steps default
 
 
@@ -158,3 +158,21 @@ def prompt_count(path: Path | None) -> int | None:
         return len(prompt_lines(path))
     except (OSError, ValueError, tomllib.TOMLDecodeError):
         return None
+
+
+def workspace_inputs(
+    workspace: Workspace, settings: RunSettings, config_dir: Path
+) -> tuple[list[Subset], int | None]:
+    """The training subsets and the number of sample prompts a config names, read from the workspace.
+
+    ``train_data_dir`` and the prompts file are taken relative to the config's folder.
+    """
+    local_data_dir = None
+    if settings.train_data_dir:
+        candidate = Path(settings.train_data_dir).expanduser()
+        local_data_dir = candidate if candidate.is_absolute() else config_dir / candidate
+    subsets = subsets_for(workspace.images_dir, local_data_dir)
+    prompts = None
+    if settings.sample_prompts:
+        prompts = prompt_count(find_workspace_file(settings.sample_prompts, config_dir, workspace.root))
+    return subsets, prompts

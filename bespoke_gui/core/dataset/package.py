@@ -39,7 +39,7 @@ from bespoke_gui.core.config.key_paths import iter_entries
 from bespoke_gui.core.config.workspace_checks import read_image_sizes
 from bespoke_gui.core.findings import Severity
 from bespoke_gui.core.jobs import CancelFn, ProgressFn, never_cancelled, no_progress
-from bespoke_gui.core.workspace import Workspace, discover
+from bespoke_gui.core.workspace import DEFAULT_REPEATS, Workspace, discover, find_workspace_file, is_inside
 
 FORMAT = "bespoke-gui training package 1"
 CONFIG_NAME = "training_config.toml"
@@ -47,7 +47,6 @@ DATA_DIRNAME = "training_data"
 SUMS_NAME = "SHA256SUMS"
 MANIFEST_NAME = "MANIFEST.json"
 SCRIPT_NAME = "train.sh"
-DEFAULT_REPEATS = 10
 # sd-scripts reads "<repeats>_<class tokens>" folders: int(name.split("_")[0]) must work.
 REPEATS_DIR_RE = re.compile(r"^(?P<repeats>\d+)_(?P<name>.+)$")
 # The keys that name places; everything else in the config is kept byte for byte.
@@ -163,24 +162,6 @@ def safe_arcname(path: str) -> str:
     if any(c in path for c in "\\\n\r\0"):
         raise PackageError(f"{path}: a name with a backslash or line break cannot be listed in SHA256SUMS")
     return str(pure)
-
-
-def _inside(path: Path, root: Path) -> bool:
-    try:
-        return Path(os.path.realpath(path)).is_relative_to(root)
-    except OSError:
-        return False
-
-
-def _resolve_workspace_file(value: str, config_dir: Path, root: Path) -> Path | None:
-    """A file the config names, found in this workspace (by its path, or by its name at the root)."""
-    raw = Path(value).expanduser()
-    candidates = [raw] if raw.is_absolute() else [config_dir / raw, root / raw]
-    candidates += [config_dir / raw.name, root / raw.name]
-    for candidate in candidates:
-        if candidate.is_file() and _inside(candidate, root):
-            return candidate
-    return None
 
 
 # ---------------------------------------------------------------- the plan
@@ -307,7 +288,7 @@ def plan_package(
         if entry.image is None:
             preflight.notes.append(f"{entry.caption_path.name}: a caption without an image, not packaged")
             continue
-        if not _inside(entry.image, root):
+        if not is_inside(entry.image, root):
             preflight.dataset_errors.append(f"{entry.image.name}: a link out of the workspace, not packaged")
             continue
         if entry.caption is None:
@@ -316,7 +297,7 @@ def plan_package(
         if not entry.caption_exists:
             missing_captions.append(entry.image.name)
             continue
-        if not _inside(entry.caption_path, root):
+        if not is_inside(entry.caption_path, root):
             preflight.dataset_errors.append(f"{entry.caption_path.name}: a link out of the workspace")
             continue
         images.append(entry.image)
@@ -358,7 +339,7 @@ def plan_package(
     for path, key_text, value in entries_by_key:
         last = path[-1]
         if last == "sample_prompts":
-            source = _resolve_workspace_file(value, workspace.config_path.parent, root)
+            source = find_workspace_file(value, workspace.config_path.parent, root)
             if source is None:
                 preflight.dataset_errors.append(f"{key_text}: {value} is not a file in this workspace")
             else:

@@ -8,7 +8,6 @@ once with the pure ``core.config.estimate.estimate`` (no file is read per keystr
 from __future__ import annotations
 
 import html
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -23,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from bespoke_gui.core.config.estimate import Estimate, EstimateError, default_timing, estimate
-from bespoke_gui.core.config.estimate_inputs import Subset, settings_from_config, subsets_for
+from bespoke_gui.core.config.estimate_inputs import Subset, settings_from_config, workspace_inputs
 from bespoke_gui.core.config.estimate_pace import (
     DEFAULT_GPU,
     DEFAULT_PRICE_PER_HOUR,
@@ -43,19 +42,8 @@ def _read_workspace(
     workspace: Workspace, data: dict[str, Any], progress: ProgressFn, cancelled: CancelFn
 ) -> tuple:
     """(subsets, prompts count or None, measured pace or None): the file reads, off the GUI thread."""
-    from bespoke_gui.core.config.estimate_inputs import prompt_count as _prompt_count
-    from bespoke_gui.core.dataset.package import _resolve_workspace_file
-
-    settings = settings_from_config(data)
     config_dir = workspace.config_path.parent if workspace.config_path else workspace.root
-    local = None
-    if settings.train_data_dir:
-        candidate = Path(settings.train_data_dir).expanduser()
-        local = candidate if candidate.is_absolute() else config_dir / candidate
-    subsets = subsets_for(workspace.images_dir, local)
-    prompts = None
-    if settings.sample_prompts:
-        prompts = _prompt_count(_resolve_workspace_file(settings.sample_prompts, config_dir, workspace.root))
+    subsets, prompts = workspace_inputs(workspace, settings_from_config(data), config_dir)
     return subsets, prompts, pace_from_folders(workspace.sample_dirs)
 
 

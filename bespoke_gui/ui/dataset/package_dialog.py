@@ -31,14 +31,13 @@ from PySide6.QtWidgets import (
 )
 
 from bespoke_gui.core.dataset.package import (
-    DEFAULT_REPEATS,
     REPEATS_DIR_RE,
     PackagePlan,
     package_name_for,
     plan_package,
 )
 from bespoke_gui.core.dataset.package_zip import PackageResult, write_package
-from bespoke_gui.core.workspace import Workspace
+from bespoke_gui.core.workspace import DEFAULT_REPEATS, Workspace
 from bespoke_gui.ui.bridge import JobHandle
 from bespoke_gui.ui.context import AppContext
 from bespoke_gui.ui.widgets.confirm import ask_to_confirm
