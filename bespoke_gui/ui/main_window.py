@@ -35,6 +35,7 @@ from bespoke_gui.ui.tabs import TAB_SPECS, FeatureTab
 from bespoke_gui.ui.widgets.confirm import Choice, ask_save_discard_cancel
 from bespoke_gui.ui.widgets.elided_label import ElidedLabel
 from bespoke_gui.ui.widgets.job_panel import JobPanel
+from bespoke_gui.ui.widgets.timers import single_shot_timer
 from bespoke_gui.ui.workspace_settings import DEMO_PREFIX, WorkspaceSettings, discover_with_overrides
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,13 @@ def load_tab_class(spec: str) -> type[FeatureTab]:
     if not (isinstance(tab_class, type) and issubclass(tab_class, FeatureTab)):
         raise TypeError(f"{spec} is not a FeatureTab")
     return tab_class
+
+
+# After a workspace switch the hidden tabs load it one at a time, each once no job has run for
+# this long (a tab's jobs come one after another, with short gaps), at the latest
+# HIDDEN_TABS_MAX_WAIT_MS after the previous one.
+HIDDEN_TABS_QUIET_MS = 250
+HIDDEN_TABS_MAX_WAIT_MS = 2000
 
 
 class MainWindow(QMainWindow):
@@ -75,7 +83,7 @@ class MainWindow(QMainWindow):
             holder = QWidget()
             QVBoxLayout(holder).setContentsMargins(0, 0, 0, 0)
             self.tabs.addTab(holder, title)
-        self.tabs.currentChanged.connect(lambda index: self.ensure_tab(self.tabs.tabText(index)))
+        self.tabs.currentChanged.connect(self._tab_shown)
         self.empty_hint = QLabel(
             "Open a workspace: File > Open Workspace…, drop a folder here, or File > Open Demo Workspace."
         )
@@ -88,6 +96,10 @@ class MainWindow(QMainWindow):
         self.progress.setVisible(False)
         self.runner.job_started.connect(self.progress.track)
         self.runner.active_changed.connect(lambda count: self.progress.setVisible(count > 0))
+        # Hidden tabs load a new workspace once the visible one has (see _load_hidden_tabs).
+        self.runner.active_changed.connect(self._jobs_changed)
+        self._hidden_tabs_deadline = single_shot_timer(self, HIDDEN_TABS_MAX_WAIT_MS, self._load_hidden_tabs)
+        self._hidden_tabs_quiet = single_shot_timer(self, HIDDEN_TABS_QUIET_MS, self._load_hidden_tabs)
         self.statusBar().addWidget(self.workspace_label, 1)
         self.statusBar().addPermanentWidget(self.progress)
         self.context.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
@@ -192,6 +204,11 @@ class MainWindow(QMainWindow):
                 layout.addWidget(widget)
         return widget
 
+    def _tab_shown(self, index: int) -> None:
+        tab = self.ensure_tab(self.tabs.tabText(index))
+        if tab is not None:
+            tab.load_deferred_workspace()  # a tab the user looks at loads now
+
     def ensure_all_tabs(self) -> None:
         for title in self._tab_specs:
             self.ensure_tab(title)
@@ -242,7 +259,43 @@ class MainWindow(QMainWindow):
             f"sample folders: {len(workspace.sample_dirs)}",
         ]
         self.workspace_label.setText(f"{workspace.root}  ·  " + "  ·  ".join(parts))
+        visible = self.tabs.currentWidget()
+        for tab in self.tab_widgets.values():
+            if not visible.isAncestorOf(tab):
+                tab.defer_next_workspace()
         self.context.set_workspace(workspace)
+        if self.hidden_tabs_waiting():
+            self._hidden_tabs_deadline.start()
+            self._jobs_changed(len(self.runner.active_jobs))
+
+    def hidden_tabs_waiting(self) -> bool:
+        """Whether a hidden tab has yet to load the workspace the window switched to."""
+        return any(tab.has_deferred_workspace() for tab in self.tab_widgets.values())
+
+    def _jobs_changed(self, count: int) -> None:
+        if not self.hidden_tabs_waiting():
+            return
+        if count:
+            self._hidden_tabs_quiet.stop()
+        elif not self._hidden_tabs_quiet.isActive():
+            self._hidden_tabs_quiet.start()
+
+    def _load_hidden_tabs(self) -> None:
+        """The next hidden tab loads the new workspace once no job has run for
+        ``HIDDEN_TABS_QUIET_MS`` (or ``HIDDEN_TABS_MAX_WAIT_MS`` after the last one started
+        loading), the visible tab first: four tabs' jobs at once kept the event loop waiting
+        for Python for 100-190 ms when a workspace opened."""
+        self._hidden_tabs_quiet.stop()
+        waiting = [tab for tab in self.tab_widgets.values() if tab.has_deferred_workspace()]
+        if not waiting:
+            self._hidden_tabs_deadline.stop()
+            return
+        waiting[0].load_deferred_workspace()
+        if len(waiting) > 1:
+            self._hidden_tabs_deadline.start()
+            self._jobs_changed(len(self.runner.active_jobs))
+        else:
+            self._hidden_tabs_deadline.stop()
 
     def choose_workspace_part(self, part: str) -> None:
         workspace = self.context.workspace

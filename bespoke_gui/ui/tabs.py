@@ -1,14 +1,17 @@
 """The tabs the main window shows, in order, and what the window asks of every tab.
 
 Each ``TAB_SPECS`` entry names a :class:`FeatureTab` subclass taking ``(context: AppContext)``;
-the window imports it when the tab is first shown. A tab follows ``context.workspace_changed``,
-starts its jobs through ``self.jobs`` and answers the questions below.
+the window imports it when the tab is first shown. A tab follows ``context.workspace_changed``
+through ``follow_workspace``, starts its jobs through ``self.jobs`` and answers the questions below.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtWidgets import QWidget
 
+from bespoke_gui.core.workspace import Workspace
 from bespoke_gui.ui.bridge import JobHandle
 from bespoke_gui.ui.context import AppContext
 from bespoke_gui.ui.tab_jobs import TabJobs
@@ -29,6 +32,46 @@ class FeatureTab(QWidget):
         super().__init__(parent)
         self.context = context
         self.jobs = TabJobs(context.runner, self._job_failed)
+        self._load_workspace: Callable[[Workspace | None], None] | None = None
+        self._defer_next_workspace = False
+        self._deferred_workspace: list[Workspace | None] = []  # at most one: the latest
+
+    # --- following the workspace ----------------------------------------------------------
+    def follow_workspace(self, load: Callable[[Workspace | None], None]) -> None:
+        """Call ``load`` with every workspace the context switches to, and now with the current one."""
+        self._load_workspace = load
+        self.context.workspace_changed.connect(self._on_workspace_changed)
+        if self.context.workspace is not None:
+            load(self.context.workspace)
+
+    def defer_next_workspace(self) -> None:
+        """The window is switching workspace while this tab is hidden: load the next one later.
+
+        Every tab loading at once kept the window's event loop waiting for Python (the jobs
+        of four tabs in worker threads); the visible tab loads first, the others after it.
+        """
+        self._defer_next_workspace = True
+
+    def has_deferred_workspace(self) -> bool:
+        return bool(self._deferred_workspace)
+
+    def load_deferred_workspace(self) -> bool:
+        """Load the workspace that arrived while deferred; False when none is waiting."""
+        if not self._deferred_workspace or self._load_workspace is None:
+            return False
+        workspace = self._deferred_workspace.pop()
+        self._load_workspace(workspace)
+        return True
+
+    def _on_workspace_changed(self, workspace: Workspace | None) -> None:
+        if self._load_workspace is None:
+            return
+        if self._defer_next_workspace:
+            self._defer_next_workspace = False
+            self._deferred_workspace = [workspace]
+            return
+        self._deferred_workspace = []  # a newer workspace supersedes one still waiting
+        self._load_workspace(workspace)
 
     def has_unsaved_changes(self) -> bool:
         """Edits the user would lose if the window closed now."""

@@ -154,3 +154,29 @@ def test_tabs_are_built_after_the_window_is_up_and_all_follow_the_workspace(qtbo
     window.open_workspace(root, wait=True)
     qtbot.waitUntil(lambda: window.context.workspace is not None, timeout=5000)
     window.runner.wait_idle(30)
+
+
+def test_the_visible_tab_loads_a_workspace_first_and_a_hidden_tab_when_shown_or_after(
+    qtbot, qt_settings, tmp_path
+):
+    """Four tabs loading at once kept the event loop waiting for Python: the hidden ones wait."""
+    root = _make_workspace(tmp_path / "ws")
+    window = _window(qtbot, qt_settings)
+    window.select_tab("Captions")
+    window.ensure_all_tabs()
+    captions, config, dataset = (window.tab_widgets[t] for t in ("Captions", "Config", "Dataset"))
+    window.open_workspace(root)
+    qtbot.waitUntil(lambda: window.context.workspace is not None, timeout=5000)
+    # Right after the switch: the visible tab is loading, the hidden ones have not started.
+    assert captions.workspace is not None and not captions.has_deferred_workspace()
+    assert config.has_deferred_workspace() and config.state.cfg is None
+    assert dataset.has_deferred_workspace() and dataset.workspace is None
+    # A hidden tab the user turns to loads at once.
+    window.select_tab("Config")
+    assert not config.has_deferred_workspace()
+    assert config.state.cfg is not None and config.state.cfg.path == (root / "training_config.toml").resolve()
+    # The others load once the jobs before them are done.
+    qtbot.waitUntil(
+        lambda: not any(t.has_deferred_workspace() for t in window.tab_widgets.values()), timeout=15000
+    )
+    assert dataset.workspace is not None and dataset.workspace.root == root.resolve()

@@ -30,13 +30,14 @@ def make_workspace(root: Path, count: int = 2) -> Path:
 
 
 def settle(window: MainWindow) -> None:
+    """Until no job runs, none is about to start, and every tab has loaded the workspace."""
     for _ in range(100):
         window.runner.wait_idle(30)
         deadline = time.monotonic() + 0.08
         while time.monotonic() < deadline:
             QApplication.processEvents()
             time.sleep(0.005)
-        if not window.runner.active_jobs:
+        if not window.runner.active_jobs and not window.hidden_tabs_waiting():
             return
     raise AssertionError("jobs kept starting")
 

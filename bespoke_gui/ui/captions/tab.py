@@ -110,10 +110,8 @@ class CaptionsTab(FeatureTab):
         # underlines, cut and token count follow every key.
         self._panel_timer = single_shot_timer(self, PANEL_DELAY_MS, self.update_findings_panel)
 
-        context.workspace_changed.connect(self.set_workspace)
         context.workspace_part_changed.connect(self._part_changed)
-        if context.workspace is not None:
-            self.set_workspace(context.workspace)
+        self.follow_workspace(self.set_workspace)
 
     # --- building -----------------------------------------------------------------------
     def _build_ui(self) -> None:

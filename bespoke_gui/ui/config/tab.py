@@ -60,9 +60,7 @@ class ConfigTab(FeatureTab):
         self._build()
         self.undo_stack.cleanChanged.connect(self._clean_changed)
         self.update_title()
-        context.workspace_changed.connect(self.set_workspace)
-        if context.workspace is not None:
-            self.set_workspace(context.workspace)
+        self.follow_workspace(self.set_workspace)
 
     def _build(self) -> None:
         self.undo_action = self.undo_stack.createUndoAction(self, "Undo")

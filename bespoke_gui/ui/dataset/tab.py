@@ -134,8 +134,9 @@ class DatasetTab(FeatureTab):
         self.watcher = FileWatch(self)
         self.watcher.changed.connect(self._folder_changed)
 
-        context.workspace_changed.connect(self.set_workspace)
-        self.set_workspace(context.workspace)
+        self.follow_workspace(self.set_workspace)
+        if context.workspace is None:
+            self.set_workspace(None)
 
     # What the state knows, under the names the window reads.
     @property

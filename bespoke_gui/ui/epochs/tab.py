@@ -65,9 +65,7 @@ class EpochsTab(FeatureTab):
         self.layout().insertWidget(1, self.watch.status_label)
         self._connect()
         self._refresh_results()
-        context.workspace_changed.connect(self._workspace_changed)
-        if context.workspace is not None:
-            self._workspace_changed(context.workspace)
+        self.follow_workspace(self._workspace_changed)
 
     # --- building -----------------------------------------------------------------------
     def _build(self) -> None:
