@@ -24,7 +24,7 @@ from concurrent.futures import (
     wait,
 )
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from bespoke_gui.core.findings import Finding
 
@@ -180,7 +180,25 @@ def _run_unit(func: Callable[[T], R], unit: list[T]) -> list[tuple[bool, object]
 _BLAS_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 # Modules the worker processes load once, before forking a child per worker.
-_PROCESS_PRELOAD = ["numpy", "PIL.Image", "bespoke_gui.core.dataset.scan", "bespoke_gui.core.epochs.analysis"]
+_PROCESS_PRELOAD = [
+    "numpy",
+    "PIL.Image",
+    "bespoke_gui.core.dataset.scan",
+    "bespoke_gui.core.epochs.analysis",
+    "bespoke_gui.core.config.checks",
+    "bespoke_gui.core.captions.dataset_lint",
+]
+
+
+def call_in_process(func: Callable[..., R], *args: Any) -> R:
+    """``func(*args)`` in a worker process, this thread waiting for the result.
+
+    For Python-heavy work the window starts: on a thread it holds the GIL that every
+    callback of the window's views needs. ``func`` must be a module-level function and it,
+    its arguments and its result must pickle; an exception it raises is raised here.
+    """
+    with ProcessPoolExecutor(max_workers=1, mp_context=process_context()) as pool:
+        return pool.submit(func, *args).result()
 
 
 def warm_up_processes() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import os
 import threading
 import time
 from pathlib import Path
@@ -14,6 +15,7 @@ from bespoke_gui.core.jobs import (
     BatchResult,
     CancelFlag,
     RateEstimator,
+    call_in_process,
     describe_exception,
     format_duration,
     map_items,
@@ -227,3 +229,18 @@ def test_map_items_in_worker_processes_keeps_order_and_per_item_errors() -> None
 def test_map_items_in_processes_stops_submitting_when_cancelled() -> None:
     out = map_items(int, [str(i) for i in range(500)], cancelled=lambda: True, workers=2, processes=True)
     assert out.cancelled and all(r is None for r in out.results)
+
+
+def _pid_and_square(value: int) -> tuple[int, int]:
+    return os.getpid(), value * value
+
+
+def _refuse(value: int) -> int:
+    raise ValueError(f"no {value}")
+
+
+def test_call_in_process_runs_elsewhere_and_raises_here() -> None:
+    pid, square = call_in_process(_pid_and_square, 7)
+    assert square == 49 and pid != os.getpid()
+    with pytest.raises(ValueError, match="no 3"):
+        call_in_process(_refuse, 3)

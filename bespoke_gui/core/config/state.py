@@ -26,7 +26,14 @@ from bespoke_gui.core.config.presets import (
 )
 from bespoke_gui.core.config.saving import SaveResult, default_backups_dir, disk_changed, save_config
 from bespoke_gui.core.dataset.backup import BackupError, list_backups
-from bespoke_gui.core.jobs import CancelFn, ProgressFn, describe_exception, never_cancelled, no_progress
+from bespoke_gui.core.jobs import (
+    CancelFn,
+    ProgressFn,
+    call_in_process,
+    describe_exception,
+    never_cancelled,
+    no_progress,
+)
 from bespoke_gui.core.workspace import Workspace
 
 
@@ -60,9 +67,21 @@ def check_config_text(
     progress: ProgressFn = no_progress,
     cancelled: CancelFn = never_cancelled,
 ) -> CheckReport:
-    """Check the config as edited (the text, not the file) against sd-scripts and the workspace."""
-    cfg = loads_config(text, Path(path) if path else None)
-    return check_config(cfg, workspace, progress=progress, cancelled=cancelled)
+    """Check the config as edited (the text, not the file) against sd-scripts and the workspace.
+
+    In a worker process: the checks are pure Python (about 0.1 s with 200 images), and on a
+    thread they held the GIL while the Config tab drew its tree (stalls of 120-150 ms).
+    """
+    return call_in_process(_check_config_text, text, path, workspace)
+
+
+def _check_config_text(text: str, path: str | None, workspace: Workspace | None) -> CheckReport:
+    try:
+        cfg = loads_config(text, Path(path) if path else None)
+    except ConfigError as exc:
+        # As a plain ConfigError: the subclasses' own arguments do not survive pickling.
+        raise ConfigError(str(exc)) from None
+    return check_config(cfg, workspace)
 
 
 def as_shown(text: str) -> str:

@@ -5,7 +5,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from bespoke_gui.core.config.document import load_config, loads_config
+from bespoke_gui.core.config.errors import ConfigError
 from bespoke_gui.core.config.state import (
     ConfigState,
     DiskChange,
@@ -173,3 +176,11 @@ def test_typing_in_a_file_opened_invalid_steps_from_its_text_not_the_empty_tree(
     assert replay(state, [more]) == [(CONFIG + "broken = [\n", more)]  # unsaved, and Undo gives it back
     fixed = CONFIG + "broken = [1]\n"
     assert replay(state, [fixed]) == [(more, fixed)]  # Undo after the fix: the typed text, never ""
+
+
+def test_a_config_checked_in_a_worker_process_that_does_not_parse_says_why_in_one_line(tmp_path) -> None:
+    with pytest.raises(ConfigError, match=r"duplicate key .*resolution") as caught:
+        check_config_text(
+            "[training_arguments]\nresolution = 1\nresolution = 2\n", str(tmp_path / "c.toml"), None
+        )
+    assert "\n" not in str(caught.value) and not str(caught.value).startswith("duplicate key duplicate")
