@@ -77,8 +77,16 @@ def _resolve(folder: str, config: str | None) -> _Target:
     return _Target(workspace.root, images_dir, config_path)
 
 
-def _settings(args: argparse.Namespace, target: _Target) -> TrainingSettings:
-    settings = read_training_settings(target.config)
+def _settings(args: argparse.Namespace, target: _Target, lenient: bool = False) -> TrainingSettings:
+    """The config's caption settings, the command line's options over them. ``lenient``: a config
+    that cannot be read is one note and sd-scripts' defaults (what lint needs to carry on)."""
+    try:
+        settings = read_training_settings(target.config)
+    except ValueError as exc:
+        if not lenient:
+            raise
+        sys.stderr.write(f"note: {one_line(str(exc))}; using sd-scripts' defaults\n")
+        settings = TrainingSettings()
     return TrainingSettings(
         keep_tokens=args.keep_tokens if args.keep_tokens is not None else settings.keep_tokens,
         max_token_length=args.max_token_length
@@ -89,10 +97,12 @@ def _settings(args: argparse.Namespace, target: _Target) -> TrainingSettings:
     )
 
 
-def _open_dataset(args: argparse.Namespace) -> tuple[_Target, TrainingSettings, list[CaptionEntry]]:
+def _open_dataset(
+    args: argparse.Namespace, lenient: bool = False
+) -> tuple[_Target, TrainingSettings, list[CaptionEntry]]:
     """The dataset the command names, its training settings and its captions (ValueError if none)."""
     target = _resolve(args.dataset, args.config)
-    settings = _settings(args, target)
+    settings = _settings(args, target, lenient)
     return target, settings, load_caption_dataset(target.images_dir, settings.caption_extension)
 
 
@@ -110,7 +120,7 @@ def _palettes(entries: list[CaptionEntry]) -> tuple[dict[Path, tuple], list[Find
 
 def cmd_lint(args: argparse.Namespace) -> int:
     try:
-        target, settings, entries = _open_dataset(args)
+        target, settings, entries = _open_dataset(args, lenient=True)
     except ValueError as exc:
         _err(str(exc))
         return 2

@@ -64,10 +64,15 @@ def test_lint_reports_missing_captions_and_bad_config(
     assert main(["lint", str(dataset), "--json", "--no-images"]) == 1
     rows = json.loads(capsys.readouterr().out)
     assert any(r["rule"] == "missing-caption" and r["file"] == "b.txt" for r in rows)
+    # A config that does not parse is one note; the captions are still linted, with sd-scripts'
+    # defaults (as the Captions tab does).
     bad = dataset.parent / "bad.toml"
     bad.write_text("keep_tokens = ", encoding="utf-8")
-    assert main(["lint", str(dataset), "--config", str(bad)]) == 2
-    assert capsys.readouterr().err.startswith("error: ")
+    assert main(["lint", str(dataset), "--json", "--no-images", "--config", str(bad)]) == 1
+    captured = capsys.readouterr()
+    assert any(r["rule"] == "missing-caption" for r in json.loads(captured.out))
+    assert captured.err.startswith("note: ") and "not valid TOML" in captured.err
+    assert "defaults" in captured.err and captured.err.count("\n") == 1
 
 
 def test_replace_previews_then_applies_with_backup(dataset: Path, capsys: pytest.CaptureFixture[str]) -> None:
