@@ -314,9 +314,11 @@ class ConfigTab(FeatureTab):
             self.undo_stack.push(
                 TextSnapshotCommand(self._apply_text, "Edit text", typed.before, text, typing=True)
             )
-            if typed.error is not None:
-                return  # the step applied the text and showed its error
-        self._set_parse_error(typed.error)
+        if typed.before is None or typed.error is None:
+            # (A step with an error applied the text and showed the error itself.)
+            self._set_parse_error(typed.error)
+        # The title said "unsaved" while the typing waited; with no step it no longer is.
+        self.update_title()
 
     def _set_parse_error(self, error: TomlSyntaxError | None) -> None:
         self.state.parse_error = error

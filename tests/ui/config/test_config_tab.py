@@ -108,6 +108,18 @@ def test_invalid_toml_is_shown_with_its_line_and_can_be_fixed(qtbot, tab: Config
     assert tab.has_unsaved_changes()
 
 
+def test_an_invalid_toml_just_opened_is_not_called_unsaved_once_the_text_settles(
+    qtbot, tab: ConfigTab, tmp_path: Path
+) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[t]\nx = 1\nx = 2\n[broken\n", encoding="utf-8")
+    assert tab.open_file(bad)
+    qtbot.waitUntil(lambda: not tab.reparse_timer.isActive(), timeout=3000)
+    qtbot.wait(50)
+    assert not tab.has_unsaved_changes()
+    assert "unsaved" not in tab.toolbar.file_label.text()
+
+
 def test_non_utf8_file_is_refused_with_a_message(tab: ConfigTab, tmp_path: Path) -> None:
     bad = tmp_path / "latin.toml"
     bad.write_bytes('a = "caf\xe9"\n'.encode("latin-1"))
