@@ -107,6 +107,14 @@ def atomic_open(path: str | Path, keep_mode: bool = True) -> Iterator[BinaryIO]:
     if target.is_symlink():
         raise LinkRefused(target)
     folder = target.parent
+    try:
+        folder_st: os.stat_result | None = folder.stat()
+    except OSError:
+        folder_st = None  # mkstemp below says what is wrong with the folder
+    if folder_st is not None and _is_read_only(folder_st, folder):
+        # Respected like a read-only file: root could write into it anyway, and any other
+        # user could not replace a file in it.
+        raise PermissionError(13, "folder is read-only", str(folder))
     remove_leftover_temp_files(folder)
     mode: int | None = None
     try:

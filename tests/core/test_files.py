@@ -131,6 +131,21 @@ def test_read_only_target_is_refused_and_untouched_even_as_root(tmp_path: Path) 
         target.chmod(0o644)
 
 
+def test_a_read_only_folder_is_refused_for_new_and_existing_files_even_as_root(tmp_path: Path) -> None:
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    (folder / "kept.txt").write_bytes(b"keep me")
+    folder.chmod(0o555)
+    try:
+        for name in ("kept.txt", "new.txt"):
+            with pytest.raises(PermissionError, match="folder is read-only"):
+                atomic_write_text(folder / name, "written")
+        assert sorted(p.name for p in folder.iterdir()) == ["kept.txt"]
+        assert (folder / "kept.txt").read_bytes() == b"keep me"
+    finally:
+        folder.chmod(0o755)
+
+
 def test_os_access_alone_would_not_catch_read_only_as_root(tmp_path: Path) -> None:
     # Documents why the mode bits are checked: for root, os.access says "writable".
     target = tmp_path / "locked.txt"
