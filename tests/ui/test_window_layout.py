@@ -7,8 +7,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from bespoke_gui.ui.config.tab import ConfigTab
-from bespoke_gui.ui.main_window import MainWindow
-from tests.ui.test_window_unsaved import make_workspace, settle
+from tests.ui.test_window_unsaved import make_workspace, settle, show_window_on
 
 
 def global_rect(widget: QWidget) -> QRect:
@@ -24,16 +23,7 @@ def test_at_1024x700_a_long_path_is_elided_and_the_window_does_not_grow(qtbot, q
     other = deep.parent / ("another_long_folder_" * 4)
     other.mkdir()
     (other / "compare_me.toml").write_text('[training_arguments]\nresolution = "768,768"\n', encoding="utf-8")
-    window = MainWindow(settings=qt_settings)
-    qtbot.addWidget(window)
-    window.setProperty("headless", True)
-    window.resize(1024, 700)
-    window.show()
-    qtbot.waitExposed(window)
-    window.select_tab("Config")
-    window.open_workspace(root)
-    qtbot.waitUntil(lambda: window.context.workspace is not None, timeout=5000)
-    settle(window)
+    window = show_window_on(qtbot, qt_settings, root, "Config", size=(1024, 700), headless=True)
     config = window.ensure_tab("Config")
     assert isinstance(config, ConfigTab)
     size = window.size()

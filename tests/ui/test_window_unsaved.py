@@ -42,16 +42,31 @@ def settle(window: MainWindow) -> None:
     raise AssertionError("jobs kept starting")
 
 
-def open_window(qtbot, qt_settings, root: Path) -> tuple[MainWindow, CaptionsTab]:
+def show_window_on(
+    qtbot,
+    qt_settings,
+    root: Path,
+    tab_title: str,
+    size: tuple[int, int] = (1200, 800),
+    headless: bool = False,
+) -> MainWindow:
+    """A shown window with ``tab_title`` in front and ``root`` opened, every tab loaded."""
     window = MainWindow(settings=qt_settings)
     qtbot.addWidget(window)
-    window.resize(1200, 800)
+    if headless:
+        window.setProperty("headless", True)
+    window.resize(*size)
     window.show()
     qtbot.waitExposed(window)
-    window.select_tab("Captions")
+    window.select_tab(tab_title)
     window.open_workspace(root)
     qtbot.waitUntil(lambda: window.context.workspace is not None, timeout=5000)
     settle(window)
+    return window
+
+
+def open_window(qtbot, qt_settings, root: Path) -> tuple[MainWindow, CaptionsTab]:
+    window = show_window_on(qtbot, qt_settings, root, "Captions")
     tab = window.ensure_tab("Captions")
     assert isinstance(tab, CaptionsTab)
     qtbot.waitUntil(lambda: tab.current is not None, timeout=5000)

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QMessageBox
 from bespoke_gui.core.dataset.backup import list_backups
 from bespoke_gui.ui.config.tab import ConfigTab
 from bespoke_gui.ui.main_window import MainWindow
-from tests.ui.test_window_unsaved import make_workspace, settle, the_question
+from tests.ui.test_window_unsaved import make_workspace, settle, show_window_on, the_question
 
 CONFIG = '[training_arguments]\nresolution = "512,512"\n'
 
@@ -25,15 +25,7 @@ def workspace_with_config(root: Path) -> Path:
 
 
 def open_config_tab(qtbot, qt_settings, root: Path) -> tuple[MainWindow, ConfigTab]:
-    window = MainWindow(settings=qt_settings)
-    qtbot.addWidget(window)
-    window.resize(1200, 800)
-    window.show()
-    qtbot.waitExposed(window)
-    window.select_tab("Config")
-    window.open_workspace(root)
-    qtbot.waitUntil(lambda: window.context.workspace is not None, timeout=5000)
-    settle(window)
+    window = show_window_on(qtbot, qt_settings, root, "Config")
     tab = window.ensure_tab("Config")
     assert isinstance(tab, ConfigTab)
     qtbot.waitUntil(lambda: tab.text_edit.toPlainText() == CONFIG, timeout=5000)
