@@ -314,12 +314,6 @@ def inner_indices(edges: np.ndarray, size: int, m: int | None = None) -> np.ndar
     return start[:, None] + np.arange(m)[None, :]
 
 
-def cell_colours(rgb: np.ndarray, grid: GridFit) -> tuple[np.ndarray, np.ndarray]:
-    """``cell_colours_float`` rounded to uint8 colours: (colours, spread)."""
-    median, spread = cell_colours_float(rgb, grid)
-    return np.clip(np.rint(median), 0, 255).astype(np.uint8), spread
-
-
 def cell_colours_float(rgb: np.ndarray, grid: GridFit) -> tuple[np.ndarray, np.ndarray]:
     """Per cell: a robust colour of its inner part, and how far the inner part strays from it.
 

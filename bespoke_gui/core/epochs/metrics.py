@@ -34,11 +34,10 @@ from bespoke_gui.core.colour import count_unique_packed, pack_rgb, to_hex
 from bespoke_gui.core.epochs.grid import as_rgb_array, inner_indices
 from bespoke_gui.core.epochs.pixelgrid import DEFAULT_MERGE_THRESHOLD, Recovery, nearest_downscale
 from bespoke_gui.core.epochs.strays import REASON_KEYS as REASON_KEYS
-from bespoke_gui.core.epochs.strays import STRAY_AT, STRAY_REASONS, StrayReport, find_strays
+from bespoke_gui.core.epochs.strays import STRAY_AT, StrayReport, find_strays
 
 # The one stray decision lives in core.epochs.strays; these names are re-exported for
 # the report and the CLI.
-REASONS = {reason: reason for reason in STRAY_REASONS}
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ Methods:
   at 0 and end at the far edge), then each boundary line moved to its own nearby energy
   peak, so offset, drift and slightly uneven cells are followed. Each cell's colour is the
   per-channel median of the means of 4 x 4 sub-blocks of its inner 60 % (the blurred
-  rims are skipped; see ``cell_colours``). The intended palette then comes from
+  rims are skipped; see ``cell_colours_float``). The intended palette then comes from
   ``evidence_palette``: every tolerance is set by the drift measured on the image
   itself (``drift_sigma``), not by a constant: a colour needs more evidence to stand
   apart the fewer cells hold it, colours closer than ``MERGE_FLOOR`` are one, a smooth

@@ -55,7 +55,6 @@ class CaptionBatches:
         self.tab = tab
         self.state = tab.state
         self.stack = QUndoStack(tab)
-        self.last_result: ApplyResult | None = None
         self.confirm_box: QMessageBox | None = None
         self._backups_dialog: CaptionBackupsDialog | None = None
 
@@ -106,7 +105,6 @@ class CaptionBatches:
 
     def _plan_applied(self, plan: BatchPlan, result: ApplyResult) -> None:
         tab = self.tab
-        self.last_result = result
         self.state.batch_paths.difference_update(c.path for c in plan.changes)
         for path, saved in result.saved.items():
             row = tab.model.row_of(path)

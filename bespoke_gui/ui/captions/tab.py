@@ -88,7 +88,6 @@ class CaptionsTab(FeatureTab):
         self.current: CaptionItem | None = None
         self.facts = CaptionFacts()
         self._analysed_text: str | None = None  # the text self.facts describe
-        self._analysed_path: Path | None = None  # the caption they belong to
         self._panel_path: Path | None = None  # the caption whose findings the table shows
         self.state = CaptionsState()
         # Bound methods (not lambdas): Qt drops them with the tab, so a document changed
@@ -268,7 +267,7 @@ class CaptionsTab(FeatureTab):
         self.inspector.clear()
         self._panel_timer.stop()
         self.findings_model.set_findings([])
-        self._analysed_text = self._analysed_path = self._panel_path = None
+        self._analysed_text = self._panel_path = None
         self.token_label.setText("")
         self.header.setText("")
         self.banner.hide()
@@ -438,7 +437,6 @@ class CaptionsTab(FeatureTab):
         trigger_end = line_phrases[keep - 1].end if keep > 0 and len(line_phrases) >= keep else 0
         self.highlighter.set_overlays(trigger_end, facts.cut_offset, findings, later=overlays_later)
         self.editor.set_cut_position(facts.cut_offset)
-        self._analysed_path = item.caption_path
         if overlays_later:
             self._panel_timer.start()  # typing: the table follows when it pauses
         else:
