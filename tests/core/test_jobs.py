@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import errno
 import os
+import signal
 import threading
 import time
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import pytest
@@ -244,3 +246,16 @@ def test_call_in_process_runs_elsewhere_and_raises_here() -> None:
     assert square == 49 and pid != os.getpid()
     with pytest.raises(ValueError, match="no 3"):
         call_in_process(_refuse, 3)
+
+
+def test_call_in_process_keeps_one_worker_and_replaces_it_when_it_dies() -> None:
+    first, _ = call_in_process(_pid_and_square, 2)
+    again, _ = call_in_process(_pid_and_square, 3)
+    assert again == first  # one process keeps its caches between calls
+    os.kill(first, signal.SIGTERM)
+    with pytest.raises(BrokenProcessPool):
+        for _ in range(50):  # the pool notices the death when it next looks
+            call_in_process(_pid_and_square, 4)
+            time.sleep(0.05)
+    replaced, square = call_in_process(_pid_and_square, 5)
+    assert square == 25 and replaced != first
