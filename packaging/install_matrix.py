@@ -19,6 +19,8 @@ import tomllib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from packaging.requirements import Requirement
+
 ROOT = Path(__file__).resolve().parents[1]
 PYTHONS = ("3.11", "3.12", "3.13", "3.14")
 # pip expands a macOS tag to older versions but not a manylinux_2_x tag: list those.
@@ -33,9 +35,33 @@ PLATFORMS: dict[str, list[str]] = {
 }
 
 
-def requirements() -> list[str]:
+# The environment markers of each platform: pip evaluates a requirement's marker against the
+# machine it runs on, not the --platform asked for, so the markers are applied here.
+MARKER_ENVIRONMENTS: dict[str, dict[str, str]] = {
+    "Linux x86_64": {"sys_platform": "linux", "platform_system": "Linux", "platform_machine": "x86_64"},
+    "Linux aarch64": {"sys_platform": "linux", "platform_system": "Linux", "platform_machine": "aarch64"},
+    "macOS arm64": {"sys_platform": "darwin", "platform_system": "Darwin", "platform_machine": "arm64"},
+    "macOS x86_64": {"sys_platform": "darwin", "platform_system": "Darwin", "platform_machine": "x86_64"},
+    "Windows amd64": {"sys_platform": "win32", "platform_system": "Windows", "platform_machine": "AMD64"},
+    "Windows arm64": {"sys_platform": "win32", "platform_system": "Windows", "platform_machine": "ARM64"},
+}
+
+
+def requirements(python: str, platform: str) -> list[str]:
+    """The dependencies that apply on ``platform`` under ``python``, markers removed."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    return list(project["dependencies"])
+    environment = {
+        **MARKER_ENVIRONMENTS[platform],
+        "python_version": python,
+        "python_full_version": f"{python}.0",
+    }
+    chosen = []
+    for line in project["dependencies"]:
+        requirement = Requirement(line)
+        if requirement.marker is None or requirement.marker.evaluate(environment):
+            requirement.marker = None
+            chosen.append(str(requirement))
+    return chosen
 
 
 def _floor(filenames: list[str]) -> str:
@@ -73,7 +99,7 @@ def resolve(python: str, platform: str) -> tuple[bool, str]:
         ]  # fmt: skip
         for tag in PLATFORMS[platform]:
             command += ["--platform", tag]
-        result = subprocess.run([*command, *requirements()], capture_output=True, text=True)
+        result = subprocess.run([*command, *requirements(python, platform)], capture_output=True, text=True)
         if result.returncode != 0 or not report.exists():
             errors = [line for line in result.stderr.splitlines() if line.startswith("ERROR")]
             return False, (errors[0] if errors else result.stderr.strip()[-200:])
@@ -83,7 +109,8 @@ def resolve(python: str, platform: str) -> tuple[bool, str]:
         ]
         pyside = next((f for f in files if f.lower().startswith("pyside6_essentials")), "")
         version = pyside.split("-")[1] if pyside else "?"
-        return True, f"{_floor(files)}, PySide6 {version}".lstrip(", ")
+        decoder = "libspng" if any(f.lower().startswith("pyspng") for f in files) else "Pillow"
+        return True, f"{_floor(files)}, PySide6 {version}, PNG by {decoder}".lstrip(", ")
 
 
 def main() -> int:

@@ -32,6 +32,7 @@ from bespoke_gui.core.demo.portraits import draw_portrait
 from bespoke_gui.core.epochs.analysis import AnalysisSettings, analyze_samples
 from bespoke_gui.core.epochs.metrics import measure_image
 from bespoke_gui.core.epochs.pixelgrid import downscale
+from bespoke_gui.core.imageio import load_image
 
 DISTINCT = 40
 
@@ -94,8 +95,7 @@ def main() -> None:
         files = sorted((folder / "sample").iterdir())[:100]
         for path in files:
             t0 = time.perf_counter()
-            with Image.open(path) as image:
-                np.asarray(image.convert("RGB"))
+            load_image(path)
             decode.append((time.perf_counter() - t0) * 1e3)
         print(f"decode per image:          mean {statistics.mean(decode):.2f} ms")
 

@@ -52,7 +52,9 @@ Scores:
   colour >= 40 away put inside a flat 3x3 region of another colour. Recall = planted
   cells flagged / planted; precision = planted cells flagged / cells flagged.
 - false strays: cells flagged on the clean (unplanted) realistic renders, per image;
-- ms/image: process CPU time (time.process_time) of decode (PNG from memory) +
+- ms/image: process CPU time (time.process_time) of decode (PNG from memory, by the
+  app's decoder: libspng where installed, else Pillow; saved with Pillow's default
+  compression) +
   recovery + stray decision, so other load on the machine does not count; with one
   BLAS thread, as in the app's worker processes (core.jobs.process_context).
 """
@@ -74,6 +76,7 @@ from PIL import Image  # noqa: E402
 
 from bespoke_gui.core.epochs.pixelgrid import downscale  # noqa: E402
 from bespoke_gui.core.epochs.strays import find_strays  # noqa: E402
+from bespoke_gui.core.imageio import decode_image  # noqa: E402
 
 REALDATA = Path(__file__).resolve().parents[2].parent / "shared" / "realdata" / "bespokebaby2"
 SIZE = 512
@@ -320,13 +323,13 @@ def true_palette_recovery(image: np.ndarray, art: np.ndarray) -> np.ndarray:
 
 def png_bytes(image: np.ndarray) -> bytes:
     buffer = io.BytesIO()
-    Image.fromarray(image).save(buffer, format="PNG", compress_level=1)
+    Image.fromarray(image).save(buffer, format="PNG")
     return buffer.getvalue()
 
 
 def analyse(data: bytes) -> tuple[np.ndarray, object, float]:
     start = time.process_time()
-    pixels = np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
+    pixels = decode_image(data, "sample.png").pixels
     recovery = downscale(pixels, CELLS)
     report = find_strays(recovery.pixels)
     return recovery.pixels, report, (time.process_time() - start) * 1000

@@ -302,3 +302,74 @@ def test_read_only_folder_is_detected_even_for_root(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("x")
     with pytest.raises(OSError):
         ensure_writable_folder(tmp_path / "file", create=False)
+
+
+def _count_fast_decodes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Count calls to libspng's decoder (it must be installed: a dependency where it has wheels)."""
+    assert imageio.pyspng is not None, "pyspng is a dependency on this platform"
+    calls: list[int] = []
+    real_load = imageio.pyspng.load
+
+    def counting_load(data: bytes) -> np.ndarray:
+        calls.append(len(data))
+        return real_load(data)
+
+    monkeypatch.setattr(imageio.pyspng, "load", counting_load)
+    return calls
+
+
+def test_plain_png_is_decoded_by_libspng_exactly_as_pillow_decodes_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = _count_fast_decodes(monkeypatch)
+    rgb = Image.fromarray(art(11)).resize((512, 512), Image.Resampling.NEAREST)
+    noisy = np.asarray(rgb).astype(np.int16) + np.random.default_rng(3).integers(-3, 4, (512, 512, 3))
+    cases = {
+        "rgb.png": Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8)),
+        "rgba.png": Image.fromarray(
+            np.dstack([art(12), np.arange(576, dtype=np.uint16).reshape(24, 24) % 256]).astype(np.uint8),
+            "RGBA",
+        ),
+    }
+    for name, image in cases.items():
+        image.save(tmp_path / name, compress_level=9 if name == "rgb.png" else 1)
+        loaded = load_image(tmp_path / name)
+        assert np.array_equal(loaded.pixels, np.asarray(image)), name
+        assert loaded.pixels.flags.writeable and loaded.pixels.flags.c_contiguous
+        assert (loaded.mode, loaded.has_alpha, loaded.frames, loaded.icc_profile) == (
+            image.mode,
+            image.mode == "RGBA",
+            1,
+            None,
+        )
+    assert len(calls) == 2
+
+
+def test_pngs_libspng_would_read_differently_go_to_pillow(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = _count_fast_decodes(monkeypatch)
+    pixels = art(13)
+    # An ICC profile to keep, a transparent colour key, and an animation's frame count.
+    Image.fromarray(pixels).save(tmp_path / "icc.png", icc_profile=b"profile bytes")
+    Image.fromarray(pixels).save(tmp_path / "key.png", transparency=tuple(int(v) for v in pixels[0, 0]))
+    frames = [Image.fromarray(art(14)), Image.fromarray(art(15))]
+    frames[0].save(tmp_path / "anim.png", save_all=True, append_images=frames[1:])
+    assert load_image(tmp_path / "icc.png").icc_profile == b"profile bytes"
+    keyed = load_image(tmp_path / "key.png")
+    assert keyed.has_alpha and keyed.pixels[0, 0, 3] == 0
+    assert load_image(tmp_path / "anim.png").frames == 2
+    assert calls == []
+
+
+def test_a_damaged_png_libspng_refuses_gets_pillows_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = _count_fast_decodes(monkeypatch)
+    Image.fromarray(art(16)).resize((512, 512), Image.Resampling.NEAREST).save(tmp_path / "a.png")
+    data = (tmp_path / "a.png").read_bytes()
+    (tmp_path / "cut.png").write_bytes(data[: len(data) * 2 // 3])  # the header is whole
+    with pytest.raises(ImageLoadError) as caught:
+        load_image(tmp_path / "cut.png")
+    assert str(caught.value).startswith("corrupt or truncated image")
+    assert len(calls) == 1

@@ -136,7 +136,8 @@ def _interp(profile: np.ndarray, positions: np.ndarray) -> np.ndarray:
     (``np.interp`` does a binary search per point).
     """
     last = profile.size - 1
-    pos = np.clip(positions, 0.0, float(last))
+    # np.minimum/np.maximum, not np.clip: the same values without np.clip's per-call overhead.
+    pos = np.minimum(np.maximum(positions, 0.0), float(last))
     lo = pos.astype(np.int64)
     np.minimum(lo, last - 1, out=lo)
     frac = pos - lo
@@ -215,6 +216,15 @@ def _fit_axis(energy: np.ndarray, cells: int) -> tuple[float, float]:
     return offset, pitch
 
 
+def _median(values: np.ndarray) -> float:
+    """``np.median`` of a 1-d array, by one partition (np.median costs several times more here)."""
+    half = values.size // 2
+    if values.size % 2:
+        return float(np.partition(values, half)[half])
+    part = np.partition(values, [half - 1, half])
+    return float((part[half - 1] + part[half]) / 2)
+
+
 def _refine_lines(energy: np.ndarray, edges: np.ndarray, pitch: float) -> np.ndarray:
     """Move each interior line to its own energy peak nearby, when there is a clear one.
 
@@ -223,25 +233,25 @@ def _refine_lines(energy: np.ndarray, edges: np.ndarray, pitch: float) -> np.nda
     """
     smooth = _smooth(energy)
     size = energy.size - 1
-    noise = float(np.median(smooth[1:size])) if size > 2 else 0.0
+    noise = _median(smooth[1:size]) if size > 2 else 0.0
     radius = max(1, int(round(pitch * 0.25)))
     out = edges.astype(np.float64).copy()
     interior = edges[1:-1]
     centres = np.rint(interior).astype(np.int64)
     offsets = np.arange(-radius, radius + 1)
-    window = np.clip(centres[:, None] + offsets[None, :], 1, size - 1)
+    window = np.minimum(np.maximum(centres[:, None] + offsets[None, :], 1), size - 1)
     values = smooth[window]
     best = np.argmax(values, axis=1)
     peak = values[np.arange(values.shape[0]), best]
     at_fit = _interp(smooth, interior)
     q = window[np.arange(window.shape[0]), best].astype(np.float64)
     # Sub-pixel peak by a parabola through the three values around it.
-    left = smooth[np.clip(q.astype(np.int64) - 1, 0, size)]
-    right = smooth[np.clip(q.astype(np.int64) + 1, 0, size)]
+    left = smooth[np.minimum(np.maximum(q.astype(np.int64) - 1, 0), size)]
+    right = smooth[np.minimum(np.maximum(q.astype(np.int64) + 1, 0), size)]
     denom = left - 2 * peak + right
     with np.errstate(divide="ignore", invalid="ignore"):
         delta = np.where(denom < 0, 0.5 * (left - right) / denom, 0.0)
-    q = q + np.clip(delta, -0.5, 0.5)
+    q = q + np.minimum(np.maximum(delta, -0.5), 0.5)
     clear = (peak > 3.0 * noise) & (peak > 1.25 * at_fit)
     out[1:-1] = np.where(clear, q, interior)
     # Keep lines in order with at least half a pitch between them.
@@ -259,7 +269,7 @@ def _axis_score(energy: np.ndarray, edges: np.ndarray) -> float:
     near = np.zeros(size + 1, dtype=bool)
     centres = np.rint(interior).astype(np.int64)
     for d in (-1, 0, 1):
-        near[np.clip(centres + d, 0, size)] = True
+        near[np.minimum(np.maximum(centres + d, 0), size)] = True
     share = float(energy[near].sum()) / total
     baseline = min(0.99, float(near[1:size].sum()) / max(1, size - 1))
     return float(np.clip((share - baseline) / (1.0 - baseline), 0.0, 1.0))
@@ -310,7 +320,7 @@ def inner_indices(edges: np.ndarray, size: int, m: int | None = None) -> np.ndar
     centres = (edges[:-1] + edges[1:]) / 2.0
     # Pixel j covers [j, j+1): the m pixels whose centres lie around the cell centre.
     start = np.floor(centres - m / 2.0 + 0.5).astype(np.int64)
-    start = np.clip(start, 0, size - m)
+    start = np.minimum(np.maximum(start, 0), size - m)
     return start[:, None] + np.arange(m)[None, :]
 
 

@@ -132,9 +132,11 @@ def find_background(
     height, width = rgb.shape[:2]
     ys = inner_indices(recovery.grid.y_edges, height)
     xs = inner_indices(recovery.grid.x_edges, width)
-    # The inner parts of the background cells only, gathered in one step: (cells, my, mx, 3).
+    # The inner parts of the background cells only, gathered in one step by flat pixel
+    # index (np.take: about twice as fast as indexing with two broadcast arrays).
     rows, cols = np.nonzero(mask)
-    inner = rgb[ys[rows][:, :, None], xs[cols][:, None, :]]
+    flat = (ys[rows][:, :, None] * width + xs[cols][:, None, :]).ravel()
+    inner = np.ascontiguousarray(rgb).reshape(-1, 3).take(flat, axis=0)
     colours_original = count_unique_packed(pack_rgb(inner))
     colours_nearest = count_unique_packed(pack_rgb(nearest[mask]).ravel())
     colour = tuple(int(v) for v in recovery.palette.colours[label])

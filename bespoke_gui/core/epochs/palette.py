@@ -32,10 +32,13 @@ class Palette:
         return [f"#{int(r):02x}{int(g):02x}{int(b):02x}" for r, g, b in self.colours]
 
 
-def _weighted_means(values: np.ndarray, weights: np.ndarray, labels: np.ndarray, n: int) -> np.ndarray:
-    totals = np.maximum(np.bincount(labels, weights=weights, minlength=n), 1e-12)
-    columns = [np.bincount(labels, weights=values[:, c] * weights, minlength=n) / totals for c in range(3)]
-    return np.stack(columns, axis=1)
+def _means(values: np.ndarray, labels: np.ndarray, n: int) -> np.ndarray:
+    """(n, 3) float64 mean of the values of each label (0 for a label nobody has)."""
+    totals = np.maximum(np.bincount(labels, minlength=n), 1)
+    out = np.empty((n, 3))
+    for c in range(3):
+        out[:, c] = np.bincount(labels, weights=values[:, c], minlength=n) / totals
+    return out
 
 
 def palette_from_pixels(pixels: np.ndarray) -> tuple[Palette, np.ndarray]:
@@ -107,9 +110,12 @@ def _leaders(bin_mean: np.ndarray, bin_count: np.ndarray, radius: float) -> np.n
     """Leader label of every bin: from the densest bin down, each claims the unclaimed bins near it."""
     n_bins = bin_mean.shape[0]
     near = _sq_distances(bin_mean, bin_mean) < radius * radius
-    order = np.argsort(-(near.astype(np.float64) @ bin_count), kind="stable").tolist()
+    flat = np.flatnonzero(near)  # row-major, as np.nonzero orders them, and faster
+    rows, cols = np.divmod(flat, n_bins)
+    # Cells within the radius of each bin (sums of whole counts: exact in any order).
+    density = np.bincount(rows, weights=bin_count[cols], minlength=n_bins)
+    order = np.argsort(-density, kind="stable").tolist()
     # The claims are sequential: plain lists of neighbour indices keep the loop cheap.
-    rows, cols = np.nonzero(near)
     bounds = np.searchsorted(rows, np.arange(n_bins + 1)).tolist()
     neighbours = cols.tolist()
     bin_label = [-1] * n_bins
@@ -142,8 +148,9 @@ class _Colours:
         return self.sums[ids] / self.sizes[ids, None]
 
     def merge(self, keep: np.ndarray, gone: np.ndarray) -> None:
-        np.add.at(self.sums, keep, self.sums[gone])
-        np.add.at(self.sizes, keep, self.sizes[gone])
+        """Merge colour gone[i] into keep[i]; no colour appears twice in ``keep``."""
+        self.sums[keep] += self.sums[gone]
+        self.sizes[keep] += self.sizes[gone]
         self.alive[gone] = False
         target = np.arange(self.owner.size)
         target[gone] = keep
@@ -154,9 +161,14 @@ class _Colours:
         return np.unique(self.owner[self.label], return_inverse=True)[1].ravel()
 
 
+def _compact(label: np.ndarray) -> np.ndarray:
+    """The labels renumbered 0..K-1 in their order, without gaps (``np.unique``'s inverse)."""
+    present = np.bincount(label) > 0
+    return (np.cumsum(present) - 1)[label]
+
+
 def _cluster_cells(x: np.ndarray, sigma: float) -> np.ndarray:
     """Colour label (0..K-1) of every cell colour in ``x`` (N, 3), see ``evidence_palette``."""
-    ones = np.ones(x.shape[0])
     # Leaders from the densest colour down, each claiming what lies within 1.5 sigma:
     # over-split on purpose (two colours 14 apart at a sigma of 2.6 must not start as
     # one); the evidence rule below merges back what cannot stand apart.
@@ -168,14 +180,14 @@ def _cluster_cells(x: np.ndarray, sigma: float) -> np.ndarray:
     in_bin = in_bin.ravel()
     n_bins = int(in_bin.max()) + 1
     bin_count = np.bincount(in_bin, minlength=n_bins).astype(np.float64)
-    bin_mean = _weighted_means(x, ones, in_bin, n_bins).astype(np.float32)
+    bin_mean = _means(x, in_bin, n_bins).astype(np.float32)
     label = _leaders(bin_mean, bin_count, radius)[in_bin]
     # A few Lloyd steps move each centre from its leader onto its colour's mode.
     for _ in range(3):
-        used, label = np.unique(label, return_inverse=True)
-        centre = _weighted_means(x, ones, label, used.size).astype(np.float32)
+        label = _compact(label)
+        centre = _means(x, label, int(label.max()) + 1).astype(np.float32)
         label = np.argmin(_sq_distances(x, centre), axis=1)
-    label = np.unique(label, return_inverse=True)[1]
+    label = _compact(label)
     colours = _Colours(x, label)
     _merge_by_evidence(colours, sigma)
     _merge_tails(colours, sigma)
@@ -193,16 +205,22 @@ def _merge_by_evidence(colours: _Colours, sigma: float) -> None:
     n = colours.sizes.size
     every = np.arange(n)
     excess = np.full((n, n), np.inf)
+    # How far apart two colours must stand, by the smaller one's cells (1, 2, 3 or more).
+    need_by_cells = np.maximum(
+        np.array([APART_SINGLE, APART_SINGLE, APART_PAIR, APART_MANY]) * sigma, MERGE_FLOOR
+    )
 
     def fill(rows: np.ndarray) -> None:
         alive = every[colours.alive]
         centre = colours.centres(alive).astype(np.float32)
         where = np.searchsorted(alive, rows)
-        dist = np.sqrt(np.maximum(_sq_distances(centre[where], centre), 0.0))
+        dist = np.sqrt(_sq_distances(centre[where], centre))
         smaller = np.minimum(colours.sizes[rows, None], colours.sizes[None, alive])
-        need = np.where(smaller >= 3, APART_MANY, np.where(smaller == 2, APART_PAIR, APART_SINGLE)) * sigma
-        block = dist - np.maximum(need, MERGE_FLOOR)
+        block = dist - need_by_cells[np.minimum(smaller, 3)]
         block[np.arange(rows.size), where] = np.inf
+        if rows.size == n and alive.size == n:
+            excess[:] = block  # the first fill: every colour, a symmetric table
+            return
         excess[rows[:, None], alive[None, :]] = block
         excess[alive[:, None], rows[None, :]] = block.T
 
@@ -248,29 +266,32 @@ def _merge_tails(colours: _Colours, sigma: float) -> None:
     """
     every = np.arange(colours.sizes.size)
     while True:
-        alive = every[colours.alive]
+        # Both colours of a pair hold TAIL_MIN_CELLS or more (the tail is the smaller).
+        alive = every[colours.alive & (colours.sizes >= TAIL_MIN_CELLS)]
         if alive.size < 2:
             return
         sizes = colours.sizes[alive].astype(np.float64)
         centre = colours.centres(alive)
-        # For each pair (a, b): b's distance from the union's centre is a's share of the
-        # union times the a-b distance.
-        total = sizes[:, None] + sizes[None, :]
-        d2 = _sq_distances(centre, centre) * np.square(sizes[:, None] / total)
+        # Pairs (a, b), b no bigger than a, in row-major order (ties go to the first).
+        a, b = np.nonzero(sizes[None, :] <= sizes[:, None])
+        pair = a != b
+        a, b = a[pair], b[pair]
+        # b's distance from the union's centre is a's share of the union times the a-b distance.
+        total = sizes[a] + sizes[b]
+        step = centre[a] - centre[b]
+        d2 = step[:, 0] * step[:, 0]
+        d2 += step[:, 1] * step[:, 1]
+        d2 += step[:, 2] * step[:, 2]
+        d2 *= np.square(sizes[a] / total)
         expected = total * 0.9 * np.exp(-d2 / (2.0 * sigma * sigma))
-        # b is the smaller of the pair; it must hold clearly more than the tail would.
-        tail = (
-            (sizes[None, :] <= TAIL_RATIO * expected + TAIL_SLACK)
-            & (sizes[None, :] <= sizes[:, None])
-            & (sizes[None, :] >= TAIL_MIN_CELLS)
-        )
-        np.fill_diagonal(tail, False)
+        # b must hold clearly more than the tail would.
+        tail = sizes[b] <= TAIL_RATIO * expected + TAIL_SLACK
         if not tail.any():
             return
         # Merge the most tail-like colour into its partner, one per round.
-        score = np.where(tail, expected / sizes[None, :], -np.inf)
-        a, b = np.unravel_index(int(np.argmax(score)), score.shape)
-        colours.merge(alive[[a]], alive[[b]])
+        score = np.where(tail, expected / sizes[b], -np.inf)
+        best = int(np.argmax(score))
+        colours.merge(alive[a[best : best + 1]], alive[b[best : best + 1]])
 
 
 def _drift_field(x: np.ndarray, label: np.ndarray, rows: int, cols: int) -> np.ndarray:
@@ -281,7 +302,7 @@ def _drift_field(x: np.ndarray, label: np.ndarray, rows: int, cols: int) -> np.n
     """
     n = int(label.max()) + 1
     sizes = np.bincount(label, minlength=n)
-    centre = _weighted_means(x, np.ones(x.shape[0]), label, n)
+    centre = _means(x, label, n)
     residual = x - centre[label]
     v, u = np.divmod(np.arange(rows * cols), cols)
     u = u / max(cols - 1, 1) - 0.5
@@ -323,10 +344,10 @@ def _assign_with_neighbours(
     """
     cost = _sq_distances(x, centres) / (2.0 * sigma * sigma)  # (N, K)
     k = centres.shape[0]
+    cells = np.arange(rows * cols)
+    padded = np.full((rows + 2, cols + 2), -1, dtype=np.int64)
     for _ in range(2):
-        grid = label.reshape(rows, cols)
-        padded = np.pad(grid, 1, constant_values=-1)
-        cells = np.arange(rows * cols)
+        padded[1:-1, 1:-1] = label.reshape(rows, cols)
         keys = []
         for dy in (-1, 0, 1):
             for dx in (-1, 0, 1):
