@@ -93,6 +93,35 @@ def _is_read_only(st: os.stat_result, target: Path) -> bool:
     return not os.access(target, os.W_OK) or not (st.st_mode & stat.S_IWUSR)
 
 
+def check_writable(target: Path) -> os.stat_result | None:
+    """Raise what ``atomic_open`` would refuse ``target`` for; its stat when it exists.
+
+    A link (LinkRefused), a read-only folder or file (PermissionError), a folder where
+    the file should be (IsADirectoryError). A caller with many files checks them all
+    before its backup, so that nothing is backed up for a write that cannot happen.
+    """
+    if target.is_symlink():
+        raise LinkRefused(target)
+    folder = target.parent
+    try:
+        folder_st: os.stat_result | None = folder.stat()
+    except OSError:
+        folder_st = None  # mkstemp in atomic_open says what is wrong with the folder
+    if folder_st is not None and _is_read_only(folder_st, folder):
+        # Respected like a read-only file: root could write into it anyway, and any other
+        # user could not replace a file in it.
+        raise PermissionError(13, "folder is read-only", str(folder))
+    try:
+        st = target.stat()
+    except FileNotFoundError:
+        return None
+    if stat.S_ISDIR(st.st_mode):
+        raise IsADirectoryError(21, "is a folder, not a file", str(target))
+    if _is_read_only(st, target):
+        raise PermissionError(13, "file is read-only", str(target))
+    return st
+
+
 @contextlib.contextmanager
 def atomic_open(path: str | Path, keep_mode: bool = True) -> Iterator[BinaryIO]:
     """Open a temporary file beside ``path`` for binary writing; replace ``path`` on success.
@@ -104,29 +133,10 @@ def atomic_open(path: str | Path, keep_mode: bool = True) -> Iterator[BinaryIO]:
     removed from the folder first.
     """
     target = Path(path)
-    if target.is_symlink():
-        raise LinkRefused(target)
     folder = target.parent
-    try:
-        folder_st: os.stat_result | None = folder.stat()
-    except OSError:
-        folder_st = None  # mkstemp below says what is wrong with the folder
-    if folder_st is not None and _is_read_only(folder_st, folder):
-        # Respected like a read-only file: root could write into it anyway, and any other
-        # user could not replace a file in it.
-        raise PermissionError(13, "folder is read-only", str(folder))
+    st = check_writable(target)
     remove_leftover_temp_files(folder)
-    mode: int | None = None
-    try:
-        st = target.stat()
-    except FileNotFoundError:
-        st = None
-    if st is not None:
-        if stat.S_ISDIR(st.st_mode):
-            raise IsADirectoryError(21, "is a folder, not a file", str(target))
-        if _is_read_only(st, target):
-            raise PermissionError(13, "file is read-only", str(target))
-        mode = stat.S_IMODE(st.st_mode)
+    mode = stat.S_IMODE(st.st_mode) if st is not None else None
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=target.suffix, dir=folder)
     except OSError as exc:

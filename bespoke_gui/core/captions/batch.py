@@ -20,6 +20,7 @@ from bespoke_gui.core.captions.caption_files import (
     CaptionError,
     CaptionFile,
     caption_from_bytes,
+    check_caption_writable,
     normalize_phrase,
     read_caption,
     save_caption,
@@ -318,15 +319,26 @@ def apply_plan(
     """
     if not plan.changes:
         return ApplyResult(backup=None)
-    existing = [c.path for c in plan.changes if c.path.exists()]
+    # A caption that cannot be written (read-only file or folder, a link) is refused
+    # before the backup, which then holds only what is about to change.
+    refused: list[Finding] = []
+    changes: list[CaptionChange] = []
+    for change in plan.changes:
+        try:
+            check_caption_writable(change.path)
+            changes.append(change)
+        except CaptionError as exc:
+            refused.append(Finding.error(str(change.path), str(exc)))
+    existing = [c.path for c in changes if c.path.exists()]
     backup = (
         create_backup(existing, source_root, backups_dir, BACKUP_KIND, label=plan.description)
         if existing
         else None
     )
     result = ApplyResult(backup=backup)
-    total = len(plan.changes)
-    for index, change in enumerate(plan.changes):
+    result.errors.extend(refused)
+    total = len(changes)
+    for index, change in enumerate(changes):
         if cancelled():
             result.cancelled = True
             break

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from bespoke_gui.core.files import atomic_write_bytes
+from bespoke_gui.core.files import atomic_write_bytes, check_writable
 from bespoke_gui.core.jobs import CancelFn, ProgressFn, never_cancelled, no_progress
 
 # Encodings in the order they are tried; Latin-1 always decodes, so it comes last.
@@ -205,14 +205,26 @@ def save_caption(caption: CaptionFile, text: str, check_disk: bool = True) -> Ca
     try:
         atomic_write_bytes(path, data)
         st = os.stat(path)
-    except PermissionError:
-        raise CaptionError(
+    except OSError as exc:
+        raise _not_saved(path, exc) from None
+    return caption.with_saved(text, data).with_stat((st.st_mtime_ns, st.st_size))
+
+
+def _not_saved(path: Path, exc: OSError) -> CaptionError:
+    if isinstance(exc, PermissionError):
+        return CaptionError(
             f"{path.name} is read-only (or its folder is), so it was not written; "
             "make it writable and try again"
-        ) from None
+        )
+    return CaptionError(f"cannot save {path.name}: {exc.strerror or exc}")
+
+
+def check_caption_writable(path: Path) -> None:
+    """Raise the CaptionError ``save_caption`` would give if ``path`` cannot be written."""
+    try:
+        check_writable(path)
     except OSError as exc:
-        raise CaptionError(f"cannot save {path.name}: {exc.strerror or exc}") from None
-    return caption.with_saved(text, data).with_stat((st.st_mtime_ns, st.st_size))
+        raise _not_saved(path, exc) from None
 
 
 class Phrase(NamedTuple):

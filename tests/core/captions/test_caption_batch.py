@@ -115,6 +115,44 @@ def test_file_changed_since_preview_is_left_alone(dataset: Path) -> None:
     assert len(result.written) == 2
 
 
+def test_captions_that_cannot_be_written_are_refused_before_the_backup(dataset: Path) -> None:
+    backups = dataset.parent / "backups"
+    sub = dataset / "more"
+    sub.mkdir()
+    (sub / "d.txt").write_bytes(b"pixel art, green hat")
+    (dataset / "e.txt").symlink_to(dataset / "c.txt")
+    every = {p: read_caption(p).text for p in [*sorted(dataset.glob("*.txt")), sub / "d.txt"]}
+    plan = plan_add_phrase(every, "hard color borders")
+    assert len(plan.changes) == 5
+    sub.chmod(0o555)  # read-only, even for root (the owner's write bit is checked)
+    (dataset / "b.txt").chmod(0o444)
+    try:
+        result = apply_plan(plan, dataset, backups)
+    finally:
+        sub.chmod(0o755)
+        (dataset / "b.txt").chmod(0o644)
+    refused = {Path(e.path).name: e.message for e in result.errors}
+    assert set(refused) == {"d.txt", "b.txt", "e.txt"}
+    # The words a save gives (save_caption), one line each.
+    assert refused["d.txt"].startswith("d.txt is read-only (or its folder is), so it was not written")
+    assert refused["b.txt"].startswith("b.txt is read-only")
+    assert refused["e.txt"].startswith("cannot save e.txt:") and "link" in refused["e.txt"]
+    assert sorted(p.name for p in result.written) == ["a.txt", "c.txt"]
+    # The backup holds only the two captions that changed.
+    listed = list_caption_backups(backups)
+    assert len(listed) == 1 and listed[0].file_count == 2
+    assert (sub / "d.txt").read_bytes() == b"pixel art, green hat"
+
+    # Nothing writable: no backup at all.
+    sub.chmod(0o555)
+    try:
+        only_sub = plan_add_phrase({sub / "d.txt": "pixel art, green hat"}, "x")
+        assert apply_plan(only_sub, dataset, backups).backup is None
+    finally:
+        sub.chmod(0o755)
+    assert len(list_caption_backups(backups)) == 1
+
+
 def test_restore_a_caption_backup(dataset: Path) -> None:
     backups = dataset.parent / "backups"
     original = {p.name: p.read_bytes() for p in dataset.glob("*.txt")}
