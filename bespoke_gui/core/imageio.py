@@ -283,6 +283,7 @@ def _to_rgb_array(img: Image.Image) -> tuple[np.ndarray, bool]:
 # Chunks before the pixel data that make Pillow return something libspng would not: an ICC
 # profile to keep, animation frames to count, a transparent colour key.
 _PILLOW_ONLY_CHUNKS = (b"iCCP", b"acTL", b"tRNS")
+_PNG_INTERLACE_BYTE = 28  # the last of IHDR's 13 data bytes
 
 
 def _decode_plain_png(data: bytes, header: ImageHeader) -> np.ndarray | None:
@@ -293,6 +294,8 @@ def _decode_plain_png(data: bytes, header: ImageHeader) -> np.ndarray | None:
     """
     if pyspng is None or header.bit_depth != 8 or header.mode not in ("RGB", "RGBA"):
         return None
+    if data[_PNG_INTERLACE_BYTE] != 0:
+        return None  # Adam7 interlacing: rare in training data, and Pillow's tested path
     pos = len(PNG_SIGNATURE)
     while True:
         if pos + 8 > len(data):

@@ -359,6 +359,15 @@ def test_pngs_libspng_would_read_differently_go_to_pillow(
     keyed = load_image(tmp_path / "key.png")
     assert keyed.has_alpha and keyed.pixels[0, 0, 3] == 0
     assert load_image(tmp_path / "anim.png").frames == 2
+    # Adam7 interlaced (one pixel: pass 1 holds it, stored like a plain row).
+    ihdr = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 1)
+    (tmp_path / "interlaced.png").write_bytes(
+        imageio.PNG_SIGNATURE
+        + _chunk(b"IHDR", ihdr)
+        + _chunk(b"IDAT", zlib.compress(b"\x00\x0a\x14\x1e"))
+        + _chunk(b"IEND", b"")
+    )
+    assert load_image(tmp_path / "interlaced.png").pixels.tolist() == [[[10, 20, 30]]]
     assert calls == []
 
 
