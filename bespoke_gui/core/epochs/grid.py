@@ -314,7 +314,7 @@ def inner_indices(edges: np.ndarray, size: int, m: int | None = None) -> np.ndar
     """(cells, m) pixel indices of each cell's inner part, m the same for every cell."""
     widths = np.diff(edges)
     if m is None:
-        per_axis, sub = inner_layout(float(np.median(widths)))
+        per_axis, sub = inner_layout(_median(widths))
         m = per_axis * sub
     m = max(1, min(m, size))
     centres = (edges[:-1] + edges[1:]) / 2.0
@@ -337,7 +337,7 @@ def cell_colours_float(rgb: np.ndarray, grid: GridFit) -> tuple[np.ndarray, np.n
     Returns ``(colours (rows, cols, 3) float32, spread (rows, cols) float32)``.
     """
     height, width = rgb.shape[:2]
-    pitch = float(min(np.median(np.diff(grid.x_edges)), np.median(np.diff(grid.y_edges))))
+    pitch = min(_median(np.diff(grid.x_edges)), _median(np.diff(grid.y_edges)))
     per_axis, sub = inner_layout(pitch)
     m = per_axis * sub
     ys = inner_indices(grid.y_edges, height, m)

@@ -129,18 +129,18 @@ class StrayReport:
 
 
 def _neighbour_stack(values: np.ndarray, fill: int) -> np.ndarray:
-    """(8, H, W, ...) values of the 8 neighbours, ``fill`` outside the image."""
-    pad = [(1, 1), (1, 1)] + [(0, 0)] * (values.ndim - 2)
-    padded = np.pad(values, pad, constant_values=fill)
-    rows, cols = values.shape[:2]
-    return np.stack(
-        [
-            padded[1 + dy : 1 + dy + rows, 1 + dx : 1 + dx + cols]
-            for dy in (-1, 0, 1)
-            for dx in (-1, 0, 1)
-            if (dy, dx) != (0, 0)
-        ]
-    )
+    """(8, H, W) values of the 8 neighbours of a 2-d array, ``fill`` outside the image."""
+    rows, cols = values.shape
+    padded = np.full((rows + 2, cols + 2), fill, dtype=values.dtype)
+    padded[1:-1, 1:-1] = values
+    out = np.empty((8, rows, cols), dtype=values.dtype)
+    index = 0
+    for dy in (-1, 0, 1):
+        for dx in (-1, 0, 1):
+            if dy or dx:
+                out[index] = padded[1 + dy : 1 + dy + rows, 1 + dx : 1 + dx + cols]
+                index += 1
+    return out
 
 
 def border_background(labels: np.ndarray) -> int | None:
@@ -165,8 +165,14 @@ def find_strays(art: np.ndarray, background: tuple[int, int, int] | None = None)
     if art.dtype != np.uint8 or art.ndim != 3:
         raise ValueError(f"expected an (H, W, 3) uint8 image, got {art.dtype} {art.shape}")
     rows, cols = art.shape[:2]
-    packed = (art[..., 0].astype(np.int64) << 16) | (art[..., 1].astype(np.int64) << 8) | art[..., 2]
-    values, inverse, counts = np.unique(packed.ravel(), return_inverse=True, return_counts=True)
+    packed = (
+        (art[..., 0].astype(np.int64) << 16) | (art[..., 1].astype(np.int64) << 8) | art[..., 2]
+    ).ravel()
+    # np.unique's values, inverse and counts, without its overhead (a third of the time here).
+    ordered = np.sort(packed)
+    values = ordered[np.concatenate(([True], ordered[1:] != ordered[:-1]))]
+    inverse = np.searchsorted(values, packed)
+    counts = np.bincount(inverse, minlength=values.size)
     labels = inverse.reshape(rows, cols)
     palette = np.stack([(values >> 16) & 255, (values >> 8) & 255, values & 255], axis=1).astype(np.float64)
     if background is not None:
@@ -210,7 +216,11 @@ def _judge(
     n_colours = palette.shape[0]
     own = labels[ys, xs]
     valid = around >= 0
-    dist = np.sqrt(((palette[:, None] - palette[None]) ** 2).sum(axis=2))
+    # Channel by channel: the same sums as ((a - b) ** 2).sum(axis=2), several times faster.
+    dist = np.square(np.subtract.outer(palette[:, 0], palette[:, 0]))
+    dist += np.square(np.subtract.outer(palette[:, 1], palette[:, 1]))
+    dist += np.square(np.subtract.outer(palette[:, 2], palette[:, 2]))
+    np.sqrt(dist, out=dist)
     # The recovery keeps shades a few levels apart as separate colours: a region drifting
     # across two of them is still one flat region to the eye.
     same = dist < SAME_SHADE
@@ -241,6 +251,10 @@ def _judge(
         (paired & (counts[own] <= ODD_COLOUR_CELLS), KEPT_PAIRED),
     ]
     has = valid.any(axis=0)
-    reasons = np.select([c & has for c, _ in outcomes], [r for _, r in outcomes], "").astype(object)
-    scores = np.array([_CONFIDENCE.get(r, _KEPT_CONFIDENCE) if r else 0.0 for r in reasons], dtype=np.float32)
-    return reasons, scores
+    # The first rule that holds, as an index into the outcomes (len(outcomes): none).
+    first = np.select([c & has for c, _ in outcomes], list(range(len(outcomes))), len(outcomes))
+    names = np.array([r for _, r in outcomes] + [""], dtype=object)
+    confidences = np.array(
+        [_CONFIDENCE.get(r, _KEPT_CONFIDENCE) for _, r in outcomes] + [0.0], dtype=np.float32
+    )
+    return names[first], confidences[first]
