@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from PySide6.QtCore import QObject, QSettings, Signal
 
 from bespoke_gui.core.workspace import Workspace
@@ -21,10 +23,18 @@ class AppContext(QObject):
         self.runner = runner
         self.settings = settings
         self.workspace: Workspace | None = None
+        # The receivers that load this workspace later (hidden tabs), while it is announced.
+        self.loading_later: frozenset[object] = frozenset()
 
-    def set_workspace(self, workspace: Workspace | None) -> None:
+    def set_workspace(self, workspace: Workspace | None, load_later: Iterable[object] = ()) -> None:
+        """Announce ``workspace``; the receivers in ``load_later`` (hidden tabs) keep it to
+        load when asked, so that the visible tab's jobs run first."""
         self.workspace = workspace
-        self.workspace_changed.emit(workspace)
+        self.loading_later = frozenset(load_later)
+        try:
+            self.workspace_changed.emit(workspace)
+        finally:
+            self.loading_later = frozenset()
 
     def show_status(self, message: str) -> None:
         self.status_message.emit(message)

@@ -260,10 +260,8 @@ class MainWindow(QMainWindow):
         ]
         self.workspace_label.setText(f"{workspace.root}  ·  " + "  ·  ".join(parts))
         visible = self.tabs.currentWidget()
-        for tab in self.tab_widgets.values():
-            if not visible.isAncestorOf(tab):
-                tab.defer_next_workspace()
-        self.context.set_workspace(workspace)
+        hidden = [tab for tab in self.tab_widgets.values() if not visible.isAncestorOf(tab)]
+        self.context.set_workspace(workspace, load_later=hidden)
         if self.hidden_tabs_waiting():
             self._hidden_tabs_deadline.start()
             self._jobs_changed(len(self.runner.active_jobs))

@@ -33,7 +33,6 @@ class FeatureTab(QWidget):
         self.context = context
         self.jobs = TabJobs(context.runner, self._job_failed)
         self._load_workspace: Callable[[Workspace | None], None] | None = None
-        self._defer_next_workspace = False
         self._deferred_workspace: list[Workspace | None] = []  # at most one: the latest
 
     # --- following the workspace ----------------------------------------------------------
@@ -43,14 +42,6 @@ class FeatureTab(QWidget):
         self.context.workspace_changed.connect(self._on_workspace_changed)
         if self.context.workspace is not None:
             load(self.context.workspace)
-
-    def defer_next_workspace(self) -> None:
-        """The window is switching workspace while this tab is hidden: load the next one later.
-
-        Every tab loading at once kept the window's event loop waiting for Python (the jobs
-        of four tabs in worker threads); the visible tab loads first, the others after it.
-        """
-        self._defer_next_workspace = True
 
     def has_deferred_workspace(self) -> bool:
         return bool(self._deferred_workspace)
@@ -66,8 +57,10 @@ class FeatureTab(QWidget):
     def _on_workspace_changed(self, workspace: Workspace | None) -> None:
         if self._load_workspace is None:
             return
-        if self._defer_next_workspace:
-            self._defer_next_workspace = False
+        if self in self.context.loading_later:
+            # Hidden while the window switches workspace: load it when asked (shown, or the
+            # window's turn). Every tab loading at once kept the event loop waiting for
+            # Python (four tabs' jobs in worker threads); the visible tab loads first.
             self._deferred_workspace = [workspace]
             return
         self._deferred_workspace = []  # a newer workspace supersedes one still waiting
