@@ -134,7 +134,7 @@ def map_items(
     failed: list[tuple[int, Finding]] = []
     pool: Executor
     if processes:
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=process_context())
+        pool = process_pool(workers)
     else:
         pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bespoke-job")
     with pool:
@@ -208,7 +208,7 @@ def call_in_process(func: Callable[..., R], *args: Any) -> R:
     global _worker
     with _worker_lock:
         if _worker is None:
-            _worker = ProcessPoolExecutor(max_workers=1, mp_context=process_context())
+            _worker = process_pool(1)
         worker = _worker
     try:
         return worker.submit(func, *args).result()
@@ -217,6 +217,50 @@ def call_in_process(func: Callable[..., R], *args: Any) -> R:
             if _worker is worker:
                 _worker = None
         raise
+
+
+def process_pool(workers: int) -> ProcessPoolExecutor:
+    """Worker processes (``process_context``) that end when this process ends, however it ends."""
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=process_context(),
+        initializer=_exit_with_parent,
+        initargs=(_app_alive_reader(),),
+    )
+
+
+# One pipe for the app's life: the app holds its only writing end, every worker process
+# a reading end, which reads "end of file" once the app has ended (even killed).
+_app_alive: tuple[Any, Any] | None = None
+_app_alive_lock = threading.Lock()
+
+
+def _app_alive_reader() -> Any:
+    global _app_alive
+    with _app_alive_lock:
+        if _app_alive is None:
+            _app_alive = process_context().Pipe(duplex=False)
+        return _app_alive[0]
+
+
+def _exit_with_parent(app_alive: Any) -> None:
+    """In a worker: end this process as soon as the app that started it has ended.
+
+    A pool's worker holds both ends of its own task queue, so it never sees the queue
+    close: an app killed (SIGTERM at logout, SIGKILL) left its workers, and through them
+    the forkserver, running for good (seen: 24 minutes and counting). Neither the parent
+    process (under forkserver that is the server) nor the app's pid (a killed app stays a
+    zombie until reaped) tells; the end of the app's pipe does.
+    """
+
+    def watch() -> None:
+        try:
+            app_alive.recv_bytes()
+        except (EOFError, OSError):
+            pass
+        os._exit(0)
+
+    threading.Thread(target=watch, name="bespoke-app-watch", daemon=True).start()
 
 
 def warm_up_processes() -> None:

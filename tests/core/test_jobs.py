@@ -259,3 +259,46 @@ def test_call_in_process_keeps_one_worker_and_replaces_it_when_it_dies() -> None
             time.sleep(0.05)
     replaced, square = call_in_process(_pid_and_square, 5)
     assert square == 25 and replaced != first
+
+
+_APP_THAT_GETS_KILLED = """
+import os, signal, sys
+from bespoke_gui.core.jobs import call_in_process, map_items
+from tests.core.test_jobs import _pid_and_square
+pool_pids = map_items(_pid_and_square, [1, 2, 3, 4], workers=2, processes=True).results
+worker_pid = call_in_process(_pid_and_square, 2)[0]
+print(worker_pid, flush=True)
+os.kill(os.getpid(), signal.SIGKILL)  # no atexit, no executor shutdown: as at a hard kill
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(os.name == "nt", reason="SIGKILL is POSIX")
+def test_worker_processes_end_when_the_app_is_killed(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    # Output to files: a worker left behind would hold a pipe open and hang the run.
+    out, err = tmp_path / "out.txt", tmp_path / "err.txt"
+    with out.open("w") as stdout, err.open("w") as stderr:
+        app = subprocess.run(
+            [sys.executable, "-c", _APP_THAT_GETS_KILLED], cwd=root, stdout=stdout, stderr=stderr, timeout=60
+        )
+    assert app.returncode == -signal.SIGKILL, err.read_text()
+    worker = int(out.read_text().split()[0])
+    try:
+        deadline = time.monotonic() + 10
+        while _alive(worker) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _alive(worker), "the worker outlived the app that started it"
+    finally:
+        if _alive(worker):
+            os.kill(worker, signal.SIGKILL)
