@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ctypes.util
 import logging
 import os
+import signal
+import socket
 import sys
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QSettings
+from PySide6.QtCore import QCoreApplication, QSettings, QSocketNotifier, QTimer
 from PySide6.QtGui import QGuiApplication, QIcon
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from bespoke_gui.core.resources import ResourceError, resource_path
 from bespoke_gui.ui.main_window import MainWindow
@@ -76,6 +79,7 @@ def run_window(workspace: str | None = None, demo: bool = False) -> int:
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     window = MainWindow()
+    close_on_quit_signals(window)
     window.show()
     if demo:
         window.open_demo()
@@ -88,6 +92,52 @@ def run_window(workspace: str | None = None, demo: bool = False) -> int:
     with loop:
         loop.run_until_complete(closed.wait())
     return 0
+
+
+def close_on_quit_signals(window: QWidget) -> None:
+    """Ctrl+C in the terminal that started the app (SIGINT), and SIGTERM (a logout, ``kill``),
+    close the window as its close button does: unsaved edits are asked about first.
+
+    Python runs a signal handler only when it next runs Python code, and Qt's event loop
+    can wait in C for minutes: the signal also writes a byte to a socket that Qt watches,
+    which wakes the loop. Without this, Ctrl+C printed a KeyboardInterrupt traceback from
+    whatever Qt callback ran next, and the window stayed open.
+    """
+    try:
+        handler = _QuitSignals(window)
+    except ValueError:  # not the main thread: leave the signals as they are
+        return
+    for name in ("SIGINT", "SIGTERM"):
+        number = getattr(signal, name, None)
+        if number is not None:
+            # The signal module keeps the bound method, and so the sockets, alive.
+            signal.signal(number, handler.request_close)
+
+
+class _QuitSignals:
+    """A socket pair that wakes Qt's event loop on a signal, and the close it asks for."""
+
+    def __init__(self, window: QWidget) -> None:
+        self.window = window
+        self.wake_reader, self.wake_writer = socket.socketpair()
+        self.wake_reader.setblocking(False)
+        self.wake_writer.setblocking(False)
+        try:
+            signal.set_wakeup_fd(self.wake_writer.fileno(), warn_on_full_buffer=False)
+        except ValueError:
+            self.wake_reader.close()
+            self.wake_writer.close()
+            raise
+        self.notifier = QSocketNotifier(self.wake_reader.fileno(), QSocketNotifier.Type.Read, window)
+        self.notifier.activated.connect(self._drain)
+
+    def _drain(self) -> None:
+        with contextlib.suppress(OSError):
+            while self.wake_reader.recv(64):
+                pass
+
+    def request_close(self, _signum: int, _frame: object) -> None:
+        QTimer.singleShot(0, self.window.close)
 
 
 def _wait_until_settled(window: MainWindow, timeout_s: float = 120.0, quiet_s: float = 0.4) -> None:
