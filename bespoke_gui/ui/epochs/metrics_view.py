@@ -289,6 +289,26 @@ class EpochChart(QWidget):
         )
         return [(column_label(c), c) for c in columns]
 
+    def shown_x_labels(self) -> list[int]:
+        """Indices of the x labels drawn: every one where they fit, else every n-th (and the
+        last), so that 40 epochs do not print as "e1e2e3e4…" run together."""
+        labels = self.x_labels()
+        if len(labels) < 2:
+            return list(range(len(labels)))
+        metrics = QFontMetrics(self.font())
+        widest = max(metrics.horizontalAdvance(text) for text, _column in labels) + metrics.horizontalAdvance(
+            "  "
+        )
+        spacing = self.plot_rect().width() / (len(labels) - 1)
+        stride = max(1, math.ceil(widest / spacing))
+        shown = list(range(0, len(labels), stride))
+        if shown[-1] != len(labels) - 1:
+            if len(shown) > 1:
+                shown[-1] = len(labels) - 1  # the newest epoch is the one to read
+            else:
+                shown.append(len(labels) - 1)
+        return shown
+
     def value_range(self) -> tuple[float, float]:
         values = [s.avg_unique_colors for s in self.rows]
         values += [self._targets.unique_colors_target, self._targets.unique_colors_minimum]
@@ -359,9 +379,11 @@ class EpochChart(QWidget):
             )
         # X labels.
         painter.setPen(palette.text().color())
-        for i, (text, _epoch) in enumerate(labels):
+        for i in self.shown_x_labels():
+            text = labels[i][0]
+            width = max(60, metrics.horizontalAdvance(text) + 4)  # "step 12000" is not cut
             painter.drawText(
-                QRectF(x_of(i) - 30, plot.bottom() + 4, 60, metrics.height()),
+                QRectF(x_of(i) - width / 2, plot.bottom() + 4, width, metrics.height()),
                 Qt.AlignmentFlag.AlignHCenter,
                 text,
             )

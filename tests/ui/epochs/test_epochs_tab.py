@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QFontMetrics
 
 from bespoke_gui.core.workspace import discover
 from bespoke_gui.ui.bridge import JobRunner
@@ -507,3 +507,24 @@ def test_grid_and_inspector_show_the_same_stray_decision(qtbot, context, tmp_pat
             assert in_grid == in_inspector, (x, y)
             strays += in_grid.startswith("stray (")
     assert strays >= 1
+
+
+def test_the_chart_thins_its_x_labels_so_they_never_run_together(qtbot, context, tmp_path):
+    tab = _tab(qtbot, context)
+    _load(tab, context, _make_run(tmp_path / "run", epochs=tuple(range(1, 41)), prompts=1, broken=False))
+    chart = tab.results.chart
+    chart.resize(420, 240)
+    labels = chart.x_labels()
+    assert len(labels) == 40
+    shown = chart.shown_x_labels()
+    assert shown[0] == 0 and shown[-1] == 39 and len(shown) < 40
+    metrics = QFontMetrics(chart.font())
+    spacing = chart.plot_rect().width() / 39
+    for left, right in zip(shown, shown[1:]):
+        gap = (right - left) * spacing
+        half_widths = (
+            metrics.horizontalAdvance(labels[left][0]) + metrics.horizontalAdvance(labels[right][0])
+        ) / 2
+        assert gap > half_widths, (labels[left][0], labels[right][0])
+    chart.resize(1600, 240)  # room for every label
+    assert chart.shown_x_labels() == list(range(40))
