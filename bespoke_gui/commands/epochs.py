@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
@@ -44,7 +43,7 @@ from bespoke_gui.core.epochs.metrics import REASON_KEYS, Targets, measure_image
 from bespoke_gui.core.epochs.pixelgrid import DEFAULT_CELLS, DEFAULT_MERGE_THRESHOLD, METHODS, downscale
 from bespoke_gui.core.epochs.report import write_report
 from bespoke_gui.core.files import atomic_write_with
-from bespoke_gui.core.findings import Finding
+from bespoke_gui.core.findings import Finding, grouped_lines
 from bespoke_gui.core.jobs import map_items
 from bespoke_gui.core.workspace import list_images
 
@@ -157,15 +156,8 @@ def _settings(args: argparse.Namespace) -> AnalysisSettings:
 def _print_notes(messages: list[Finding], stream: TextIO | None = None) -> None:
     """Notes grouped by message, so 200 unrecognised names make one line, not 200."""
     out = stream or sys.stderr
-    grouped: dict[str, list[str]] = defaultdict(list)
-    for message in messages:
-        grouped[message.message].append(message.path)
-    for text, paths in grouped.items():
-        if len(paths) <= 3:
-            for path in paths:
-                out.write(f"note: {path}: {text}\n")
-        else:
-            out.write(f"note: {len(paths)} files ({Path(paths[0]).name}, ...): {text}\n")
+    for line in grouped_lines(messages):
+        out.write(f"note: {line}\n")
 
 
 # ---------------------------------------------------------------------------------------

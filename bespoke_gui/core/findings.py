@@ -8,8 +8,10 @@ handle (the job carried on with the rest). Every ``--json`` output writes findin
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 
@@ -113,3 +115,18 @@ class Finding:
 def worst_severity(findings: list[Finding]) -> Severity | None:
     """The most serious severity among the findings, None for none."""
     return min((f.severity for f in findings), key=lambda s: s.rank, default=None)
+
+
+def grouped_lines(findings: Sequence[Finding], keep: int = 3) -> list[str]:
+    """One line per finding, "path: message"; a message shared by more than ``keep`` files
+    is one line, "N files (first, ...): message" (200 unrecognised names: one line, not 200)."""
+    groups: dict[str, list[str]] = {}
+    for finding in findings:
+        groups.setdefault(finding.message, []).append(finding.path)
+    lines: list[str] = []
+    for message, paths in groups.items():
+        if len(paths) <= keep:
+            lines += [f"{path}: {message}" if path else message for path in paths]
+        else:
+            lines.append(f"{len(paths)} files ({Path(paths[0]).name}, ...): {message}")
+    return lines

@@ -207,7 +207,8 @@ def describe_sample(path: Path, run: str, folder_epoch: int | None) -> tuple[Sam
     )
     message = None
     if not parsed.recognised:
-        where = f"epoch {folder_epoch} from the folder name" if folder_epoch is not None else "epoch unknown"
+        # No epoch number in the words: the same note for every such file makes one line.
+        where = "epoch from the folder name" if folder_epoch is not None else "epoch unknown"
         message = f"name not in sd-scripts' sample form; {where}, prompt taken from the file name"
     return info, message
 

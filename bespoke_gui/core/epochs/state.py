@@ -27,6 +27,7 @@ from bespoke_gui.core.epochs.grid_data import (
 from bespoke_gui.core.epochs.metrics import Targets
 from bespoke_gui.core.epochs.prompts import distinct_parts
 from bespoke_gui.core.epochs.samples import SampleInfo, parse_epoch_folder
+from bespoke_gui.core.findings import grouped_lines
 from bespoke_gui.core.workspace import IMAGE_EXTENSIONS
 
 Column = tuple[str, int | None]
@@ -153,7 +154,7 @@ class EpochsState:
     def rebuild_messages(self) -> None:
         """The messages: the tab's own lines, then the current failures and notes of the analysis."""
         loaded = [f"error: {f.path}: {f.message}" for f in self.failed]
-        loaded += [f"{m.path}: {m.message}" for m in self.result.messages]
+        loaded += grouped_lines(self.result.messages)
         self.messages = [m for m in self.messages if m not in loaded] + loaded
 
     # --- what the views show ----------------------------------------------------------------

@@ -131,3 +131,23 @@ def test_stored_preferences_read_back_and_bad_values_fall_back() -> None:
     assert preferences.as_bool("true", False) and not preferences.as_bool(None, False)
     assert preferences.as_int("7", 5) == 7 and preferences.as_int("x", 5) == 5
     assert preferences.chosen_key(Path("/a")) != preferences.chosen_key(Path("/b"))
+
+
+def test_many_files_with_the_same_note_make_one_message_line(tmp_path: Path) -> None:
+    # Renamed samples in epoch folders (as the real epoch-8 set is): a note per file, which
+    # the messages show as one line, not one per file.
+    source = write_epoch_samples(tmp_path / "src", {1: 0.0}, prompts=2)
+    for epoch in range(1, 6):
+        folder = tmp_path / "samples" / f"epoch{epoch}"
+        folder.mkdir(parents=True)
+        for index, path in enumerate(source):
+            (folder / f"portrait_{index}.png").write_bytes(path.read_bytes())
+    state = EpochsState()
+    state.queue([tmp_path / "samples"])
+    _load(state, AnalysisSettings())
+    assert state.image_count() == 10 and len(state.result.messages) == 10
+    notes = [m for m in state.messages if "sd-scripts' sample form" in m]
+    assert notes == [
+        "10 files (portrait_0.png, ...): name not in sd-scripts' sample form; epoch from the folder name, "
+        "prompt taken from the file name"
+    ]
