@@ -109,8 +109,11 @@ class JobRunner(QObject):
             try:
                 result = fn(*args, progress=handle._report, cancelled=handle.cancel_flag, **kwargs)
             except Exception as exc:
-                log.error("job %s failed:\n%s", handle.description, traceback.format_exc())
                 error = describe_exception(exc)
+                if _said_to_the_user(exc):
+                    log.warning("job %s failed: %s", handle.description, error)
+                else:  # a defect: the traceback is for the bug report
+                    log.error("job %s failed:\n%s", handle.description, traceback.format_exc())
             handle._done_from_worker.emit(result, error, handle.cancel_flag())
 
         self._active.append(handle)
@@ -157,3 +160,10 @@ class JobRunner(QObject):
                 except Exception:
                     pass
         self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _said_to_the_user(exc: Exception) -> bool:
+    """An error whose one line is the whole story, a missing folder or a read-only file or
+    the app's own refusals (exceptions defined in bespoke_gui): the terminal gets that
+    line, not a traceback."""
+    return isinstance(exc, OSError) or type(exc).__module__.startswith("bespoke_gui.")

@@ -77,6 +77,27 @@ def test_failure_becomes_one_line_message(qtbot):
     runner.shutdown()
 
 
+def test_a_users_error_logs_one_line_and_a_defect_its_traceback(qtbot, caplog):
+    # "bespoke-gui --workspace /typo" printed a 20-line traceback in the terminal.
+    runner = JobRunner()
+
+    def missing_folder(progress, cancelled):
+        raise NotADirectoryError("no such folder: /typo")
+
+    def defect(progress, cancelled):
+        return {}["key"]
+
+    with caplog.at_level("WARNING", logger="bespoke_gui.ui.bridge"):
+        for job, description in ((missing_folder, "Opening typo"), (defect, "Broken")):
+            handle = runner.start(job, description=description)
+            with qtbot.waitSignal(handle.failed, timeout=5000):
+                pass
+    by_job = {r.getMessage().split(" failed")[0]: r.getMessage() for r in caplog.records}
+    assert by_job["job Opening typo"] == "job Opening typo failed: no such folder: /typo"
+    assert "Traceback" in by_job["job Broken"] and "KeyError" in by_job["job Broken"]
+    runner.shutdown()
+
+
 def test_map_items_job_through_runner_reports_item_errors(qtbot):
     runner = JobRunner()
 
