@@ -345,7 +345,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     if args.json:
         json.dump([image_record(item) for item in result.images], sys.stdout, indent=1)
         sys.stdout.write("\n")
-    else:
+    elif result.images:  # no empty tables: the error below says what happened
         print("\n".join(_table(result)))
         print()
         print("\n".join(_epoch_table(result)))

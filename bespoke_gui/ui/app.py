@@ -179,11 +179,16 @@ def render_screenshot(
         raise ValueError(f"no tab named {tab!r} (tabs: {known})")
     window.ensure_all_tabs()
     window.show()
+    failures: list[str] = []
     if demo:
         window.open_demo(Path(workspace) if workspace else None)
     elif workspace:
-        window.open_workspace(workspace)
+        window.open_workspace(workspace).failed.connect(failures.append)
     _wait_until_settled(window)
+    if failures:  # no picture of an empty window for a workspace that did not open
+        window.close()
+        Path(settings_file).unlink(missing_ok=True)
+        raise OSError(f"cannot open the workspace: {failures[0]}")
     out_path = Path(out)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     if not window.grab().save(str(out_path), "PNG"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
@@ -180,3 +181,12 @@ def test_the_visible_tab_loads_a_workspace_first_and_a_hidden_tab_when_shown_or_
         lambda: not any(t.has_deferred_workspace() for t in window.tab_widgets.values()), timeout=15000
     )
     assert dataset.workspace is not None and dataset.workspace.root == root.resolve()
+
+
+def test_a_screenshot_of_a_workspace_that_cannot_open_is_an_error_not_a_picture(qtbot, tmp_path):
+    from bespoke_gui.ui.app import render_screenshot
+
+    out = tmp_path / "shot.png"
+    with pytest.raises(OSError, match="cannot open the workspace: no such folder"):
+        render_screenshot(str(tmp_path / "missing"), "Epochs", out)
+    assert not out.exists() and not out.with_suffix(".settings.ini").exists()

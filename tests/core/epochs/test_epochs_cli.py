@@ -124,3 +124,12 @@ def test_analyze_real_epoch8(realdata: Path, capsys: pytest.CaptureFixture) -> N
     assert "control_background_green" in {r["prompt_label"] for r in records}
     # 13 unrecognised names make one grouped note, not 13 lines.
     assert captured.err.count("note:") == 1
+
+
+def test_analyze_of_a_missing_folder_prints_no_empty_tables(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    assert main(["analyze", str(tmp_path / "missing")]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "not found" in captured.err and "error: no sample images found" in captured.err
