@@ -21,6 +21,10 @@ def whole_number_between(low: int, high: int, what: str) -> Callable[[str], int]
     return parse
 
 
+# --workers: 0 (or leaving it out) means every core.
+worker_count = whole_number_between(0, 1024, "the worker count")
+
+
 def positive_number(text: str) -> float:
     try:
         value = float(text)

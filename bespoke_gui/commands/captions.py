@@ -14,6 +14,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from bespoke_gui.commands._args import whole_number_between
 from bespoke_gui.commands._progress import TerminalProgress, one_line, print_errors
 from bespoke_gui.core.captions.batch import (
     BatchError,
@@ -295,8 +296,17 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--config", help="sd-scripts TOML giving keep_tokens, max_token_length, caption_extension"
     )
-    parser.add_argument("--keep-tokens", type=int, help="override keep_tokens (trigger phrases kept first)")
-    parser.add_argument("--max-token-length", type=int, help="override max_token_length (75, 150 or 225)")
+    parser.add_argument(
+        "--keep-tokens",
+        type=whole_number_between(0, 1000, "keep_tokens"),
+        help="override keep_tokens (trigger phrases kept first)",
+    )
+    parser.add_argument(
+        "--max-token-length",
+        type=int,
+        choices=(75, 150, 225),  # sd-scripts accepts no other
+        help="override max_token_length (75, 150 or 225)",
+    )
     parser.add_argument("--caption-extension", help="override caption_extension (default .txt)")
 
 

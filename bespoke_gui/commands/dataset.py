@@ -13,7 +13,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from bespoke_gui.commands._args import add_commands, whole_number_between
+from bespoke_gui.commands._args import add_commands, whole_number_between, worker_count
 from bespoke_gui.commands._progress import TerminalProgress, print_error, print_errors
 from bespoke_gui.core.dataset.backup import (
     BackupError,
@@ -346,7 +346,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     where = resize.add_mutually_exclusive_group()
     where.add_argument("--out", help="new folder for the results (default: <images folder>_<size> beside it)")
     where.add_argument("--in-place", action="store_true", help="replace the images, after a verified backup")
-    resize.add_argument("--workers", type=int, default=None, help="threads (default: every core)")
+    resize.add_argument("--workers", type=worker_count, default=None, help="threads (default: every core)")
 
     parsers["verify-size"].add_argument(
         "--size", type=_SIZE, default=DEFAULT_SIZE, help="expected size (default 256)"

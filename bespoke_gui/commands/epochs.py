@@ -29,6 +29,7 @@ from typing import Any, TextIO
 import numpy as np
 from PIL import Image
 
+from bespoke_gui.commands._args import whole_number_between, worker_count
 from bespoke_gui.commands._progress import TerminalProgress, print_errors
 from bespoke_gui.core.epochs.analysis import (
     AnalysisResult,
@@ -74,7 +75,12 @@ def _add_options(parser: argparse.ArgumentParser, cleaned: bool = False) -> None
             metavar="N",
             help=f"whole-number zoom of the upscaled copies (default {DEFAULT_UPSCALE}: 480 px for 24x24 art)",
         )
-    parser.add_argument("--cells", type=int, default=DEFAULT_CELLS, help="cells across the art (default 24)")
+    parser.add_argument(
+        "--cells",
+        type=whole_number_between(1, 1024, "the cell count"),
+        default=DEFAULT_CELLS,
+        help="cells across the art (default 24)",
+    )
     parser.add_argument("--method", choices=METHODS, default="grid", help="recovery pipeline (default grid)")
     parser.add_argument(
         "--merge",
@@ -85,7 +91,7 @@ def _add_options(parser: argparse.ArgumentParser, cleaned: bool = False) -> None
         f"own measured drift (default {DEFAULT_MERGE_THRESHOLD}: merge)",
     )
     parser.add_argument("--sharpen", action="store_true", help="sharpen in the two-stage pipeline")
-    parser.add_argument("--workers", type=int, default=None, help="threads (default: all cores)")
+    parser.add_argument("--workers", type=worker_count, default=None, help="threads (default: all cores)")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

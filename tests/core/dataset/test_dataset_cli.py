@@ -153,11 +153,18 @@ def test_resize_arguments_are_checked(workspace: Path, capsys: pytest.CaptureFix
         ["resize", str(workspace), "--out", "x", "--in-place"],
         ["resize", str(workspace), "--size", "0"],
         ["resize", str(workspace), "--filter", "bicubic"],
+        ["resize", str(workspace), "--workers", "-2"],
+        # The same checks in the other commands (each was a ValueError traceback, or taken silently).
+        ["analyze", str(workspace), "--cells", "0"],
+        ["analyze", str(workspace), "--workers", "-3"],
+        ["downscale", str(workspace), "--out", "x", "--cells", "0"],
+        ["lint", str(workspace), "--keep-tokens", "-1"],
+        ["lint", str(workspace), "--max-token-length", "7"],
     ):
         with pytest.raises(SystemExit) as caught:
             main(argv)
         assert caught.value.code == 2
-    capsys.readouterr()
+        assert "error: argument" in capsys.readouterr().err
 
 
 def test_the_commands_never_import_qt(workspace: Path, capsys: pytest.CaptureFixture[str]) -> None:
