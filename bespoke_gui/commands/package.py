@@ -83,10 +83,14 @@ def cmd_verify_package(args: argparse.Namespace) -> int:
 def cmd_estimate(args: argparse.Namespace) -> int:
     from bespoke_gui.core.config.estimate import EstimateError, estimate_workspace
 
+    workspace, config = args.dir, args.config
+    if config is None and Path(workspace).suffix.lower() == ".toml" and Path(workspace).is_file():
+        # "estimate training_config.toml": the config, in its workspace.
+        workspace, config = str(Path(workspace).parent), workspace
     try:
         estimate = estimate_workspace(
-            args.dir,
-            config=args.config,
+            workspace,
+            config=config,
             seconds_per_step=args.seconds_per_step,
             price_per_hour=args.price,
             gpu=args.gpu,
@@ -141,7 +145,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parsers["verify-package"].add_argument("zip", help="the package .zip")
 
     estimate = parsers["estimate"]
-    estimate.add_argument("dir", help="the workspace")
+    estimate.add_argument("dir", help="the workspace (or its config .toml)")
     estimate.add_argument("--config", help="the config (default: the workspace's)")
     estimate.add_argument("--json", action="store_true", help="print the figures as JSON")
     estimate.add_argument(

@@ -111,6 +111,9 @@ def test_real_workspace_estimate(realdata: Path, tmp_path: Path, capsys: pytest.
     assert figures["hours"] == pytest.approx(4064 * 2 / 3600, abs=1e-3)
     assert figures["cost"] == pytest.approx(4064 * 2 / 3600 * 1.69, abs=0.01)
     assert set(figures) >= {"samples", "checkpoints", "hours", "cost"}
+    # The config file itself names the workspace too (it said "not a folder").
+    assert main(["estimate", str(ws / "training_config.toml"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["total_steps"] == 4064
     old = configs / "bespokebaby2__runpod_package__training_config@aa70433.toml"
     result = estimate_workspace(ws, config=old)
     assert (result.steps_per_epoch, result.total_steps) == (508, 5080)
