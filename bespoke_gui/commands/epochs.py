@@ -43,9 +43,9 @@ from bespoke_gui.core.epochs.definitions import definitions_markdown, definition
 from bespoke_gui.core.epochs.metrics import REASON_KEYS, Targets, measure_image
 from bespoke_gui.core.epochs.pixelgrid import DEFAULT_CELLS, DEFAULT_MERGE_THRESHOLD, METHODS, downscale
 from bespoke_gui.core.epochs.report import write_report
-from bespoke_gui.core.files import atomic_write_with
+from bespoke_gui.core.files import atomic_write_with, make_folder
 from bespoke_gui.core.findings import Finding, grouped_lines
-from bespoke_gui.core.jobs import map_items
+from bespoke_gui.core.jobs import describe_exception, map_items
 from bespoke_gui.core.workspace import list_images
 
 
@@ -198,9 +198,9 @@ def cmd_downscale(args: argparse.Namespace) -> int:
     out_dir = Path(args.out).expanduser()
     images, errors = _gather_images(args.inputs)
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
+        make_folder(out_dir)
     except OSError as exc:
-        print_errors([Finding.error(str(out_dir), f"cannot create the output folder: {exc.strerror or exc}")])
+        print_errors([Finding.error(str(out_dir), f"cannot create the output folder: {describe_exception(exc)}")])
         return 2
     targets: dict[Path, Path] = {}
     jobs: list[tuple[Path, Path]] = []
@@ -379,7 +379,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             cleaned_upscale=args.upscale,
         )
     except OSError as exc:
-        sys.stderr.write(f"error: {args.out}: cannot write the report: {exc.strerror or exc}\n")
+        sys.stderr.write(f"error: {args.out}: cannot write the report: {describe_exception(exc)}\n")
         return 2
     for path in (files.collage, files.markdown, files.epochs_csv, files.images_csv, files.before_after):
         if path is not None:

@@ -93,6 +93,29 @@ def _is_read_only(st: os.stat_result, target: Path) -> bool:
     return not os.access(target, os.W_OK) or not (st.st_mode & stat.S_IWUSR)
 
 
+def check_folder_writable(folder: Path) -> None:
+    """Raise PermissionError when the existing ``folder`` is read-only (for root too)."""
+    try:
+        st = folder.stat()
+    except OSError:
+        return  # whoever writes there next says what is wrong with it
+    if _is_read_only(st, folder):
+        raise PermissionError(13, "folder is read-only", str(folder))
+
+
+def make_folder(path: str | Path) -> Path:
+    """Create ``path`` and its missing parents, unless the nearest folder that exists is
+    read-only (PermissionError): root could create folders in it anyway, and the user
+    made it read-only for a reason. An existing ``path`` is checked the same way."""
+    path = Path(path)
+    existing = path
+    while not existing.exists() and existing.parent != existing:
+        existing = existing.parent
+    check_folder_writable(existing)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def check_writable(target: Path) -> os.stat_result | None:
     """Raise what ``atomic_open`` would refuse ``target`` for; its stat when it exists.
 
@@ -102,15 +125,9 @@ def check_writable(target: Path) -> os.stat_result | None:
     """
     if target.is_symlink():
         raise LinkRefused(target)
-    folder = target.parent
-    try:
-        folder_st: os.stat_result | None = folder.stat()
-    except OSError:
-        folder_st = None  # mkstemp in atomic_open says what is wrong with the folder
-    if folder_st is not None and _is_read_only(folder_st, folder):
-        # Respected like a read-only file: root could write into it anyway, and any other
-        # user could not replace a file in it.
-        raise PermissionError(13, "folder is read-only", str(folder))
+    # A read-only folder is respected like a read-only file: root could write into it
+    # anyway, and any other user could not replace a file in it.
+    check_folder_writable(target.parent)
     try:
         st = target.stat()
     except FileNotFoundError:

@@ -17,6 +17,7 @@ from PySide6.QtCore import QCoreApplication, QSettings, QSocketNotifier, QTimer
 from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication, QWidget
 
+from bespoke_gui.core.files import make_folder
 from bespoke_gui.core.resources import ResourceError, resource_path
 from bespoke_gui.ui.main_window import MainWindow
 from bespoke_gui.ui.tabs import TAB_SPECS
@@ -190,7 +191,7 @@ def render_screenshot(
         Path(settings_file).unlink(missing_ok=True)
         raise OSError(f"cannot open the workspace: {failures[0]}")
     out_path = Path(out)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
+    make_folder(out_path.parent)
     if not window.grab().save(str(out_path), "PNG"):
         raise OSError(f"could not write {out_path}")
     window.close()

@@ -19,6 +19,7 @@ from bespoke_gui.core.files import (
     atomic_write_text,
     atomic_write_with,
     is_temp_file,
+    make_folder,
     stays_inside,
 )
 
@@ -144,6 +145,23 @@ def test_a_read_only_folder_is_refused_for_new_and_existing_files_even_as_root(t
         assert (folder / "kept.txt").read_bytes() == b"keep me"
     finally:
         folder.chmod(0o755)
+
+
+def test_no_folder_is_made_inside_a_read_only_folder_even_as_root(tmp_path: Path) -> None:
+    # report/downscale/resize --out made their folders in a read-only folder when run as root.
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o555)
+    try:
+        for path in (locked / "report", locked / "a" / "b"):
+            with pytest.raises(PermissionError, match="folder is read-only") as caught:
+                make_folder(path)
+            assert caught.value.filename == str(locked)
+        assert list(locked.iterdir()) == []
+    finally:
+        locked.chmod(0o755)
+    assert make_folder(locked / "a" / "b").is_dir()  # writable again: made, parents too
+    assert make_folder(locked / "a" / "b").is_dir()  # and an existing one is fine
 
 
 def test_os_access_alone_would_not_catch_read_only_as_root(tmp_path: Path) -> None:

@@ -28,7 +28,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO
 
-from bespoke_gui.core.files import atomic_write_text, stays_inside
+from bespoke_gui.core.files import atomic_write_text, make_folder, stays_inside
 from bespoke_gui.core.jobs import (
     CancelFn,
     ProgressFn,
@@ -196,7 +196,7 @@ def create_backup(
     unique = list(dict.fromkeys(Path(f).resolve() for f in files))
     dest_parent = Path(dest_parent)
     try:
-        dest_parent.mkdir(parents=True, exist_ok=True)
+        make_folder(dest_parent)
     except OSError as exc:
         raise BackupError(
             f"cannot create the backup folder {dest_parent}: {describe_exception(exc)}"

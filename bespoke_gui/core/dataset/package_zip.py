@@ -36,7 +36,7 @@ from bespoke_gui.core.dataset.package import (
     PackagePlan,
     safe_arcname,
 )
-from bespoke_gui.core.files import TEMP_PREFIX
+from bespoke_gui.core.files import TEMP_PREFIX, check_folder_writable
 from bespoke_gui.core.jobs import CancelFn, ProgressFn, never_cancelled, no_progress
 
 _PART_SUFFIX = ".zip.part"
@@ -141,6 +141,10 @@ def write_package(
     if out.is_symlink():
         raise PackageError(f"{out}: is a link; name a plain file")
     base = plan.name
+    try:
+        check_folder_writable(out.parent)
+    except PermissionError:
+        raise PackageError(f"{out.parent}: the folder is read-only; nothing was written") from None
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=_PART_SUFFIX, dir=out.parent)
     except OSError as exc:

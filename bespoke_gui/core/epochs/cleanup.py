@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from bespoke_gui.core.files import atomic_write_with
+from bespoke_gui.core.files import atomic_write_with, make_folder
 
 DEFAULT_UPSCALE = 20
 CLEANED_SUFFIX = "_cleaned"
@@ -97,7 +97,7 @@ def export_cleaned(
         raise ValueError("the upscale factor must be at least 1")
     out = Path(out_dir)
     big_dir = out / f"x{upscale}"
-    big_dir.mkdir(parents=True, exist_ok=True)
+    make_folder(big_dir)
     written = []
     for item in items:
         cleaned = clean_art(item.art, item.stray_mask)

@@ -25,7 +25,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from bespoke_gui.core.epochs.analysis import AnalysisResult, ImageAnalysis
 from bespoke_gui.core.epochs.metrics import EpochSummary
-from bespoke_gui.core.files import atomic_write_text, atomic_write_with
+from bespoke_gui.core.files import atomic_write_text, atomic_write_with, make_folder
 
 COMPARE_IMAGE_NAME = "compare.png"
 COMPARE_MARKDOWN_NAME = "compare.md"
@@ -250,7 +250,7 @@ class ComparisonFiles:
 
 def write_comparison(comparison: RunComparison, out_dir: Path | str, scale: int = 8) -> ComparisonFiles:
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    make_folder(out)
     files = ComparisonFiles(out / COMPARE_IMAGE_NAME, out / COMPARE_MARKDOWN_NAME)
     image = render_comparison(comparison, scale)
     atomic_write_with(files.image, lambda handle: image.save(handle, format="PNG"))

@@ -41,7 +41,7 @@ from bespoke_gui.core.epochs.report_text import (
     markdown_text,
     md_escape,
 )
-from bespoke_gui.core.files import atomic_write_text, atomic_write_with
+from bespoke_gui.core.files import atomic_write_text, atomic_write_with, make_folder
 
 MARKDOWN_NAME = "report.md"
 EPOCHS_CSV_NAME = "epochs.csv"
@@ -95,7 +95,7 @@ def write_report(
     """Write the collage, the before/after of the chosen samples, the Markdown report and both
     CSV tables into ``out_dir``; ``cleaned``: also their raw and cleaned art into ``cleaned/``."""
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    make_folder(out)
     items = cleaned_items(chosen_samples(result, chosen))
     files = ReportFiles(
         collage=out / COLLAGE_NAME,

@@ -177,3 +177,24 @@ def test_the_commands_never_import_qt(workspace: Path, capsys: pytest.CaptureFix
 
     source = Path(dataset_commands.__file__).read_text()
     assert "PySide6" not in source and "qasync" not in source
+
+
+def test_no_command_writes_into_a_read_only_folder(
+    workspace: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o555)
+    try:
+        for argv in (
+            ["resize", str(workspace), "--out", str(locked / "resized")],
+            ["package", str(workspace), "--out", str(locked / "p.zip"), "--allow-errors"],
+            ["downscale", str(workspace / "training_data"), "--out", str(locked / "art")],
+        ):
+            code = main(argv)
+            err = capsys.readouterr().err
+            assert code != 0 and "read-only" in err, (argv, err)
+        assert list(locked.iterdir()) == []
+    finally:
+        locked.chmod(0o755)
+
