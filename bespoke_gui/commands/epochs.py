@@ -200,7 +200,9 @@ def cmd_downscale(args: argparse.Namespace) -> int:
     try:
         make_folder(out_dir)
     except OSError as exc:
-        print_errors([Finding.error(str(out_dir), f"cannot create the output folder: {describe_exception(exc)}")])
+        print_errors(
+            [Finding.error(str(out_dir), f"cannot create the output folder: {describe_exception(exc)}")]
+        )
         return 2
     targets: dict[Path, Path] = {}
     jobs: list[tuple[Path, Path]] = []

@@ -197,4 +197,3 @@ def test_no_command_writes_into_a_read_only_folder(
         assert list(locked.iterdir()) == []
     finally:
         locked.chmod(0o755)
-
