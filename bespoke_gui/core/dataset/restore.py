@@ -24,7 +24,7 @@ from bespoke_gui.core.dataset.backup import (
     restore_plan,
     verify_backup,
 )
-from bespoke_gui.core.files import atomic_open, stays_inside
+from bespoke_gui.core.files import atomic_open, check_writable, stays_inside
 from bespoke_gui.core.findings import Finding
 from bespoke_gui.core.jobs import (
     CancelFn,
@@ -96,6 +96,13 @@ def restore_backup(
         elif target.dest.is_symlink():
             report.errors.append(Finding.error(str(target.dest), "is a link; not written through it"))
         else:
+            try:
+                # A read-only file or folder is refused before the safety backup, which
+                # then holds only what is about to be replaced.
+                check_writable(target.dest)
+            except OSError as exc:
+                report.errors.append(Finding.error(str(target.dest), describe_exception(exc)))
+                continue
             targets.append(target)
     existing = [t.dest for t in targets if t.dest.exists()]
     if safety_backup and existing:

@@ -351,6 +351,24 @@ def test_restore_reports_a_read_only_target_and_carries_on(dataset) -> None:
     assert len(report.restored) == len(made) - 1
 
 
+def test_a_read_only_target_is_refused_before_the_safety_backup(dataset) -> None:
+    # The safety backup holds only what is about to be replaced: restoring into a
+    # read-only folder used to copy the whole dataset first, then refuse every file.
+    root, made = dataset
+    info = create_backup(made, root, root / "backups", "dataset")
+    for path in made:
+        path.write_bytes(b"current")
+    locked = made[1]
+    locked.chmod(0o444)
+    try:
+        report = restore_backup(info.path)
+    finally:
+        locked.chmod(0o644)
+    assert [e.path for e in report.errors] == [str(locked)]
+    assert report.safety_backup is not None and report.safety_backup.file_count == len(made) - 1
+    assert locked.read_bytes() == b"current"
+
+
 def test_cancel_during_restore_stops_between_files(dataset) -> None:
     root, made = dataset
     info = create_backup(made, root, root / "backups", "dataset")
