@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from bespoke_gui.commands._args import add_commands
+from bespoke_gui.core.jobs import describe_exception
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -59,7 +60,7 @@ def _screenshot(args: argparse.Namespace) -> int:
     try:
         out = render_screenshot(args.workspace, args.tab, args.out, (width, height), demo=args.demo)
     except (ValueError, OSError) as exc:
-        sys.stderr.write(f"error: {exc}\n")
+        sys.stderr.write(f"error: {describe_exception(exc) if isinstance(exc, OSError) else exc}\n")
         return 1
     print(out)
     return 0

@@ -13,11 +13,19 @@ import sys
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QSettings, QSocketNotifier, QTimer
+from PySide6.QtCore import (
+    QBuffer,
+    QByteArray,
+    QCoreApplication,
+    QIODevice,
+    QSettings,
+    QSocketNotifier,
+    QTimer,
+)
 from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication, QWidget
 
-from bespoke_gui.core.files import make_folder
+from bespoke_gui.core.files import atomic_write_bytes, make_folder
 from bespoke_gui.core.resources import ResourceError, resource_path
 from bespoke_gui.ui.main_window import MainWindow
 from bespoke_gui.ui.tabs import TAB_SPECS
@@ -192,8 +200,14 @@ def render_screenshot(
         raise OSError(f"cannot open the workspace: {failures[0]}")
     out_path = Path(out)
     make_folder(out_path.parent)
-    if not window.grab().save(str(out_path), "PNG"):
-        raise OSError(f"could not write {out_path}")
+    # Encoded in memory, then written atomically like every other file the app writes.
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    if not window.grab().save(buffer, "PNG"):
+        raise OSError(f"could not encode the screenshot for {out_path}")
+    buffer.close()
     window.close()
+    atomic_write_bytes(out_path, bytes(data.data()))
     Path(settings_file).unlink(missing_ok=True)
     return out_path

@@ -190,3 +190,19 @@ def test_a_screenshot_of_a_workspace_that_cannot_open_is_an_error_not_a_picture(
     with pytest.raises(OSError, match="cannot open the workspace: no such folder"):
         render_screenshot(str(tmp_path / "missing"), "Epochs", out)
     assert not out.exists() and not out.with_suffix(".settings.ini").exists()
+
+
+def test_a_screenshot_is_written_atomically_and_never_over_a_read_only_file(qtbot, tmp_path):
+    from bespoke_gui.ui.app import render_screenshot
+
+    out = tmp_path / "shot.png"
+    assert render_screenshot(None, "Captions", out, (400, 300)) == out
+    assert out.read_bytes().startswith(b"\x89PNG")
+    out.chmod(0o444)
+    try:
+        before = out.read_bytes()
+        with pytest.raises(PermissionError, match="read-only"):
+            render_screenshot(None, "Captions", out, (400, 300))
+        assert out.read_bytes() == before
+    finally:
+        out.chmod(0o644)

@@ -239,6 +239,14 @@ def test_cli_package_and_verify(demo: Path, tmp_path: Path, capsys: pytest.Captu
     assert main(["package", str(demo), "--out", str(tmp_path / "two.zip"), "--allow-errors"]) == 2
     assert "exists" in capsys.readouterr().err
     assert main(["package", str(demo), "--out", str(out), "--allow-errors", "--overwrite"]) == 0
+    # --overwrite does not replace a package the user made read-only.
+    out.chmod(0o444)
+    try:
+        before = out.read_bytes()
+        assert main(["package", str(demo), "--out", str(out), "--allow-errors", "--overwrite"]) == 1
+        assert "the file is read-only" in capsys.readouterr().err and out.read_bytes() == before
+    finally:
+        out.chmod(0o644)
     plan = plan_package(demo, out)
     with pytest.raises(PackageError, match="exists"):
         write_package(plan, out, allow_errors=True)
