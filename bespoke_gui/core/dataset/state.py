@@ -158,8 +158,10 @@ def summary_text(summary: ScanSummary) -> SummaryText:
     notes = []
     if summary.without_exact_grid:
         notes.append(
-            f"{len(summary.without_exact_grid)} images have no exact pixel grid: the pixel-exact resize "
-            f'reports them instead of guessing (type "none" in the filter to list them).'
+            f"{len(summary.without_exact_grid)} images have no exact pixel grid (edited after "
+            "upscaling, or not block art): the pixel-exact resize fits a grid to each and gives every "
+            "cell its majority colour, with a note, and skips one with no grid at all "
+            '(type "none" in the filter to list them).'
         )
     if summary.captions_without_images:
         shown = ", ".join(summary.captions_without_images[:_ORPHANS_SHOWN])
