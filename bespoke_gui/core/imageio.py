@@ -29,7 +29,7 @@ try:
 except ImportError:  # pragma: no cover - depends on the platform
     pyspng = None
 
-from bespoke_gui.core.files import atomic_write_with, make_folder, require_folder
+from bespoke_gui.core.files import atomic_write_with, check_folder_writable, make_folder, require_folder
 from bespoke_gui.core.jobs import CancelFn, ProgressFn, never_cancelled, no_progress
 
 # 64 megapixels (8192x8192) is far beyond any training image (the datasets here are
@@ -392,9 +392,7 @@ def ensure_writable_folder(folder: str | Path, create: bool = True) -> Path:
     if create:
         make_folder(folder)
     require_folder(folder)
-    mode = folder.stat().st_mode
-    if not os.access(folder, os.W_OK) or not (mode & stat.S_IWUSR):
-        raise PermissionError(13, "folder is read-only", str(folder))
+    check_folder_writable(folder)
     return folder
 
 

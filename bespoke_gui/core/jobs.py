@@ -224,7 +224,7 @@ def process_pool(workers: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(
         max_workers=workers,
         mp_context=process_context(),
-        initializer=_exit_with_parent,
+        initializer=_exit_with_app,
         initargs=(_app_alive_reader(),),
     )
 
@@ -243,7 +243,7 @@ def _app_alive_reader() -> Any:
         return _app_alive[0]
 
 
-def _exit_with_parent(app_alive: Any) -> None:
+def _exit_with_app(app_alive: Any) -> None:
     """In a worker: end this process as soon as the app that started it has ended.
 
     A pool's worker holds both ends of its own task queue, so it never sees the queue

@@ -330,19 +330,10 @@ def score(truth: np.ndarray, got: np.ndarray, chain: bool = False, reach: float 
     return bool(right.all()), float(right.mean())
 
 
-def true_palette_recovery(image: np.ndarray, art: np.ndarray) -> np.ndarray:
-    """The ceiling: the fitted grid's cell colours, each replaced by the nearest TRUE colour."""
-    from bespoke_gui.core.epochs.grid import cell_colours_float, fit_grid
-
-    raw, _ = cell_colours_float(image, fit_grid(image, CELLS))
-    colours = np.unique(art.reshape(-1, 3), axis=0)
-    nearest = np.argmin(_dist(raw.reshape(-1, 1, 3), colours[None]), axis=1)
-    return colours[nearest].reshape(art.shape)
-
-
-def true_palette_with_neighbours(image: np.ndarray, art: np.ndarray) -> np.ndarray:
-    """The ceiling with the app's neighbour agreement: TRUE colours, each cell's choice
-    helped by its neighbours' as the recovery does (``palette._assign_with_neighbours``)."""
+def true_palette_ceilings(image: np.ndarray, art: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The two ceilings, from one grid fit: the fitted grid's cell colours each replaced by
+    the nearest TRUE colour; and the same with each cell's choice helped by its neighbours'
+    as the recovery does (``palette._assign_with_neighbours``)."""
     from bespoke_gui.core.epochs.grid import cell_colours_float, fit_grid
     from bespoke_gui.core.epochs.palette import _assign_with_neighbours, drift_sigma
 
@@ -350,8 +341,8 @@ def true_palette_with_neighbours(image: np.ndarray, art: np.ndarray) -> np.ndarr
     colours = np.unique(art.reshape(-1, 3), axis=0)
     x = raw.reshape(-1, 3).astype(np.float32)
     nearest = np.argmin(_dist(x[:, None], colours[None]), axis=1)
-    label = _assign_with_neighbours(x, colours.astype(np.float32), nearest, CELLS, CELLS, drift_sigma(raw))
-    return colours[label].reshape(art.shape)
+    agreed = _assign_with_neighbours(x, colours.astype(np.float32), nearest, CELLS, CELLS, drift_sigma(raw))
+    return colours[nearest].reshape(art.shape), colours[agreed].reshape(art.shape)
 
 
 def png_bytes(image: np.ndarray) -> bytes:
@@ -388,8 +379,9 @@ def evaluate(arts: list[tuple[str, np.ndarray]], verbose: bool = False) -> dict[
             ok, share = score(art, got)
             exact.append(ok)
             chained.append(score(art, got, chain=True)[0])
-            oracle.append(score(art, true_palette_recovery(image, art))[0])
-            oracle_agree.append(score(art, true_palette_with_neighbours(image, art))[0])
+            nearest_art, agreed_art = true_palette_ceilings(image, art)
+            oracle.append(score(art, nearest_art)[0])
+            oracle_agree.append(score(art, agreed_art)[0])
             right.append(share)
             if verbose and not ok:
                 print(f"  {level} {name}: not exact, cells right {share:.3f}")

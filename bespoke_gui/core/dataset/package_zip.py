@@ -36,7 +36,7 @@ from bespoke_gui.core.dataset.package import (
     PackagePlan,
     safe_arcname,
 )
-from bespoke_gui.core.files import TEMP_PREFIX, check_folder_writable, check_writable
+from bespoke_gui.core.files import TEMP_PREFIX, check_writable
 from bespoke_gui.core.jobs import CancelFn, ProgressFn, never_cancelled, no_progress
 
 _PART_SUFFIX = ".zip.part"
@@ -142,13 +142,9 @@ def write_package(
         raise PackageError(f"{out}: is a link; name a plain file")
     base = plan.name
     try:
-        check_folder_writable(out.parent)
-    except PermissionError:
-        raise PackageError(f"{out.parent}: the folder is read-only; nothing was written") from None
-    try:
-        check_writable(out)  # --overwrite does not replace a file the user made read-only
-    except PermissionError:
-        raise PackageError(f"{out}: the file is read-only; nothing was written") from None
+        check_writable(out)  # nor does --overwrite replace a file the user made read-only
+    except PermissionError as exc:  # "folder is read-only" or "file is read-only"
+        raise PackageError(f"{exc.filename}: the {exc.strerror}; nothing was written") from None
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=_PART_SUFFIX, dir=out.parent)
     except OSError as exc:

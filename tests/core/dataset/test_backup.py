@@ -334,7 +334,8 @@ def test_restore_of_a_damaged_backup_restores_nothing(dataset) -> None:
     assert sorted(p.name for p in (root / "backups").iterdir()) == before
 
 
-def test_restore_reports_a_read_only_target_and_carries_on(dataset) -> None:
+def _restore_with_one_file_read_only(dataset, safety_backup: bool):
+    """Back up, change every file, make one read-only, restore: (report, files, the read-only one)."""
     root, made = dataset
     info = create_backup(made, root, root / "backups", "dataset")
     for path in made:
@@ -342,9 +343,13 @@ def test_restore_reports_a_read_only_target_and_carries_on(dataset) -> None:
     locked = made[1]
     locked.chmod(0o444)
     try:
-        report = restore_backup(info.path, safety_backup=False)
+        return restore_backup(info.path, safety_backup=safety_backup), made, locked
     finally:
         locked.chmod(0o644)
+
+
+def test_restore_reports_a_read_only_target_and_carries_on(dataset) -> None:
+    report, made, locked = _restore_with_one_file_read_only(dataset, safety_backup=False)
     assert [e.path for e in report.errors] == [str(locked)]
     assert "read-only" in report.errors[0].message
     assert locked.read_bytes() == b"current"
@@ -354,16 +359,7 @@ def test_restore_reports_a_read_only_target_and_carries_on(dataset) -> None:
 def test_a_read_only_target_is_refused_before_the_safety_backup(dataset) -> None:
     # The safety backup holds only what is about to be replaced: restoring into a
     # read-only folder used to copy the whole dataset first, then refuse every file.
-    root, made = dataset
-    info = create_backup(made, root, root / "backups", "dataset")
-    for path in made:
-        path.write_bytes(b"current")
-    locked = made[1]
-    locked.chmod(0o444)
-    try:
-        report = restore_backup(info.path)
-    finally:
-        locked.chmod(0o644)
+    report, made, locked = _restore_with_one_file_read_only(dataset, safety_backup=True)
     assert [e.path for e in report.errors] == [str(locked)]
     assert report.safety_backup is not None and report.safety_backup.file_count == len(made) - 1
     assert locked.read_bytes() == b"current"
