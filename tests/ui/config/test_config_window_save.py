@@ -39,6 +39,14 @@ def type_at_the_end(tab: ConfigTab, keys: str) -> None:
     assert tab.has_unsaved_changes()
 
 
+def quit_choosing_save_that_fails(qtbot, window: MainWindow) -> None:
+    """Close the window, press Enter (Save) at the question, and wait until the save is over."""
+    window.close()
+    QTest.keyClick(the_question(qtbot, window), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.unsaved_box is None, timeout=3000)
+    settle(window)
+
+
 def config_backups(root: Path) -> list[Path]:
     return [backup.path for backup in list_backups(root / "backups", kind="config")]
 
@@ -79,10 +87,7 @@ def test_save_on_quit_with_invalid_toml_keeps_the_window_and_says_why_in_one_lin
     root = workspace_with_config(tmp_path / "ws")
     window, tab = open_config_tab(qtbot, qt_settings, root)
     type_at_the_end(tab, "max_train_epochs = [")
-    window.close()
-    QTest.keyClick(the_question(qtbot, window), Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: window.unsaved_box is None, timeout=3000)
-    settle(window)
+    quit_choosing_save_that_fails(qtbot, window)
     assert window.isVisible() and tab.has_unsaved_changes()
     assert (root / "training_config.toml").read_text(encoding="utf-8") == CONFIG
     assert config_backups(root) == []
@@ -101,10 +106,7 @@ def test_save_on_quit_never_overwrites_a_config_changed_on_disk(qtbot, qt_settin
     theirs = CONFIG + "# edited in another program\n"
     (root / "training_config.toml").write_text(theirs, encoding="utf-8")
     os.utime(root / "training_config.toml", ns=(1, 1))
-    window.close()
-    QTest.keyClick(the_question(qtbot, window), Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: window.unsaved_box is None, timeout=3000)
-    settle(window)
+    quit_choosing_save_that_fails(qtbot, window)
     assert window.isVisible() and tab.has_unsaved_changes()
     assert (root / "training_config.toml").read_text(encoding="utf-8") == theirs
     message = window.statusBar().currentMessage()
